@@ -1,0 +1,239 @@
+//! The engine shared by every semaphore in the crate, blocking and async.
+//!
+//! State: a count of free permits and a queue of waiters, both behind one
+//! mutex. Invariant: **if the queue is non-empty, no permit is free**. A
+//! `signal` that finds waiters never increments the count; it hands the
+//! permit straight to one waiter (marks its slot `granted`) and wakes it. So a
+//! thread that signals and then waits again cannot take back its own signal
+//! (the book's Property 3), and a newcomer can never barge past a waiter.
+//!
+//! Which waiter gets a handed-off permit is the [`Policy`]: the oldest
+//! (FIFO, a strong semaphore) or the newest (LIFO, a deliberately unfair weak
+//! semaphore).
+//!
+//! Each waiter owns a [`Slot`]: a blocked thread sleeps on the slot's condition
+//! variable, a pending future leaves its `Waker` there. Lock order is always
+//! queue mutex, then slot mutex.
+
+use crate::sync::{Arc, Condvar, Mutex, lock, wait};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+/// Which waiter a `signal` wakes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Policy {
+    /// The most recent arrival. Satisfies Property 3 only.
+    Weak,
+    /// The oldest arrival. Satisfies Property 4 with zero overtaking.
+    Fifo,
+}
+
+struct State {
+    permits: usize,
+    waiters: VecDeque<Arc<Slot>>,
+}
+
+struct Slot {
+    inner: Mutex<SlotInner>,
+    cv: Condvar,
+}
+
+struct SlotInner {
+    granted: bool,
+    waker: Option<Waker>,
+}
+
+impl Slot {
+    fn new(waker: Option<Waker>) -> Arc<Slot> {
+        Arc::new(Slot {
+            inner: Mutex::new(SlotInner {
+                granted: false,
+                waker,
+            }),
+            cv: Condvar::new(),
+        })
+    }
+}
+
+pub(crate) struct RawSemaphore {
+    policy: Policy,
+    state: Mutex<State>,
+}
+
+impl RawSemaphore {
+    pub(crate) fn new(permits: usize, policy: Policy) -> Self {
+        RawSemaphore {
+            policy,
+            state: Mutex::new(State {
+                permits,
+                waiters: VecDeque::new(),
+            }),
+        }
+    }
+
+    /// Downey's value: free permits, or minus the number of waiters.
+    pub(crate) fn value(&self) -> isize {
+        let st = lock(&self.state);
+        st.permits as isize - st.waiters.len() as isize
+    }
+
+    pub(crate) fn policy(&self) -> Policy {
+        self.policy
+    }
+
+    pub(crate) fn try_wait(&self) -> bool {
+        let mut st = lock(&self.state);
+        if st.permits > 0 {
+            st.permits -= 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Blocks the calling thread until it holds a permit.
+    pub(crate) fn wait(&self) {
+        let mut st = lock(&self.state);
+        if st.permits > 0 {
+            st.permits -= 1;
+            return;
+        }
+        let slot = Slot::new(None);
+        st.waiters.push_back(slot.clone());
+        drop(st);
+        let mut inner = lock(&slot.inner);
+        while !inner.granted {
+            inner = wait(&slot.cv, inner);
+        }
+    }
+
+    fn pop(&self, st: &mut State) -> Option<Arc<Slot>> {
+        match self.policy {
+            Policy::Fifo => st.waiters.pop_front(),
+            Policy::Weak => st.waiters.pop_back(),
+        }
+    }
+
+    /// Grants one permit: to a waiter if there is one, else to the count.
+    /// Returns the waker to call once the queue lock is released.
+    fn grant_one(&self, st: &mut State) -> Option<Waker> {
+        match self.pop(st) {
+            Some(slot) => {
+                let mut inner = lock(&slot.inner);
+                inner.granted = true;
+                match inner.waker.take() {
+                    Some(w) => Some(w),
+                    None => {
+                        slot.cv.notify_one();
+                        None
+                    }
+                }
+            }
+            None => {
+                st.permits += 1;
+                None
+            }
+        }
+    }
+
+    pub(crate) fn signal(&self) {
+        let mut st = lock(&self.state);
+        let w = self.grant_one(&mut st);
+        drop(st);
+        if let Some(w) = w {
+            w.wake();
+        }
+    }
+
+    /// `n` signals under one lock acquisition.
+    pub(crate) fn signal_n(&self, n: usize) {
+        let mut wakers = Vec::new();
+        let mut st = lock(&self.state);
+        for i in 0..n {
+            if st.waiters.is_empty() {
+                st.permits += n - i;
+                break;
+            }
+            if let Some(w) = self.grant_one(&mut st) {
+                wakers.push(w);
+            }
+        }
+        drop(st);
+        for w in wakers {
+            w.wake();
+        }
+    }
+
+    pub(crate) fn acquire(&self) -> Acquire<'_> {
+        Acquire {
+            sem: self,
+            slot: None,
+            done: false,
+        }
+    }
+}
+
+/// Future of an async wait. See the cancellation rules on the public types.
+pub(crate) struct Acquire<'a> {
+    sem: &'a RawSemaphore,
+    slot: Option<Arc<Slot>>,
+    done: bool,
+}
+
+impl Future for Acquire<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        if this.done {
+            return Poll::Ready(());
+        }
+        if let Some(slot) = &this.slot {
+            let mut inner = lock(&slot.inner);
+            if inner.granted {
+                drop(inner);
+                this.slot = None;
+                this.done = true;
+                return Poll::Ready(());
+            }
+            match &inner.waker {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                _ => inner.waker = Some(cx.waker().clone()),
+            }
+            return Poll::Pending;
+        }
+        let mut st = lock(&this.sem.state);
+        if st.permits > 0 {
+            st.permits -= 1;
+            this.done = true;
+            return Poll::Ready(());
+        }
+        let slot = Slot::new(Some(cx.waker().clone()));
+        st.waiters.push_back(slot.clone());
+        this.slot = Some(slot);
+        Poll::Pending
+    }
+}
+
+impl Drop for Acquire<'_> {
+    fn drop(&mut self) {
+        let Some(slot) = self.slot.take() else {
+            return;
+        };
+        let mut st = lock(&self.sem.state);
+        if let Some(pos) = st.waiters.iter().position(|s| Arc::ptr_eq(s, &slot)) {
+            // Still queued: withdraw, nobody loses anything.
+            st.waiters.remove(pos);
+            return;
+        }
+        // Not queued any more, so `granted` was set under the queue lock we
+        // now hold: the permit is ours and was never used. Pass it on.
+        let w = self.sem.grant_one(&mut st);
+        drop(st);
+        if let Some(w) = w {
+            w.wake();
+        }
+    }
+}

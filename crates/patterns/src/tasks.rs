@@ -1,0 +1,261 @@
+//! The same primitives for async code: a waiting task yields to its executor
+//! instead of blocking its thread.
+//!
+//! The types do not depend on any particular runtime: they only use
+//! `std::task::Waker`, so they work on tokio (current-thread or
+//! multi-threaded), under `shuttle` (through the `shuttle-tokio` package in
+//! this crate's tests) and on any other executor.
+//!
+//! Compared with `tokio::sync::Semaphore`: tokio's semaphore is FIFO and
+//! guard-based (a permit is returned when its guard drops, and can be closed).
+//! Ours keep the book's model: a bare `wait().await` / `signal()`, with no
+//! guard, so that one task can take a permit and another give it back. The
+//! weak [`Semaphore`] here is *intentionally* unfair (LIFO hand-off), to make
+//! the book's starvation arguments observable; [`FifoSemaphore`] has tokio's
+//! fairness.
+//!
+//! # Cancellation
+//!
+//! Dropping a pending [`Wait`] future is safe and loses nothing: if it was
+//! still queued it leaves the queue (its place in line is lost); if a
+//! `signal` had already handed it the permit, the permit is passed on at once
+//! to the next waiter (or returned to the count). Higher-level helpers
+//! ([`Lightswitch`], [`Barrier`]) are **not** cancel-safe: dropping one of
+//! their futures half-way leaves the helper's counter inconsistent, exactly as
+//! killing a thread half-way through the book's code would.
+
+use crate::raw::{Acquire, Policy, RawSemaphore};
+use crate::sync::atomic::{AtomicUsize, Ordering};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// Future returned by the async `wait` methods. Resolves once the task holds
+/// a permit. See the module docs for what dropping it does.
+#[must_use = "futures do nothing unless awaited"]
+pub struct Wait<'a> {
+    inner: Acquire<'a>,
+}
+
+impl Future for Wait<'_> {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        Pin::new(&mut self.inner).poll(cx)
+    }
+}
+
+impl fmt::Debug for Wait<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Wait")
+    }
+}
+
+/// What the book's solutions need from an async semaphore.
+pub trait AsyncSem: Send + Sync {
+    /// Takes one permit, waiting until one is handed to this task.
+    fn wait(&self) -> Wait<'_>;
+    /// Releases one permit, waking one waiting task if there is any.
+    fn signal(&self);
+    /// Releases `n` permits.
+    fn signal_n(&self, n: usize) {
+        for _ in 0..n {
+            self.signal();
+        }
+    }
+}
+
+macro_rules! async_semaphore {
+    ($(#[$doc:meta])* $name:ident, $policy:expr) => {
+        $(#[$doc])*
+        pub struct $name {
+            raw: RawSemaphore,
+        }
+
+        impl $name {
+            /// A semaphore whose initial value is `value`.
+            pub fn new(value: usize) -> Self {
+                $name { raw: RawSemaphore::new(value, $policy) }
+            }
+
+            /// Decrements the value; if no permit is free, the returned future
+            /// stays pending until a `signal` hands one to this task.
+            pub fn wait(&self) -> Wait<'_> {
+                Wait { inner: self.raw.acquire() }
+            }
+
+            /// Takes a permit only if one is free now (never while tasks wait).
+            pub fn try_wait(&self) -> bool {
+                self.raw.try_wait()
+            }
+
+            /// Increments the value; if tasks are waiting one of them gets the
+            /// permit and is woken. Never blocks, callable from sync code.
+            pub fn signal(&self) {
+                self.raw.signal()
+            }
+
+            /// `n` signals performed atomically.
+            pub fn signal_n(&self, n: usize) {
+                self.raw.signal_n(n)
+            }
+        }
+
+        impl AsyncSem for $name {
+            fn wait(&self) -> Wait<'_> {
+                $name::wait(self)
+            }
+            fn signal(&self) {
+                self.raw.signal()
+            }
+            fn signal_n(&self, n: usize) {
+                self.raw.signal_n(n)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            /// Shows Downey's value (diagnostics only).
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("value", &self.raw.value())
+                    .finish()
+            }
+        }
+    };
+}
+
+async_semaphore! {
+    /// A weak async semaphore: a `signal` that finds waiting tasks hands its
+    /// permit to one of them (currently the newest: LIFO), never to the
+    /// signaller. No bound on overtaking. See the module docs for
+    /// cancellation.
+    Semaphore, Policy::Weak
+}
+
+async_semaphore! {
+    /// A strong async semaphore: waiting tasks get permits strictly in the
+    /// order their `wait` futures were first polled. Same fairness as
+    /// `tokio::sync::Semaphore`, without guards. See the module docs for
+    /// cancellation.
+    FifoSemaphore, Policy::Fifo
+}
+
+/// Async [lightswitch](crate::blocking::Lightswitch): first in waits on the
+/// semaphore, last out signals it. The first task holds the lightswitch's own
+/// (FIFO) mutex while it waits. Not cancel-safe.
+pub struct Lightswitch {
+    mutex: FifoSemaphore,
+    counter: AtomicUsize,
+}
+
+impl Default for Lightswitch {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Lightswitch {
+    /// An empty room.
+    pub fn new() -> Self {
+        Lightswitch {
+            mutex: FifoSemaphore::new(1),
+            counter: AtomicUsize::new(0),
+        }
+    }
+
+    /// Enter: the first task in waits on `sem`.
+    pub async fn lock<S: AsyncSem + ?Sized>(&self, sem: &S) {
+        self.mutex.wait().await;
+        let n = self.counter.load(Ordering::Relaxed) + 1;
+        self.counter.store(n, Ordering::Relaxed);
+        if n == 1 {
+            sem.wait().await;
+        }
+        self.mutex.signal();
+    }
+
+    /// Leave: the last task out signals `sem`.
+    pub async fn unlock<S: AsyncSem + ?Sized>(&self, sem: &S) {
+        self.mutex.wait().await;
+        let n = self.counter.load(Ordering::Relaxed) - 1;
+        self.counter.store(n, Ordering::Relaxed);
+        if n == 0 {
+            sem.signal();
+        }
+        self.mutex.signal();
+    }
+}
+
+impl fmt::Debug for Lightswitch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Lightswitch")
+            .field("counter", &self.counter.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+/// Async reusable [barrier](crate::blocking::Barrier) for `n` tasks, built
+/// from two preloaded turnstiles. Same guarantees as the blocking one. Not
+/// cancel-safe: a task dropped inside `wait` leaves the round unfinishable.
+/// `tokio::sync::Barrier` is built on a watch channel and is cancel-safe only
+/// in the same limited sense.
+pub struct Barrier {
+    n: usize,
+    count: AtomicUsize,
+    mutex: Semaphore,
+    turnstile: Semaphore,
+    turnstile2: Semaphore,
+}
+
+impl Barrier {
+    /// A barrier for `n` tasks. Panics if `n == 0`.
+    pub fn new(n: usize) -> Self {
+        assert!(n > 0, "a barrier needs at least one task");
+        Barrier {
+            n,
+            count: AtomicUsize::new(0),
+            mutex: Semaphore::new(1),
+            turnstile: Semaphore::new(0),
+            turnstile2: Semaphore::new(0),
+        }
+    }
+
+    /// First phase; `true` in exactly one task per round.
+    pub async fn phase1(&self) -> bool {
+        self.mutex.wait().await;
+        let c = self.count.load(Ordering::Relaxed) + 1;
+        self.count.store(c, Ordering::Relaxed);
+        let last = c == self.n;
+        if last {
+            self.turnstile.signal_n(self.n);
+        }
+        self.mutex.signal();
+        self.turnstile.wait().await;
+        last
+    }
+
+    /// Second phase: re-locks the first turnstile for the next round.
+    pub async fn phase2(&self) {
+        self.mutex.wait().await;
+        let c = self.count.load(Ordering::Relaxed) - 1;
+        self.count.store(c, Ordering::Relaxed);
+        if c == 0 {
+            self.turnstile2.signal_n(self.n);
+        }
+        self.mutex.signal();
+        self.turnstile2.wait().await;
+    }
+
+    /// Both phases; `true` in exactly one task per round.
+    pub async fn wait(&self) -> bool {
+        let leader = self.phase1().await;
+        self.phase2().await;
+        leader
+    }
+}
+
+impl fmt::Debug for Barrier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Barrier").field("n", &self.n).finish()
+    }
+}
