@@ -1,1 +1,15 @@
-//! placeholder
+//! # lbos-check: exhaustive search over a Sync program's states
+//!
+//! Owns the search (breadth-first for shortest counterexamples, depth-first to save memory),
+//! the properties it decides (deadlock, assertions, invariants, runtime errors, dead rows), the
+//! limits that end a search cleanly, statistics, and counterexample paths. It returns data
+//! ([`Report`]); rendering belongs to the CLI and the server.
+//!
+//! It must not define semantics: every state and transition comes from
+//! [`lbos_vm::Machine::successors`].
+
+mod memory;
+mod search;
+
+pub use memory::current_rss_bytes;
+pub use search::{Options, Progress, Report, Stats, Verdict, Violation, check};

@@ -1,1 +1,38 @@
-fn main() {}
+//! The `lbos` binary: parses flags and wires the libraries together. It owns rendering for the
+//! terminal; it must not define semantics (lbos-vm) or search (lbos-check).
+
+mod check;
+mod load;
+mod rng;
+mod run;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "lbos",
+    version,
+    about = "Run, check and explore synchronization puzzles from The Little Book of Semaphores"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate one execution of a Sync program, step by step.
+    Run(run::RunArgs),
+    /// Explore every interleaving: deadlocks, assertions, invariants, runtime errors.
+    Check(check::CheckArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Run(args) => run::main(args),
+        Command::Check(args) => check::main(args),
+    };
+    ExitCode::from(code)
+}

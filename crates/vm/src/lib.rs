@@ -1,1 +1,19 @@
-//! placeholder
+//! # lbos-vm: what a Sync program does
+//!
+//! Owns the semantics: [`State`] (globals, heap objects with identity, threads with call
+//! stacks) and [`Machine::successors`], the one successor function that `lbos run`, the
+//! checker, the server and the browser UI all use. Also owns the words for states
+//! ([`describe`]): object names, changes, thread positions.
+//!
+//! It must not search, print or parse: parsing is `lbos-lang`'s, search is `lbos-check`'s.
+
+pub mod config;
+pub mod describe;
+mod machine;
+pub mod state;
+pub mod trace;
+
+pub use config::{Config, Limits, SemaphoreModel, ThreadSpec};
+pub use machine::{Applied, Event, Fault, FaultKind, Machine, SetupError, Transition, thread_name};
+pub use state::{Frame, Object, State, Status, Thread, Value};
+pub use trace::TraceFile;

@@ -1,0 +1,503 @@
+//! `lbos check`: exhaustive search, with a readable counterexample.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use clap::Args;
+use lbos_check::{Options, Report, Verdict};
+use lbos_vm::describe::{self, Position, StepReport};
+use lbos_vm::{Config, Fault, Machine, SemaphoreModel, State, ThreadSpec, TraceFile};
+use serde::Serialize;
+
+use crate::load::{self, EXIT_BAD_INPUT};
+use crate::run::{format_step, thread_table};
+
+#[derive(Args, Clone)]
+pub struct CheckArgs {
+    /// A Sync program, or a folder: every `.sync` and `.py` file in it is checked.
+    pub path: String,
+    /// Threads per column: `N` for all, `COLUMN=N` for one (name or 1-based number); repeatable.
+    #[arg(long = "threads", value_name = "N|COLUMN=N")]
+    pub threads: Vec<ThreadSpec>,
+    /// `weak`: each semaphore follows its kind; `fifo`: every plain Semaphore is FIFO.
+    #[arg(long, default_value = "weak")]
+    pub semaphores: SemaphoreModel,
+    /// Stop after this many distinct states (verdict `incomplete`).
+    #[arg(long, default_value_t = 50_000_000)]
+    pub max_states: u64,
+    /// Stop when the search uses this much memory, e.g. `512M`, `4G`.
+    #[arg(long, default_value = "4G", value_parser = parse_size)]
+    pub max_memory: u64,
+    /// Stop after this many seconds.
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
+    /// Depth-first search: less memory, but counterexamples are not the shortest.
+    #[arg(long)]
+    pub dfs: bool,
+    /// Print one JSON object (an array for a folder) as the last line of standard output.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the counterexample as a trace file for `lbos run --replay` and the web UI.
+    #[arg(long, value_name = "FILE")]
+    pub trace_out: Option<String>,
+}
+
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.chars().last() {
+        Some('k' | 'K') => (&t[..t.len() - 1], 1u64 << 10),
+        Some('m' | 'M') => (&t[..t.len() - 1], 1 << 20),
+        Some('g' | 'G') => (&t[..t.len() - 1], 1 << 30),
+        _ => (t, 1),
+    };
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (e.g. 512M, 4G)"))?;
+    if n <= 0.0 {
+        return Err(format!("`{s}`: the size must be positive"));
+    }
+    Ok((n * mult as f64) as u64)
+}
+
+/// The JSON form of a result.
+#[derive(Serialize)]
+pub struct CheckJson {
+    pub program: String,
+    pub verdict: &'static str,
+    pub threads: Vec<String>,
+    pub semaphores: SemaphoreModel,
+    pub stats: lbos_check::Stats,
+    pub warnings: Vec<String>,
+    pub dead_rows: Vec<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<Fault>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incomplete_reason: Option<String>,
+    pub trace: Vec<StepReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub final_state: Option<FinalState>,
+}
+
+#[derive(Serialize)]
+pub struct FinalState {
+    pub threads: Vec<Position>,
+    pub variables: Vec<(String, String)>,
+}
+
+/// A checked program with its report and explained counterexample.
+pub struct Outcome {
+    pub machine: Machine,
+    pub report: Report,
+    pub steps: Vec<StepReport>,
+    pub final_state: Option<State>,
+}
+
+pub fn options(args: &CheckArgs, stop: Arc<AtomicBool>) -> Options {
+    Options {
+        dfs: args.dfs,
+        max_states: args.max_states,
+        max_memory_bytes: args.max_memory,
+        timeout: args.timeout.map(Duration::from_secs_f64),
+        stop,
+        ..Options::default()
+    }
+}
+
+/// Checks one machine and explains its counterexample.
+pub fn check_machine(machine: Machine, opts: &Options) -> Outcome {
+    let report = lbos_check::check(&machine, opts);
+    let mut steps = Vec::new();
+    let mut final_state = None;
+    if let Some(v) = &report.violation {
+        let mut state = machine.initial_state().clone();
+        for (i, tr) in v.trace.iter().enumerate() {
+            let (r, outcome) =
+                describe::explain(&machine, &state, tr, i + 1).expect("a counterexample replays");
+            steps.push(r);
+            match outcome {
+                Ok(next) => state = next,
+                Err(_) => break,
+            }
+        }
+        final_state = Some(state);
+    }
+    Outcome {
+        machine,
+        report,
+        steps,
+        final_state,
+    }
+}
+
+pub fn variables(m: &Machine, state: &State) -> Vec<(String, String)> {
+    m.program
+        .globals
+        .iter()
+        .enumerate()
+        .filter(|(g, _)| state.globals[*g] != lbos_vm::Value::Unset)
+        .map(|(g, name)| {
+            let v = state.globals[g];
+            let shown = match v {
+                lbos_vm::Value::Ref(r)
+                    if !matches!(state.heap[r as usize], lbos_vm::Object::List(_)) =>
+                {
+                    describe::object_summary(m, state, r)
+                }
+                _ => m.show(state, v),
+            };
+            (name.clone(), shown)
+        })
+        .collect()
+}
+
+fn thread_names(m: &Machine) -> Vec<String> {
+    (0..m.initial_state().threads.len())
+        .map(|t| {
+            format!(
+                "{} ({})",
+                m.thread_name(t as u32),
+                m.program
+                    .column_label(m.initial_state().threads[t].column as usize)
+            )
+        })
+        .collect()
+}
+
+pub fn warnings(o: &Outcome) -> Vec<String> {
+    let m = &o.machine;
+    let mut w = Vec::new();
+    if !o.report.dead_rows.is_empty() {
+        let rows: Vec<String> = o
+            .report
+            .dead_rows
+            .iter()
+            .map(|l| {
+                format!(
+                    "line {l} `{}`",
+                    m.program
+                        .source
+                        .lines()
+                        .nth(*l as usize - 1)
+                        .unwrap_or("")
+                        .trim()
+                )
+            })
+            .collect();
+        w.push(format!(
+            "dead rows (no interleaving reaches them): {}",
+            rows.join(", ")
+        ));
+    }
+    w
+}
+
+pub fn to_json(path: &str, args: &CheckArgs, o: &Outcome) -> CheckJson {
+    let m = &o.machine;
+    CheckJson {
+        program: path.to_string(),
+        verdict: o.report.verdict.as_str(),
+        threads: thread_names(m),
+        semaphores: args.semaphores,
+        stats: o.report.stats.clone(),
+        warnings: warnings(o),
+        dead_rows: o.report.dead_rows.clone(),
+        fault: o.report.violation.as_ref().and_then(|v| v.fault.clone()),
+        incomplete_reason: o.report.incomplete_reason.clone(),
+        trace: o.steps.clone(),
+        final_state: o.final_state.as_ref().map(|s| FinalState {
+            threads: (0..s.threads.len())
+                .map(|t| describe::position(m, s, t as u32))
+                .collect(),
+            variables: variables(m, s),
+        }),
+    }
+}
+
+pub fn fault_text(m: &Machine, f: &Fault) -> String {
+    let who = f
+        .thread
+        .map(|t| format!("thread {}", m.thread_name(t)))
+        .unwrap_or_default();
+    let at = f.line.map(|l| format!("line {l}")).unwrap_or_default();
+    let place = [who, at]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ");
+    match f.kind {
+        lbos_vm::FaultKind::Assertion => format!("assertion failed ({place}): {}", f.message),
+        lbos_vm::FaultKind::Invariant => format!("{} (line {})", f.message, f.line.unwrap_or(0)),
+        lbos_vm::FaultKind::Error => format!("runtime error ({place}): {}", f.message),
+    }
+}
+
+pub fn stats_text(s: &lbos_check::Stats) -> String {
+    format!(
+        "states {}, transitions {}, max depth {}, {:.2} s, {:.0} states/s, peak memory {:.1} MiB, {} bytes/state",
+        s.states,
+        s.transitions,
+        s.max_depth,
+        s.seconds,
+        s.states_per_second,
+        s.peak_memory_bytes as f64 / (1 << 20) as f64,
+        s.bytes_per_state
+    )
+}
+
+fn print_text(path: &str, args: &CheckArgs, o: &Outcome) {
+    let m = &o.machine;
+    let r = &o.report;
+    println!(
+        "lbos check {path} (threads {}; semaphores {}; {})",
+        thread_names(m).join(", "),
+        match args.semaphores {
+            SemaphoreModel::Weak => "weak",
+            SemaphoreModel::Fifo => "fifo",
+        },
+        if args.dfs {
+            "depth-first"
+        } else {
+            "breadth-first"
+        }
+    );
+    if let Some(v) = &r.violation {
+        let what = match v.verdict {
+            Verdict::Deadlock => "deadlock".to_string(),
+            _ => fault_text(m, v.fault.as_ref().unwrap()),
+        };
+        let shortest = if args.dfs { "" } else { " (shortest)" };
+        println!(
+            "\n{what}\ncounterexample, {} step(s){shortest}:",
+            v.trace.len()
+        );
+        for s in &o.steps {
+            println!("{}", format_step(s));
+        }
+        if let Some(state) = &o.final_state {
+            println!("\nfinal state:");
+            for l in thread_table(m, state) {
+                println!("{l}");
+            }
+            let vars: Vec<String> = variables(m, state)
+                .into_iter()
+                .map(|(k, v)| format!("{k} = {v}"))
+                .collect();
+            if !vars.is_empty() {
+                println!("  {}", vars.join(", "));
+            }
+        }
+    }
+    for w in warnings(o) {
+        println!("warning: {w}");
+    }
+    let verdict = match r.verdict {
+        Verdict::Ok => {
+            "ok: no deadlock, assertion failure, invariant violation or runtime error is reachable"
+                .to_string()
+        }
+        Verdict::Incomplete => format!(
+            "incomplete: no violation in {} states; state space not exhausted ({})",
+            r.stats.states,
+            r.incomplete_reason.as_deref().unwrap_or("stopped")
+        ),
+        v => v.as_str().to_string(),
+    };
+    println!("\nverdict: {verdict}");
+    println!("{}", stats_text(&r.stats));
+}
+
+fn files_in(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("error: cannot read {}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("sync" | "py"))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn install_ctrlc(stop: &Arc<AtomicBool>) {
+    let s = stop.clone();
+    let _ = ctrlc::set_handler(move || s.store(true, std::sync::atomic::Ordering::SeqCst));
+}
+
+fn progress_options(opts: &mut Options, json: bool) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if json || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(indicatif::ProgressStyle::with_template("{spinner} {msg}").unwrap());
+    let b = bar.clone();
+    opts.progress = Some(Arc::new(move |p: &lbos_check::Progress| {
+        b.set_message(format!(
+            "{} states, {:.0}/s, depth {}, frontier {}, {:.0} MiB",
+            p.states,
+            p.states_per_second,
+            p.max_depth,
+            p.frontier,
+            p.peak_memory_bytes as f64 / (1 << 20) as f64
+        ));
+        b.tick();
+    }));
+    Some(bar)
+}
+
+pub fn main(args: CheckArgs) -> u8 {
+    let stop = Arc::new(AtomicBool::new(false));
+    install_ctrlc(&stop);
+    let path = Path::new(&args.path);
+    if path.is_dir() {
+        return check_dir(&args, path, stop);
+    }
+    match check_file(&args, &args.path, stop) {
+        Ok((code, json)) => {
+            if let Some(j) = json {
+                println!("{}", serde_json::to_string(&j).unwrap());
+            }
+            code
+        }
+        Err(msg) => {
+            eprintln!("{msg}");
+            EXIT_BAD_INPUT
+        }
+    }
+}
+
+fn prepare(args: &CheckArgs, path: &str) -> Result<Machine, String> {
+    let source = load::read_source(path)?;
+    let program = load::compile(path, &source)?;
+    let config = Config {
+        threads: args.threads.clone(),
+        semaphores: args.semaphores,
+        ..Config::default()
+    };
+    load::machine(path, program, config)
+}
+
+fn check_file(
+    args: &CheckArgs,
+    path: &str,
+    stop: Arc<AtomicBool>,
+) -> Result<(u8, Option<CheckJson>), String> {
+    let machine = prepare(args, path)?;
+    let mut opts = options(args, stop);
+    let bar = progress_options(&mut opts, args.json);
+    let outcome = check_machine(machine, &opts);
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    if let (Some(out), Some(v)) = (&args.trace_out, &outcome.report.violation) {
+        let trace = TraceFile {
+            lbos_trace: 1,
+            program: path.to_string(),
+            source: outcome.machine.program.source.clone(),
+            threads: args.threads.clone(),
+            semaphores: args.semaphores,
+            verdict: Some(outcome.report.verdict.as_str().to_string()),
+            transitions: v.trace.clone(),
+        };
+        std::fs::write(out, serde_json::to_string_pretty(&trace).unwrap())
+            .map_err(|e| format!("error: cannot write {out}: {e}"))?;
+    }
+    let code = outcome.report.verdict.exit_code();
+    if args.json {
+        Ok((code, Some(to_json(path, args, &outcome))))
+    } else {
+        print_text(path, args, &outcome);
+        Ok((code, None))
+    }
+}
+
+fn check_dir(args: &CheckArgs, dir: &Path, stop: Arc<AtomicBool>) -> u8 {
+    let files = match files_in(dir) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("{e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let mut worst = 0u8;
+    let mut rows = Vec::new();
+    let mut jsons = Vec::new();
+    for f in &files {
+        let p = f.display().to_string();
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        match prepare(args, &p) {
+            Err(e) => {
+                worst = worst.max(EXIT_BAD_INPUT);
+                rows.push(vec![
+                    name,
+                    "-".into(),
+                    "bad input".into(),
+                    "-".into(),
+                    "-".into(),
+                ]);
+                if args.json {
+                    jsons.push(
+                        serde_json::json!({"program": p, "verdict": "bad_input", "error": e}),
+                    );
+                } else {
+                    eprintln!("{e}");
+                }
+            }
+            Ok(machine) => {
+                let threads = machine.initial_state().threads.len().to_string();
+                let outcome = check_machine(machine, &options(args, stop.clone()));
+                let code = outcome.report.verdict.exit_code();
+                worst = worst.max(code);
+                rows.push(vec![
+                    name,
+                    threads,
+                    outcome.report.verdict.as_str().into(),
+                    outcome.report.stats.states.to_string(),
+                    format!("{:.2}s", outcome.report.stats.seconds),
+                ]);
+                if args.json {
+                    jsons.push(serde_json::to_value(to_json(&p, args, &outcome)).unwrap());
+                }
+            }
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string(&jsons).unwrap());
+    } else {
+        print_table(&["program", "threads", "verdict", "states", "time"], &rows);
+    }
+    worst
+}
+
+pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    println!("{}", line(header.iter().map(|s| s.to_string()).collect()));
+    println!(
+        "{}",
+        widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .join("  ")
+    );
+    for r in rows {
+        println!("{}", line(r.clone()));
+    }
+}

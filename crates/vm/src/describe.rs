@@ -1,0 +1,366 @@
+//! Words for states: value formatting, object names (`mutex`, `forks[2]`, `C.sem`), what a
+//! step changed, and where each thread is. Used by `run`, the checker's traces and the server.
+
+use lbos_lang::program::{Block, END};
+use serde::Serialize;
+
+use crate::machine::{Event, Machine};
+use crate::state::{NO_PROC, Object, State, Status, Value};
+
+/// Formats a value; `repr` quotes strings (as Python's repr does).
+pub fn show_value(m: &Machine, st: &State, v: Value, repr: bool) -> String {
+    show_depth(m, st, v, repr, 0)
+}
+
+fn show_depth(m: &Machine, st: &State, v: Value, repr: bool, depth: usize) -> String {
+    match v {
+        Value::Unset => "<unset>".into(),
+        Value::None => "None".into(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::Int(i) => i.to_string(),
+        Value::Str(s) if repr => format!("'{}'", m.string(s)),
+        Value::Str(s) => m.string(s).to_string(),
+        Value::Ref(r) => match st.heap.get(r as usize) {
+            Some(Object::List(items)) if depth < 3 => {
+                let inner: Vec<String> = items
+                    .iter()
+                    .map(|x| show_depth(m, st, *x, true, depth + 1))
+                    .collect();
+                format!("[{}]", inner.join(", "))
+            }
+            Some(Object::List(_)) => "[...]".into(),
+            Some(_) => object_name(m, st, r),
+            None => format!("<object {r}>"),
+        },
+    }
+}
+
+/// A name for an object by the path that reaches it: a global (`mutex`), a list element
+/// (`forks[2]`), a thread attribute (`C.sem`), a lightswitch's mutex (`readSwitch.mutex`).
+pub fn object_name(m: &Machine, st: &State, obj: u32) -> String {
+    let p = &m.program;
+    for (g, v) in st.globals.iter().enumerate() {
+        if *v == Value::Ref(obj) {
+            return p.globals[g].clone();
+        }
+    }
+    for (t, th) in st.threads.iter().enumerate() {
+        for (a, v) in th.attrs.iter().enumerate() {
+            if *v == Value::Ref(obj) {
+                return format!("{}.{}", m.thread_name(t as u32), p.self_attrs[a]);
+            }
+        }
+    }
+    for (g, v) in st.globals.iter().enumerate() {
+        if let Value::Ref(r) = v {
+            match st.heap.get(*r as usize) {
+                Some(Object::List(items)) => {
+                    if let Some(i) = items.iter().position(|x| *x == Value::Ref(obj)) {
+                        return format!("{}[{i}]", p.globals[g]);
+                    }
+                }
+                Some(Object::Lightswitch { mutex, .. }) if *mutex == obj => {
+                    return format!("{}.mutex", p.globals[g]);
+                }
+                _ => {}
+            }
+        }
+    }
+    for (t, th) in st.threads.iter().enumerate() {
+        for f in &th.frames {
+            if f.proc != NO_PROC {
+                for (i, v) in f.locals.iter().enumerate() {
+                    if *v == Value::Ref(obj) {
+                        return format!(
+                            "{}'s {}",
+                            m.thread_name(t as u32),
+                            p.procs[f.proc as usize].locals[i]
+                        );
+                    }
+                }
+            }
+        }
+    }
+    match st.heap.get(obj as usize) {
+        Some(o) => format!("{} #{obj}", o.kind()),
+        None => format!("object #{obj}"),
+    }
+}
+
+/// A one-line summary of an object's state: `1`, `-1 [B C]`, `counter 2`, `2/3 [A B]`.
+pub fn object_summary(m: &Machine, st: &State, obj: u32) -> String {
+    let names = |q: &Vec<u32>| {
+        q.iter()
+            .map(|t| m.thread_name(*t).to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    match &st.heap[obj as usize] {
+        Object::Semaphore { value, queue, .. } if queue.is_empty() => value.to_string(),
+        Object::Semaphore { value, queue, .. } => format!("{value} [{}]", names(queue)),
+        Object::Lightswitch { counter, .. } => format!("counter {counter}"),
+        Object::Barrier { n, count, queue } if queue.is_empty() => format!("{count}/{n}"),
+        Object::Barrier { n, count, queue } => format!("{count}/{n} [{}]", names(queue)),
+        Object::List(_) => show_value(m, st, Value::Ref(obj), true),
+    }
+}
+
+/// One visible change made by a step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub what: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// Everything visible that differs between two states: globals, objects (by name), and the
+/// stepping thread's attributes and locals.
+pub fn changes(m: &Machine, before: &State, after: &State, thread: Option<u32>) -> Vec<Change> {
+    let p = &m.program;
+    let mut out = Vec::new();
+    let mut named_objects = std::collections::BTreeSet::new();
+    for (g, (a, b)) in before.globals.iter().zip(&after.globals).enumerate() {
+        let (sa, sb) = (
+            show_value(m, before, *a, true),
+            show_value(m, after, *b, true),
+        );
+        if a != b
+            || (matches!(a, Value::Ref(r) if matches!(before.heap.get(*r as usize), Some(Object::List(_))))
+                && sa != sb)
+        {
+            if sa != sb && !(a == b && !matches!(after.heap.get(ref_of(*a)), Some(Object::List(_))))
+            {
+                out.push(Change {
+                    what: p.globals[g].clone(),
+                    before: sa,
+                    after: sb,
+                });
+            }
+        }
+        if let Value::Ref(r) = b {
+            named_objects.insert(*r);
+        }
+    }
+    for (r, ob) in before.heap.iter().enumerate() {
+        let oa = &after.heap[r];
+        if ob == oa || matches!(ob, Object::List(_)) && named_objects.contains(&(r as u32)) {
+            continue;
+        }
+        let what = object_name(m, after, r as u32);
+        let (sa, sb) = (
+            object_summary(m, before, r as u32),
+            object_summary(m, after, r as u32),
+        );
+        if sa != sb {
+            out.push(Change {
+                what,
+                before: sa,
+                after: sb,
+            });
+        }
+    }
+    for r in before.heap.len()..after.heap.len() {
+        if let Object::List(_) = after.heap[r] {
+            continue;
+        }
+        out.push(Change {
+            what: object_name(m, after, r as u32),
+            before: "new".into(),
+            after: object_summary(m, after, r as u32),
+        });
+    }
+    if let Some(t) = thread {
+        let (ta, tb) = (&before.threads[t as usize], &after.threads[t as usize]);
+        for (a, (x, y)) in ta.attrs.iter().zip(&tb.attrs).enumerate() {
+            if x != y {
+                out.push(Change {
+                    what: format!("{}.{}", m.thread_name(t), p.self_attrs[a]),
+                    before: show_value(m, before, *x, true),
+                    after: show_value(m, after, *y, true),
+                });
+            }
+        }
+        if let (Some(fa), Some(fb)) = (ta.frames.last(), tb.frames.last())
+            && fa.proc == fb.proc
+            && ta.frames.len() == tb.frames.len()
+            && fa.proc != NO_PROC
+        {
+            for (i, (x, y)) in fa.locals.iter().zip(&fb.locals).enumerate() {
+                if x != y {
+                    out.push(Change {
+                        what: p.procs[fa.proc as usize].locals[i].clone(),
+                        before: show_value(m, before, *x, true),
+                        after: show_value(m, after, *y, true),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn ref_of(v: Value) -> usize {
+    match v {
+        Value::Ref(r) => r as usize,
+        _ => usize::MAX,
+    }
+}
+
+/// Renders an event as a short phrase: `B blocks on barrier`, `wakes C`.
+pub fn event_text(m: &Machine, st: &State, e: &Event) -> String {
+    match e {
+        Event::Blocked { thread, object } => format!(
+            "{} blocks on {}",
+            m.thread_name(*thread),
+            object_name(m, st, *object)
+        ),
+        Event::Woke { thread, object } => format!(
+            "{} wakes {}",
+            object_name(m, st, *object),
+            m.thread_name(*thread)
+        ),
+        Event::Print { text } => format!("prints {text:?}"),
+        Event::Action { name, args } => format!("{name}({})", args.join(", ")),
+        Event::Chose { choice } => choice.clone(),
+        Event::Balked { thread } => format!("{} balks and leaves", m.thread_name(*thread)),
+        Event::Finished { thread } => format!("{} finishes", m.thread_name(*thread)),
+        Event::Called { procedure, .. } => format!("calls {procedure}"),
+        Event::Returned { procedure, .. } => format!("returns from {procedure}"),
+    }
+}
+
+/// Where a thread is, in words: `line 7 (mutex.wait())`, `done`, and what it waits for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Position {
+    pub thread: String,
+    pub column: String,
+    pub line: Option<u32>,
+    pub source: String,
+    /// Sub-step of a lightswitch call (1-based, of 4) if one is in progress.
+    pub substep: Option<u8>,
+    pub status: String,
+    pub blocked_on: Option<String>,
+    /// Procedure names from the outermost call to the innermost.
+    pub calls: Vec<String>,
+}
+
+pub fn position(m: &Machine, st: &State, t: u32) -> Position {
+    let th = &st.threads[t as usize];
+    let p = &m.program;
+    let frame = th.frames.last();
+    let pc = frame.map(|f| f.pc).filter(|pc| *pc != END);
+    let (line, source) = match pc {
+        Some(pc) => {
+            let row = p.row_of(pc);
+            (Some(row.line), row.text.trim().to_string())
+        }
+        None => (None, String::new()),
+    };
+    let substep = frame
+        .filter(|f| f.held[0] != Value::Unset)
+        .map(|f| f.sub + 1);
+    let (status, blocked_on) = match th.status {
+        Status::Runnable => ("runnable".to_string(), None),
+        Status::Done => ("done".to_string(), None),
+        Status::Blocked(o) => ("blocked".to_string(), Some(object_name(m, st, o))),
+    };
+    let calls = th
+        .frames
+        .iter()
+        .filter(|f| f.proc != NO_PROC)
+        .map(|f| p.procs[f.proc as usize].name.clone())
+        .collect();
+    Position {
+        thread: m.thread_name(t).to_string(),
+        column: p.column_label(th.column as usize),
+        line,
+        source,
+        substep,
+        status,
+        blocked_on,
+        calls,
+    }
+}
+
+/// The rows of thread code (columns and procedures) that no thread stands on in `visited`.
+pub fn dead_rows(m: &Machine, visited_rows: &[bool]) -> Vec<u32> {
+    m.program
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| {
+            r.is_step && matches!(r.block, Block::Column(_) | Block::Proc(_)) && !visited_rows[*i]
+        })
+        .filter(|(_, r)| match r.block {
+            Block::Column(c) => m.counts[c as usize] > 0,
+            _ => true,
+        })
+        .map(|(_, r)| r.line)
+        .collect()
+}
+
+/// One step of an execution, explained: the row it ran and what it changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StepReport {
+    pub step: usize,
+    pub thread: String,
+    pub line: Option<u32>,
+    pub source: String,
+    /// Sub-step of a lightswitch call (1-based, of 4) when the row runs in several steps.
+    pub substep: Option<u8>,
+    pub changes: Vec<Change>,
+    pub events: Vec<String>,
+    pub transition: crate::Transition,
+}
+
+impl StepReport {
+    /// `mutex 1→0, count 2→3, B blocks on barrier`
+    pub fn effects_text(&self) -> String {
+        let mut parts: Vec<String> = self
+            .changes
+            .iter()
+            .map(|c| format!("{} {}→{}", c.what, c.before, c.after))
+            .collect();
+        parts.extend(self.events.iter().cloned());
+        parts.join(", ")
+    }
+}
+
+/// Applies `tr` to `before` and explains it. The outcome is the next state or the fault.
+pub fn explain(
+    m: &Machine,
+    before: &State,
+    tr: &crate::Transition,
+    step: usize,
+) -> Result<(StepReport, Result<State, crate::Fault>), String> {
+    let pos = position(m, before, tr.thread);
+    let applied = m.apply(before, tr)?;
+    let after_for_names = applied.outcome.as_ref().unwrap_or(before);
+    let events: Vec<String> = applied
+        .events
+        .iter()
+        .filter(|e| {
+            !matches!(
+                e,
+                Event::Finished { .. } | Event::Called { .. } | Event::Returned { .. }
+            )
+        })
+        .map(|e| event_text(m, after_for_names, e))
+        .collect();
+    let changes = match &applied.outcome {
+        Ok(after) => changes(m, before, after, Some(tr.thread)),
+        Err(_) => Vec::new(),
+    };
+    let report = StepReport {
+        step,
+        thread: pos.thread,
+        line: pos.line,
+        source: pos.source,
+        substep: pos.substep,
+        changes,
+        events,
+        transition: tr.clone(),
+    };
+    Ok((report, applied.outcome))
+}
