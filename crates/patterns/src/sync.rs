@@ -11,7 +11,9 @@
 #![allow(unused_imports)]
 
 #[cfg(all(loom, feature = "shuttle"))]
-compile_error!("`--cfg loom` and the `shuttle` feature select different schedulers: enable only one");
+compile_error!(
+    "`--cfg loom` and the `shuttle` feature select different schedulers: enable only one"
+);
 
 #[cfg(loom)]
 pub(crate) use loom::sync::{Arc, Condvar, Mutex, MutexGuard, atomic};

@@ -3,6 +3,10 @@
 //! Run with `cargo test -p lbos-patterns --features shuttle --test shuttle`.
 #![cfg(feature = "shuttle")]
 
+#[path = "shuttle/ch3.rs"]
+mod ch3;
+#[path = "shuttle/ch4.rs"]
+mod ch4;
 #[path = "shuttle/harness.rs"]
 mod harness;
 #[path = "shuttle/primitives.rs"]

@@ -20,7 +20,9 @@ pub struct OneShotBarrier {
 
 impl std::fmt::Debug for OneShotBarrier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OneShotBarrier").field("n", &self.n).finish()
+        f.debug_struct("OneShotBarrier")
+            .field("n", &self.n)
+            .finish()
     }
 }
 

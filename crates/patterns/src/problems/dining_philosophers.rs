@@ -140,7 +140,9 @@ pub struct TanenbaumTable {
 
 impl std::fmt::Debug for TanenbaumTable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TanenbaumTable").field("n", &self.n).finish()
+        f.debug_struct("TanenbaumTable")
+            .field("n", &self.n)
+            .finish()
     }
 }
 

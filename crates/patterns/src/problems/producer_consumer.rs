@@ -20,7 +20,9 @@ pub struct Buffer<T> {
 
 impl<T> std::fmt::Debug for Buffer<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Buffer").field("items", &self.items).finish()
+        f.debug_struct("Buffer")
+            .field("items", &self.items)
+            .finish()
     }
 }
 

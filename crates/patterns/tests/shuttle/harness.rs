@@ -113,7 +113,9 @@ impl<T: Clone + PartialEq> Log<T> {
 pub fn value_of(s: &impl std::fmt::Debug) -> isize {
     let d = format!("{s:?}");
     let v = d.split("value: ").nth(1).expect("value field");
-    v.trim_end_matches([' ', '}']).parse().expect("integer value")
+    v.trim_end_matches([' ', '}'])
+        .parse()
+        .expect("integer value")
 }
 
 /// Yields until `cond` holds.

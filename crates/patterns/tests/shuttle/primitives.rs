@@ -115,22 +115,38 @@ fn signal_n_releases_n() {
 /// Checks the two-phase barrier properties for `n` threads and `rounds`:
 /// nobody leaves phase 1 of round k before all n arrived at round k, and
 /// nobody leaves phase 2 before all n left phase 1 (no lap overtaking).
-fn barrier_scenario(phase1: impl Fn() + Send + Sync + 'static, phase2: impl Fn() + Send + Sync + 'static, n: usize, rounds: usize) {
-    let arrived: Arc<Vec<AtomicUsize>> = Arc::new((0..rounds).map(|_| AtomicUsize::new(0)).collect());
-    let passed: Arc<Vec<AtomicUsize>> = Arc::new((0..rounds).map(|_| AtomicUsize::new(0)).collect());
+fn barrier_scenario(
+    phase1: impl Fn() + Send + Sync + 'static,
+    phase2: impl Fn() + Send + Sync + 'static,
+    n: usize,
+    rounds: usize,
+) {
+    let arrived: Arc<Vec<AtomicUsize>> =
+        Arc::new((0..rounds).map(|_| AtomicUsize::new(0)).collect());
+    let passed: Arc<Vec<AtomicUsize>> =
+        Arc::new((0..rounds).map(|_| AtomicUsize::new(0)).collect());
     let p1 = Arc::new(phase1);
     let p2 = Arc::new(phase2);
     let actors = (0..n)
         .map(|_| {
-            let (arrived, passed, p1, p2) = (arrived.clone(), passed.clone(), p1.clone(), p2.clone());
+            let (arrived, passed, p1, p2) =
+                (arrived.clone(), passed.clone(), p1.clone(), p2.clone());
             Box::new(move || {
                 for k in 0..rounds {
                     arrived[k].fetch_add(1, Ordering::SeqCst);
                     p1();
-                    assert_eq!(arrived[k].load(Ordering::SeqCst), n, "passed round {k} before everyone arrived");
+                    assert_eq!(
+                        arrived[k].load(Ordering::SeqCst),
+                        n,
+                        "passed round {k} before everyone arrived"
+                    );
                     passed[k].fetch_add(1, Ordering::SeqCst);
                     p2();
-                    assert_eq!(passed[k].load(Ordering::SeqCst), n, "left round {k} before everyone passed phase 1");
+                    assert_eq!(
+                        passed[k].load(Ordering::SeqCst),
+                        n,
+                        "left round {k} before everyone passed phase 1"
+                    );
                 }
             }) as Box<dyn FnOnce() + Send>
         })
@@ -258,7 +274,8 @@ fn async_barrier_reusable() {
             let n = 3;
             let rounds = 2;
             let b = Arc::new(tasks::Barrier::new(n));
-            let arrived: Arc<Vec<AtomicUsize>> = Arc::new((0..rounds).map(|_| AtomicUsize::new(0)).collect());
+            let arrived: Arc<Vec<AtomicUsize>> =
+                Arc::new((0..rounds).map(|_| AtomicUsize::new(0)).collect());
             let leaders = Arc::new(AtomicUsize::new(0));
             let hs: Vec<_> = (0..n)
                 .map(|_| {
@@ -277,7 +294,11 @@ fn async_barrier_reusable() {
             for h in hs {
                 h.await.unwrap();
             }
-            assert_eq!(leaders.load(Ordering::SeqCst), rounds, "one leader per round");
+            assert_eq!(
+                leaders.load(Ordering::SeqCst),
+                rounds,
+                "one leader per round"
+            );
         })
     });
 }
