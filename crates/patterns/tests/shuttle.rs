@@ -11,3 +11,5 @@ mod ch4;
 mod harness;
 #[path = "shuttle/primitives.rs"]
 mod primitives;
+#[path = "shuttle/ch5.rs"]
+mod ch5;

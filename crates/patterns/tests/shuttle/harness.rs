@@ -7,7 +7,7 @@
 //! paste that string into `shuttle::replay(scenario, "...")` to rerun exactly
 //! that interleaving (see the crate README).
 
-use shuttle::scheduler::RandomScheduler;
+use shuttle::scheduler::{PctScheduler, RandomScheduler};
 use shuttle::sync::atomic::{AtomicUsize, Ordering};
 use shuttle::sync::{Arc, Mutex};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -35,21 +35,32 @@ pub fn explore(f: impl Fn() + Send + Sync + 'static) {
 }
 
 /// Runs a deliberately broken scenario and asserts that shuttle finds a
-/// failing schedule (assertion failure or deadlock) within `n` schedules.
+/// failing schedule (assertion failure or deadlock) within `n` schedules of
+/// the random scheduler, or else within `n` schedules of PCT (depth 3).
 /// Returns the failure message.
 pub fn expect_bug(n: usize, f: impl Fn() + Send + Sync + 'static) -> String {
-    let mut config = shuttle::Config::new();
-    config.failure_persistence = shuttle::FailurePersistence::None;
-    let runner = shuttle::Runner::new(RandomScheduler::new(n), config);
-    let r = catch_unwind(AssertUnwindSafe(move || runner.run(f)));
-    match r {
-        Ok(_) => panic!("shuttle did not find the known bug in {n} schedules"),
-        Err(e) => e
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_default(),
+    let f = std::sync::Arc::new(f);
+    for pct in [false, true] {
+        let mut config = shuttle::Config::new();
+        config.failure_persistence = shuttle::FailurePersistence::None;
+        let g = f.clone();
+        let r = catch_unwind(AssertUnwindSafe(move || {
+            let body = move || g();
+            if pct {
+                shuttle::Runner::new(PctScheduler::new(3, n), config).run(body)
+            } else {
+                shuttle::Runner::new(RandomScheduler::new(n), config).run(body)
+            }
+        }));
+        if let Err(e) = r {
+            return e
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+        }
     }
+    panic!("shuttle did not find the known bug in {n} random and {n} PCT schedules")
 }
 
 /// Spawns one shuttle thread per closure and joins them all: every actor

@@ -1,0 +1,103 @@
+//! §5.6 Building H₂O.
+//!
+//! Guarantees: threads leave in complete molecules. Split the sequence of
+//! `bond` calls into consecutive groups of three: each group has exactly one
+//! oxygen and two hydrogens, and all three of a molecule bond before any
+//! thread of the next one does. A lone oxygen waits for two hydrogens; a lone
+//! hydrogen waits for an oxygen and another hydrogen. Threads that cannot
+//! complete a molecule wait (legitimately) forever.
+//!
+//! The thread that completes a molecule keeps the mutex until the molecule's
+//! oxygen has passed the barrier, so molecules cannot interleave.
+
+use crate::blocking::{Barrier, Semaphore};
+use crate::board::Board;
+
+#[derive(Default)]
+struct Waiting {
+    oxygen: usize,
+    hydrogen: usize,
+}
+
+/// The reaction chamber.
+pub struct Water {
+    mutex: Semaphore,
+    waiting: Board<Waiting>,
+    barrier: Barrier,
+    oxy_queue: Semaphore,
+    hydro_queue: Semaphore,
+}
+
+impl std::fmt::Debug for Water {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Water { .. }")
+    }
+}
+
+impl Default for Water {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Water {
+    /// Nobody waiting.
+    pub fn new() -> Self {
+        Water {
+            mutex: Semaphore::new(1),
+            waiting: Board::new(Waiting::default()),
+            barrier: Barrier::new(3),
+            oxy_queue: Semaphore::new(0),
+            hydro_queue: Semaphore::new(0),
+        }
+    }
+
+    /// An oxygen atom: returns once bonded into a molecule.
+    pub fn oxygen(&self, bond: impl FnOnce()) {
+        self.mutex.wait();
+        let complete = self.waiting.with(|w| {
+            w.oxygen += 1;
+            if w.hydrogen >= 2 {
+                w.hydrogen -= 2;
+                w.oxygen -= 1;
+                true
+            } else {
+                false
+            }
+        });
+        if complete {
+            self.hydro_queue.signal_n(2);
+            self.oxy_queue.signal();
+        } else {
+            self.mutex.signal();
+        }
+        self.oxy_queue.wait();
+        bond();
+        self.barrier.wait();
+        self.mutex.signal();
+    }
+
+    /// A hydrogen atom: returns once bonded into a molecule.
+    pub fn hydrogen(&self, bond: impl FnOnce()) {
+        self.mutex.wait();
+        let complete = self.waiting.with(|w| {
+            w.hydrogen += 1;
+            if w.hydrogen >= 2 && w.oxygen >= 1 {
+                w.hydrogen -= 2;
+                w.oxygen -= 1;
+                true
+            } else {
+                false
+            }
+        });
+        if complete {
+            self.hydro_queue.signal_n(2);
+            self.oxy_queue.signal();
+        } else {
+            self.mutex.signal();
+        }
+        self.hydro_queue.wait();
+        bond();
+        self.barrier.wait();
+    }
+}
