@@ -26,6 +26,8 @@ enum Command {
     Run(run::RunArgs),
     /// Explore every interleaving: deadlocks, assertions, invariants, runtime errors.
     Check(check::CheckArgs),
+    /// The simulator and checker in the browser.
+    Serve(lbos_server::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Run(args) => run::main(args),
         Command::Check(args) => check::main(args),
+        Command::Serve(args) => lbos_server::main(args),
     };
     ExitCode::from(code)
 }

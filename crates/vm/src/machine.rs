@@ -384,8 +384,7 @@ impl Machine {
             Ok(()) => {
                 let mut st = ex.st;
                 st.threads[t as usize] = ex.cur;
-                self.check_invariants(&st)?;
-                Ok(st)
+                self.check_invariants_owned(st)
             }
             Err(message) => {
                 let kind = if message.starts_with(ASSERT_PREFIX) {
@@ -405,36 +404,44 @@ impl Machine {
 
     /// Checks every `## Invariant` line on a state.
     pub fn check_invariants(&self, state: &State) -> Result<(), Fault> {
+        if self.program.invariants.is_empty() {
+            return Ok(());
+        }
+        self.check_invariants_owned(state.clone()).map(drop)
+    }
+
+    /// Checks the invariants on a state it owns, and gives the state back unchanged.
+    fn check_invariants_owned(&self, state: State) -> Result<State, Fault> {
+        if self.program.invariants.is_empty() {
+            return Ok(state);
+        }
+        let mut chooser = Chooser::forbidding();
+        let cur = Thread { column: u32::MAX, index: 0, status: Status::Done, frames: Vec::new(), attrs: Vec::new() };
+        let heap_len = state.heap.len();
+        let mut ex = Exec {
+            m: self,
+            st: state,
+            cur,
+            tid: None,
+            chooser: &mut chooser,
+            events: None,
+            comp: Vec::new(),
+            fn_locals: Vec::new(),
+            depth: 0,
+        };
         for inv in &self.program.invariants {
-            let mut chooser = Chooser::forbidding();
-            let cur = Thread {
-                column: u32::MAX,
-                index: 0,
-                status: Status::Done,
-                frames: Vec::new(),
-                attrs: Vec::new(),
-            };
-            let mut ex = Exec {
-                m: self,
-                st: state.clone(),
-                cur,
-                tid: None,
-                chooser: &mut chooser,
-                events: None,
-                comp: Vec::new(),
-                fn_locals: Vec::new(),
-                depth: 0,
-            };
-            match ex.eval(&inv.expr) {
-                Ok(v) => {
-                    if !ex.truthy(v) {
-                        return Err(Fault {
-                            kind: FaultKind::Invariant,
-                            thread: None,
-                            line: Some(inv.line),
-                            message: format!("invariant `{}` is violated", inv.text),
-                        });
-                    }
+            let result = ex.eval(&inv.expr);
+            // Objects an invariant builds (a list literal) are not part of the state.
+            ex.st.heap.truncate(heap_len);
+            match result {
+                Ok(v) if ex.truthy(v) => {}
+                Ok(_) => {
+                    return Err(Fault {
+                        kind: FaultKind::Invariant,
+                        thread: None,
+                        line: Some(inv.line),
+                        message: format!("invariant `{}` is violated", inv.text),
+                    });
                 }
                 Err(message) => {
                     return Err(Fault {
@@ -446,7 +453,7 @@ impl Machine {
                 }
             }
         }
-        Ok(())
+        Ok(ex.st)
     }
 
     /// Formats a value for messages and displays (`repr` style: strings quoted).
@@ -594,7 +601,8 @@ impl Exec<'_, '_> {
             .last()
             .expect("a runnable thread has a frame");
         let pc = frame.pc;
-        let instr = self.m.program.instr(pc).clone();
+        let m = self.m;
+        let instr = m.program.instr(pc);
         match &instr.kind {
             InstrKind::Skip { target } => self.set_pc(*target),
             InstrKind::Test { cond, on_false } => {
@@ -659,7 +667,8 @@ impl Exec<'_, '_> {
             });
         }
         let caller_pc = self.cur.frames.last().expect("a procedure has a caller").pc;
-        let instr = self.m.program.instr(caller_pc).clone();
+        let m = self.m;
+        let instr = m.program.instr(caller_pc);
         if let InstrKind::Exec(stmt) = &instr.kind {
             let call = match stmt {
                 Stmt::IfInline(_, s) => &**s,
@@ -1224,7 +1233,7 @@ impl Exec<'_, '_> {
             Expr::Func(p, args) => {
                 let argv = args.iter().map(|a| self.eval(a)).collect::<R<Vec<_>>>()?;
                 let proc = &self.m.program.procs[*p as usize];
-                let body = proc.inline.clone().expect("functions have an inline body");
+                let body = proc.inline.as_ref().expect("functions have an inline body");
                 if self.depth >= self.m.config.limits.max_call_depth {
                     return Err(format!(
                         "calls nest deeper than {} (unbounded recursion?)",
@@ -1236,7 +1245,7 @@ impl Exec<'_, '_> {
                 self.depth += 1;
                 self.fn_locals.push(locals);
                 let saved = std::mem::take(&mut self.comp);
-                let r = self.eval(&body);
+                let r = self.eval(body);
                 self.comp = saved;
                 self.fn_locals.pop();
                 self.depth -= 1;
