@@ -1,0 +1,24 @@
+// The server's API. Every state comes from the server: the page never steps a program itself.
+async function call(method, url, body) {
+  const res = await fetch(url, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  let data;
+  try { data = await res.json(); } catch { data = { ok: false, error: 'request', message: `${res.status} ${res.statusText}` }; }
+  data.httpStatus = res.status;
+  return data;
+}
+
+const programBody = (p) => ({ source: p.source, threads: p.threads || [], semaphores: p.semaphores || 'weak' });
+
+export const catalog = () => call('GET', '/api/catalog');
+export const source = (query) => call('GET', `/api/source?${query}`);
+export const view = (p, moves, at, extend) =>
+  call('POST', '/api/view', { ...programBody(p), moves, at, extend });
+export const alternatives = (p, moves, thread, prefix) =>
+  call('POST', '/api/alternatives', { ...programBody(p), moves, thread, prefix });
+export const startCheck = (p, opts) => call('POST', '/api/check', { ...programBody(p), ...opts });
+export const pollCheck = (id) => call('GET', `/api/check/${id}`);
+export const cancelCheck = (id) => call('POST', `/api/check/${id}/cancel`);

@@ -1,0 +1,58 @@
+// The catalog: every entry by chapter, each with its programs; then the command-line files.
+import { h, clear } from './dom.js';
+import * as api from './api.js';
+
+let data = null;
+let loading = null;
+
+export function renderCatalog(root) {
+  if (!data) {
+    if (!loading) loading = api.catalog().then((d) => { data = d; renderCatalog(root); });
+    if (!root.firstChild) root.append(h('p.muted', 'Loading the catalog…'));
+    return;
+  }
+  if (root.dataset.done) return;
+  root.dataset.done = '1';
+  clear(root);
+  const open = (kind, id) => window.lbosOpen(kind, id);
+  root.append(
+    h('div.catalog-intro',
+      h('p', 'Pick a program to simulate and check, or write your own.'),
+      h('button.primary#new-program', { onclick: () => open('new', NEW_PROGRAM) }, 'New program')),
+  );
+  if (data.files.length) {
+    root.append(h('section.chapter',
+      h('h2', 'Files from the command line'),
+      h('ul.programs', data.files.map((f) =>
+        h('li', h('button.prog', { onclick: () => open('file', f.id), 'data-file': f.id }, f.name))))));
+  }
+  for (const ch of data.chapters) {
+    root.append(h('section.chapter',
+      h('h2', `Chapter ${ch.chapter}`),
+      h('div.entries', ch.entries.map((e) =>
+        h('article.entry', { 'data-entry': e.name },
+          h('h3', h('span.section', e.section), ' ', e.title),
+          h('p.statement', firstSentence(e.statement)),
+          h('ul.programs', e.programs.map((p) =>
+            h('li',
+              h('button.prog', { onclick: () => open('catalog', p.id), 'data-id': p.id, title: p.note || '' },
+                p.title),
+              ' ', h(`span.kind.${p.kind}`, p.kind), ' ', h(`span.expect.v-${p.expect}`, p.expect)))))))));
+  }
+}
+
+function firstSentence(s) {
+  const t = s.replace(/\s+/g, ' ').trim();
+  const i = t.indexOf('. ');
+  return i > 0 && i < 220 ? t.slice(0, i + 1) : t.slice(0, 220) + (t.length > 220 ? '…' : '');
+}
+
+const NEW_PROGRAM = `# A new program: the initialization block, then one column per thread kind
+mutex = Semaphore(1)
+count = 0
+
+## Thread x2
+mutex.wait()
+count += 1
+mutex.signal()
+`;

@@ -1,0 +1,115 @@
+// Check: runs `lbos check` on the server with limits, shows progress with a cancel button,
+// then the verdict, statistics, dead rows, and the counterexample to replay.
+import { h, clear } from './dom.js';
+import { app, loadTrace, onChange } from './state.js';
+import * as api from './api.js';
+
+const check = { job: null, error: null, polling: null, source: null, maxStates: null, timeout: null, dfs: false };
+
+export function initCheck() {}
+
+export async function startCheck() {
+  if (!app.program || (check.job && check.job.phase !== 'done')) return;
+  check.error = null;
+  check.source = app.program.source;
+  const opts = { dfs: check.dfs };
+  if (check.maxStates) opts.max_states = check.maxStates;
+  if (check.timeout) opts.timeout_secs = check.timeout;
+  const res = await api.startCheck(app.program, opts);
+  if (!res.ok) {
+    check.error = res.error === 'compile'
+      ? `The program does not compile (line ${res.diagnostics[0].line}: ${res.diagnostics[0].message}).`
+      : res.message;
+    check.job = null;
+    rerender();
+    return;
+  }
+  check.job = { id: res.id, phase: 'queued' };
+  rerender();
+  poll();
+}
+
+async function poll() {
+  clearTimeout(check.polling);
+  if (!check.job) return;
+  const res = await api.pollCheck(check.job.id);
+  if (res.ok) check.job = res.job;
+  rerender();
+  if (res.ok && res.job.phase !== 'done') check.polling = setTimeout(poll, 250);
+  if (res.ok && res.job.phase === 'done' && res.job.report) {
+    app.deadRows = { source: check.source, lines: res.job.report.dead_rows };
+  }
+}
+
+export function cancelCheck() {
+  if (check.job && check.job.phase !== 'done') api.cancelCheck(check.job.id).then(poll);
+}
+
+let root = null;
+function rerender() { if (root && !root.hidden) renderCheck(root); }
+
+const fmt = (n) => (n === undefined || n === null ? '–' : Number(n).toLocaleString('en-US'));
+const mib = (b) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+
+export function renderCheck(el) {
+  root = el;
+  clear(el);
+  if (!app.program) { el.append(h('p.empty', 'Open a program first.')); return; }
+  const job = check.job;
+  const busy = job && job.phase !== 'done';
+  const lim = h('div.check-form',
+    h('label', 'Max states ', h('input#max-states', { type: 'number', min: 1, step: 1000, value: check.maxStates ?? '', placeholder: 'server limit',
+      onchange: (e) => { check.maxStates = e.target.value ? Number(e.target.value) : null; } })),
+    h('label', 'Time limit (s) ', h('input#time-limit', { type: 'number', min: 1, value: check.timeout ?? '', placeholder: 'server limit',
+      onchange: (e) => { check.timeout = e.target.value ? Number(e.target.value) : null; } })),
+    h('label', h('input#dfs', { type: 'checkbox', checked: check.dfs || undefined, onchange: (e) => { check.dfs = e.target.checked; } }), ' depth-first (less memory, longer traces)'),
+    h('button.primary#run-check', { onclick: startCheck, disabled: busy || undefined, title: 'Check (Shift+C)' }, 'Check', h('kbd', 'Shift+C')),
+    h('button#cancel-check', { onclick: cancelCheck, disabled: !busy || undefined }, 'Cancel'));
+  el.append(h('h2', 'Check every interleaving'),
+    h('p.muted', `Explores every reachable state of “${app.program.title || app.program.name}” with the current thread settings: deadlocks, assertions, invariants, runtime errors, rows never reached.`),
+    lim);
+  if (check.error) el.append(h('div.status.assertion', { role: 'alert' }, check.error));
+  if (!job) return;
+  const p = job.progress || job.report?.stats || {};
+  if (busy) {
+    const frac = job.limits ? Math.min(1, (p.seconds || job.elapsed || 0) / job.limits.timeout_secs) : 0;
+    el.append(h('div.progress#check-progress', { role: 'status' },
+      h('strong', job.phase === 'queued' ? 'Waiting for a free checker…' : 'Checking…'), ' ',
+      `${fmt(p.states)} states, ${fmt(p.transitions)} transitions, depth ${fmt(p.max_depth)}, ${(p.seconds || 0).toFixed(1)} s`,
+      h('progress', { max: 1, value: frac, 'aria-label': 'time used of the limit' }),
+      job.limits ? h('span.muted', ` limits: ${fmt(job.limits.max_states)} states, ${job.limits.timeout_secs} s, ${mib(job.limits.max_memory_bytes)}`) : null));
+    return;
+  }
+  const r = job.report;
+  if (!r) return;
+  const stale = check.source !== app.program.source;
+  const words = { ok: 'No violation: every interleaving is fine.', deadlock: 'Deadlock found.', assertion: 'An assertion fails.',
+    invariant: 'An invariant is violated.', error: 'A runtime error.', incomplete: 'Incomplete.' };
+  el.append(h(`div.verdict.v-${r.verdict}#verdict`, { role: 'status', 'data-verdict': r.verdict },
+    h('span.badge', r.verdict), ' ', words[r.verdict] || r.verdict,
+    r.cancelled ? ' (cancelled)' : '', r.incomplete_reason ? ` ${r.incomplete_reason}` : '',
+    r.fault ? h('div', r.fault.message, r.fault.line ? ` (line ${r.fault.line})` : '') : null,
+    stale ? h('div.muted', 'The program has changed since this check.') : null));
+  const st = r.stats;
+  el.append(h('table.stats',
+    h('tr', h('th', 'States'), h('td', fmt(st.states))),
+    h('tr', h('th', 'Transitions'), h('td', fmt(st.transitions))),
+    h('tr', h('th', 'Greatest depth'), h('td', fmt(st.max_depth))),
+    h('tr', h('th', 'Time'), h('td', `${st.seconds.toFixed(2)} s (${fmt(Math.round(st.states_per_second))} states/s)`)),
+    h('tr', h('th', 'Peak memory'), h('td', st.peak_memory_bytes ? mib(st.peak_memory_bytes) : '–'))));
+  if (r.dead_rows.length) {
+    el.append(h('div.warning#dead-rows', { role: 'note' }, h('strong', 'Never reached: '),
+      `line${r.dead_rows.length > 1 ? 's' : ''} ${r.dead_rows.join(', ')} (marked in the Simulate view).`));
+  }
+  if (r.trace) {
+    el.append(h('p', h('button.primary#replay', {
+      disabled: stale || undefined,
+      onclick: async () => {
+        await loadTrace(r.trace, `Counterexample loaded (${r.trace.length} steps, ${r.verdict}). Step through it with → and ←; make any move to take over.`);
+        window.lbosShowTab('sim');
+      },
+    }, `Replay the counterexample (${r.trace.length} steps)`)));
+  }
+}
+
+onChange(() => {});

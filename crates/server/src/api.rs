@@ -1,0 +1,532 @@
+//! The HTTP API and the routes of the embedded page.
+//!
+//! - `GET /` and `GET /app/{file}`: the single-page app.
+//! - `GET /api/catalog`: every catalog entry by chapter, the command-line files, the limits.
+//! - `GET /api/source?catalog=ENTRY/FILE` or `?file=N`: a program's text and configuration.
+//! - `POST /api/view`: replays `moves` (optionally extended by a round or random steps) and
+//!   returns the program layout, one report per move and the state after `at` moves.
+//! - `POST /api/alternatives`: what each alternative of a thread's next choice would do.
+//! - `POST /api/check`, `GET /api/check/{id}`, `POST /api/check/{id}/cancel`: checks.
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, Path, Query, State as AxState};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use lbos_vm::Machine;
+use serde::Deserialize;
+use serde_json::{Value as Json_, json};
+
+use crate::Settings;
+use crate::assets;
+use crate::checks::{Checks, Limits};
+use crate::replay::{self, LoadError, Move, ProgramInput, Rng};
+
+pub struct AppState {
+    pub settings: Settings,
+    pub checks: Checks,
+}
+
+impl AppState {
+    pub fn new(settings: Settings) -> AppState {
+        AppState {
+            checks: Checks::new(settings.max_checks, settings.max_queued_checks),
+            settings,
+        }
+    }
+}
+
+type Shared = Arc<AppState>;
+
+pub fn router(state: Shared) -> Router {
+    let limit = state.settings.max_body_bytes;
+    Router::new()
+        .route("/", get(index))
+        .route("/app/{file}", get(asset))
+        .route("/api/catalog", get(catalog))
+        .route("/api/source", get(source))
+        .route("/api/view", post(view))
+        .route("/api/alternatives", post(alternatives))
+        .route("/api/check", post(check_start))
+        .route("/api/check/{id}", get(check_poll))
+        .route("/api/check/{id}/cancel", post(check_cancel))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "ok": false, "error": "request", "message": message.into() })))
+        .into_response()
+}
+
+async fn not_found() -> Response {
+    error(StatusCode::NOT_FOUND, "no such page")
+}
+
+async fn index() -> Response {
+    asset_response("index.html")
+}
+
+async fn asset(Path(file): Path<String>) -> Response {
+    asset_response(&file)
+}
+
+fn asset_response(file: &str) -> Response {
+    match assets::get(file) {
+        Some((body, mime)) => (
+            [
+                (header::CONTENT_TYPE, mime),
+                (header::CACHE_CONTROL, "no-cache"),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            ],
+            body,
+        )
+            .into_response(),
+        None => error(StatusCode::NOT_FOUND, format!("no asset {file}")),
+    }
+}
+
+async fn catalog(AxState(st): AxState<Shared>) -> Response {
+    let mut chapters: Vec<Json_> = Vec::new();
+    let mut current: Option<(u32, Vec<Json_>)> = None;
+    for e in lbos_catalog::entries() {
+        let ch = e.chapter();
+        if current.as_ref().is_some_and(|c| c.0 != ch)
+            && let Some((n, entries)) = current.take()
+        {
+            chapters.push(json!({ "chapter": n, "entries": entries }));
+        }
+        let programs: Vec<Json_> = e
+            .programs
+            .iter()
+            .map(|p| {
+                json!({
+                    "id": format!("{}/{}", e.name, p.file.trim_end_matches(".sync")),
+                    "file": p.file, "title": p.title, "kind": p.kind.as_str(),
+                    "expect": p.expect, "note": p.note,
+                })
+            })
+            .collect();
+        let entry = json!({
+            "name": e.name, "title": e.title, "section": e.section,
+            "statement": e.statement, "properties": e.properties, "programs": programs,
+        });
+        match &mut current {
+            Some((_, entries)) => entries.push(entry),
+            None => current = Some((ch, vec![entry])),
+        }
+    }
+    if let Some((n, entries)) = current {
+        chapters.push(json!({ "chapter": n, "entries": entries }));
+    }
+    let files: Vec<Json_> = st
+        .settings
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| json!({ "id": i, "name": f.display().to_string() }))
+        .collect();
+    let s = &st.settings;
+    Json(json!({
+        "chapters": chapters,
+        "files": files,
+        "limits": {
+            "max_moves": s.max_moves,
+            "check_timeout_secs": s.check_timeout.as_secs_f64(),
+            "check_states": s.check_states,
+            "check_memory_bytes": s.check_memory_bytes,
+            "max_checks": s.max_checks,
+        }
+    }))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+struct SourceQuery {
+    catalog: Option<String>,
+    file: Option<usize>,
+}
+
+async fn source(AxState(st): AxState<Shared>, Query(q): Query<SourceQuery>) -> Response {
+    if let Some(id) = q.catalog {
+        let Some((entry, file)) = id.split_once('/') else {
+            return error(StatusCode::BAD_REQUEST, "expected ENTRY/FILE");
+        };
+        let Some(p) = lbos_catalog::find(entry).and_then(|e| e.program(file)) else {
+            return error(StatusCode::NOT_FOUND, format!("no catalog program {id}"));
+        };
+        return Json(json!({
+            "ok": true, "id": id, "name": p.file, "title": p.title, "source": p.source,
+            "threads": p.threads, "semaphores": p.semaphores.clone().unwrap_or_else(|| "weak".into()),
+            "expect": p.expect, "note": p.note,
+        }))
+        .into_response();
+    }
+    if let Some(i) = q.file {
+        // Only files named on the command line, by their index.
+        let Some(path) = st.settings.files.get(i) else {
+            return error(StatusCode::NOT_FOUND, format!("no file {i}"));
+        };
+        let path = path.clone();
+        let max = st.settings.max_source_bytes;
+        let read = tokio::task::spawn_blocking(move || {
+            let meta = std::fs::metadata(&path)?;
+            if meta.len() > max as u64 {
+                return Err(std::io::Error::other(format!(
+                    "the file is larger than {} KiB",
+                    max >> 10
+                )));
+            }
+            std::fs::read_to_string(&path)
+        })
+        .await;
+        return match read {
+            Ok(Ok(text)) => Json(json!({
+                "ok": true, "id": format!("file:{i}"),
+                "name": st.settings.files[i].display().to_string(),
+                "title": st.settings.files[i].display().to_string(),
+                "source": text, "threads": [], "semaphores": "weak",
+            }))
+            .into_response(),
+            Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("cannot read: {e}")),
+            Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        };
+    }
+    error(StatusCode::BAD_REQUEST, "expected ?catalog=ENTRY/FILE or ?file=N")
+}
+
+fn check_source(st: &Settings, input: &ProgramInput) -> Result<(), Response> {
+    if input.source.len() > st.max_source_bytes {
+        return Err(error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("programs are limited to {} KiB", st.max_source_bytes >> 10),
+        ));
+    }
+    if input.threads.len() > 64 {
+        return Err(error(StatusCode::BAD_REQUEST, "too many thread settings"));
+    }
+    Ok(())
+}
+
+fn load_error(e: LoadError) -> Response {
+    let mut v = serde_json::to_value(&e).unwrap_or_else(|_| json!({}));
+    v["ok"] = json!(false);
+    (StatusCode::UNPROCESSABLE_ENTITY, Json(v)).into_response()
+}
+
+/// Loads a program on a blocking thread (initialization blocks may run long).
+async fn load(input: ProgramInput) -> Result<Machine, Response> {
+    match tokio::task::spawn_blocking(move || replay::load(&input)).await {
+        Ok(Ok(m)) => Ok(m),
+        Ok(Err(e)) => Err(load_error(e)),
+        Err(e) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
+    }
+}
+
+#[derive(Deserialize)]
+struct ViewRequest {
+    #[serde(flatten)]
+    program: ProgramInput,
+    #[serde(default)]
+    moves: Vec<Move>,
+    /// Show the state after this many moves (default: all).
+    at: Option<usize>,
+    /// Extend the schedule (after truncating it at `at`).
+    extend: Option<Extend>,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+enum Extend {
+    /// Each runnable thread once, in order; weak-semaphore picks by chance.
+    Round {
+        #[serde(default)]
+        seed: u64,
+    },
+    /// `count` steps of threads chosen at random.
+    Random {
+        #[serde(default)]
+        seed: u64,
+        #[serde(default = "one")]
+        count: usize,
+        /// Step only this thread (its choices drawn at random).
+        thread: Option<u32>,
+    },
+}
+
+fn one() -> usize {
+    1
+}
+
+async fn view(AxState(st): AxState<Shared>, Json(req): Json<ViewRequest>) -> Response {
+    if let Err(r) = check_source(&st.settings, &req.program) {
+        return r;
+    }
+    let max_moves = st.settings.max_moves;
+    if req.moves.len() > max_moves {
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("schedules are limited to {max_moves} moves"),
+        );
+    }
+    let m = match load(req.program).await {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let result = tokio::task::spawn_blocking(move || {
+        let mut moves = req.moves;
+        let mut at = req.at;
+        if let Some(ext) = &req.extend {
+            moves.truncate(at.unwrap_or(moves.len()));
+            at = None;
+            extend(&m, &mut moves, ext, max_moves);
+        }
+        render(&m, &moves, at)
+    })
+    .await;
+    match result {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+/// Appends moves to a schedule: a round or random steps. Stops at a fault, a deadlock or the end.
+fn extend(m: &Machine, moves: &mut Vec<Move>, ext: &Extend, max_moves: usize) {
+    let r = replay::replay(m, moves, None);
+    *moves = r.moves;
+    if r.fault_at.is_some() || r.initial_fault.is_some() {
+        return;
+    }
+    let mut state = r.state;
+    let (seed, count, round, only) = match ext {
+        Extend::Round { seed } => (*seed, usize::MAX, true, None),
+        Extend::Random {
+            seed,
+            count,
+            thread,
+        } => (*seed, (*count).min(1000), false, *thread),
+    };
+    let mut rng = Rng::new(seed);
+    let order: Vec<usize> = state.runnable().collect();
+    let mut i = 0;
+    while i < count && moves.len() < max_moves {
+        let t = if round {
+            let Some(&t) = order.get(i) else { break };
+            if state.threads[t].status != lbos_vm::Status::Runnable {
+                i += 1;
+                continue;
+            }
+            t as u32
+        } else if let Some(t) = only {
+            if state.threads.get(t as usize).map(|t| t.status) != Some(lbos_vm::Status::Runnable) {
+                break;
+            }
+            t
+        } else {
+            let runnable: Vec<usize> = state.runnable().collect();
+            if runnable.is_empty() {
+                break;
+            }
+            runnable[rng.below(runnable.len() as u32) as usize] as u32
+        };
+        let c = replay::random_choices(m, &state, t, &mut rng);
+        let mv = Move::Step { t, c };
+        match replay::step_once(m, &state, &mv, moves.len()) {
+            Ok((_, Ok(next))) => {
+                moves.push(mv);
+                state = next;
+            }
+            Ok((_, Err(_))) => {
+                moves.push(mv);
+                break;
+            }
+            Err(_) => break,
+        }
+        i += 1;
+    }
+}
+
+fn render(m: &Machine, moves: &[Move], at: Option<usize>) -> Json_ {
+    let r = replay::replay(m, moves, at);
+    let blocked: Vec<u32> = r
+        .state
+        .threads
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| matches!(t.status, lbos_vm::Status::Blocked(_)))
+        .map(|(i, _)| i as u32)
+        .collect();
+    let status = if let Some(f) = &r.initial_fault {
+        json!({ "kind": f.kind_word(), "message": f.message, "line": f.line, "threads": [] })
+    } else if let Some((i, f)) = r.fault_at.as_ref().filter(|(i, _)| i + 1 == r.at) {
+        json!({
+            "kind": f.kind_word(), "message": f.message, "line": f.line, "step": i,
+            "threads": f.thread.into_iter().collect::<Vec<_>>(),
+        })
+    } else if r.state.is_deadlock() {
+        let names: Vec<String> = blocked
+            .iter()
+            .map(|t| {
+                let p = lbos_vm::describe::position(m, &r.state, *t);
+                format!("{} on {}", p.thread, p.blocked_on.unwrap_or_default())
+            })
+            .collect();
+        json!({
+            "kind": "deadlock",
+            "message": format!("deadlock: every thread that is not done is blocked ({})", names.join(", ")),
+            "threads": blocked,
+        })
+    } else if r.state.all_done() {
+        json!({ "kind": "done", "message": "every thread has finished", "threads": [] })
+    } else {
+        json!({ "kind": "running", "threads": [] })
+    };
+    let runnable: Vec<usize> = if status["kind"] == "running" {
+        r.state.runnable().collect()
+    } else {
+        Vec::new()
+    };
+    json!({
+        "ok": true,
+        "program": replay::program_view(m),
+        "moves": r.moves,
+        "at": r.at,
+        "steps": r.steps,
+        "state": replay::state_view(m, &r.state),
+        "status": status,
+        "runnable": runnable,
+        "warning": r.warning,
+    })
+}
+
+trait KindWord {
+    fn kind_word(&self) -> String;
+}
+
+impl KindWord for lbos_vm::Fault {
+    fn kind_word(&self) -> String {
+        format!("{:?}", self.kind).to_lowercase()
+    }
+}
+
+#[derive(Deserialize)]
+struct AltRequest {
+    #[serde(flatten)]
+    program: ProgramInput,
+    #[serde(default)]
+    moves: Vec<Move>,
+    thread: u32,
+    /// The choices already made for this step.
+    #[serde(default)]
+    prefix: Vec<u32>,
+}
+
+async fn alternatives(AxState(st): AxState<Shared>, Json(req): Json<AltRequest>) -> Response {
+    if let Err(r) = check_source(&st.settings, &req.program) {
+        return r;
+    }
+    if req.moves.len() > st.settings.max_moves || req.prefix.len() > 64 {
+        return error(StatusCode::PAYLOAD_TOO_LARGE, "too many moves");
+    }
+    let m = match load(req.program).await {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let result = tokio::task::spawn_blocking(move || {
+        let r = replay::replay(&m, &req.moves, None);
+        if r.moves.len() != req.moves.len() || r.fault_at.is_some() {
+            return Err(r
+                .warning
+                .unwrap_or_else(|| "the schedule ends in a fault".into()));
+        }
+        let st = &r.state;
+        if st.threads.get(req.thread as usize).map(|t| t.status) != Some(lbos_vm::Status::Runnable)
+        {
+            return Err(format!("thread {} cannot step", req.thread));
+        }
+        let arities = m.choice_arities(st, req.thread, &req.prefix);
+        let k = req.prefix.len();
+        let Some(&n) = arities.get(k) else {
+            return Ok(json!({ "ok": true, "arities": arities, "alternatives": [] }));
+        };
+        let n = n.min(64);
+        let mut alts = Vec::new();
+        for i in 0..n {
+            let mut c = req.prefix.clone();
+            c.push(i);
+            let mv = Move::Step { t: req.thread, c };
+            let text = match replay::step_once(&m, st, &mv, r.moves.len()) {
+                Ok((v, _)) => {
+                    let woke: Vec<String> = v
+                        .arrows
+                        .iter()
+                        .filter(|a| a.kind == "woke")
+                        .map(|a| m.thread_name(a.thread).to_string())
+                        .collect();
+                    json!({ "choice": i, "woke": woke, "events": v.events })
+                }
+                Err(e) => json!({ "choice": i, "woke": [], "events": [e] }),
+            };
+            alts.push(text);
+        }
+        Ok(json!({ "ok": true, "arities": arities, "alternatives": alts }))
+    })
+    .await;
+    match result {
+        Ok(Ok(v)) => Json(v).into_response(),
+        Ok(Err(e)) => error(StatusCode::CONFLICT, e),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+#[derive(Deserialize)]
+struct CheckRequest {
+    #[serde(flatten)]
+    program: ProgramInput,
+    max_states: Option<u64>,
+    timeout_secs: Option<f64>,
+    #[serde(default)]
+    dfs: bool,
+}
+
+async fn check_start(AxState(st): AxState<Shared>, Json(req): Json<CheckRequest>) -> Response {
+    if let Err(r) = check_source(&st.settings, &req.program) {
+        return r;
+    }
+    let s = &st.settings;
+    let limits = Limits {
+        max_states: req.max_states.unwrap_or(s.check_states).clamp(1, s.check_states),
+        timeout_secs: req
+            .timeout_secs
+            .filter(|t| t.is_finite() && *t > 0.0)
+            .unwrap_or(s.check_timeout.as_secs_f64())
+            .min(s.check_timeout.as_secs_f64()),
+        max_memory_bytes: s.check_memory_bytes,
+    };
+    let m = match load(req.program).await {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    match st.checks.submit(m, limits, req.dfs) {
+        Ok(id) => (StatusCode::ACCEPTED, Json(json!({ "ok": true, "id": id }))).into_response(),
+        Err(e) => error(StatusCode::TOO_MANY_REQUESTS, e),
+    }
+}
+
+async fn check_poll(AxState(st): AxState<Shared>, Path(id): Path<u64>) -> Response {
+    match st.checks.view(id) {
+        Some(v) => Json(json!({ "ok": true, "job": v })).into_response(),
+        None => error(StatusCode::NOT_FOUND, format!("no check {id}")),
+    }
+}
+
+async fn check_cancel(AxState(st): AxState<Shared>, Path(id): Path<u64>) -> Response {
+    if st.checks.cancel(id) {
+        Json(json!({ "ok": true })).into_response()
+    } else {
+        error(StatusCode::NOT_FOUND, format!("no check {id}"))
+    }
+}

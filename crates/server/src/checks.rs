@@ -1,0 +1,231 @@
+//! Check jobs: `lbos_check::check` on a blocking thread, at most `max_checks` at once (a tokio
+//! semaphore), each with its own limits and a stop flag for cancel. The page polls a job for
+//! progress and its report.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use lbos_check::{Options, Report, Stats};
+use lbos_vm::Machine;
+use serde::Serialize;
+use tokio::sync::Semaphore;
+
+use crate::replay::{FaultView, Move};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    Queued,
+    Running,
+    Done,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Limits {
+    pub max_states: u64,
+    pub timeout_secs: f64,
+    pub max_memory_bytes: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ReportView {
+    pub verdict: &'static str,
+    pub stats: Stats,
+    pub dead_rows: Vec<u32>,
+    pub incomplete_reason: Option<String>,
+    pub fault: Option<FaultView>,
+    /// The counterexample as moves from the initial state.
+    pub trace: Option<Vec<Move>>,
+    pub cancelled: bool,
+}
+
+impl ReportView {
+    fn new(r: &Report, cancelled: bool) -> ReportView {
+        let v = r.violation.as_ref();
+        ReportView {
+            verdict: r.verdict.as_str(),
+            stats: r.stats.clone(),
+            dead_rows: r.dead_rows.clone(),
+            incomplete_reason: r.incomplete_reason.clone(),
+            fault: v.and_then(|v| v.fault.as_ref()).map(fault_view),
+            trace: v.map(|v| v.trace.iter().map(Move::from_transition).collect()),
+            cancelled,
+        }
+    }
+}
+
+impl ReportView {
+    fn stopped(reason: &str, cancelled: bool) -> ReportView {
+        ReportView {
+            verdict: "incomplete",
+            stats: Stats::default(),
+            dead_rows: Vec::new(),
+            incomplete_reason: Some(reason.to_string()),
+            fault: None,
+            trace: None,
+            cancelled,
+        }
+    }
+}
+
+fn fault_view(f: &lbos_vm::Fault) -> FaultView {
+    FaultView {
+        kind: format!("{:?}", f.kind).to_lowercase(),
+        thread: f.thread,
+        line: f.line,
+        message: f.message.clone(),
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct JobView {
+    pub id: u64,
+    pub phase: Phase,
+    pub progress: Option<Stats>,
+    pub report: Option<ReportView>,
+    pub limits: Limits,
+    /// Seconds since the job was submitted.
+    pub elapsed: f64,
+}
+
+struct Job {
+    stop: Arc<AtomicBool>,
+    created: Instant,
+    limits: Limits,
+    inner: Mutex<(Phase, Option<Stats>, Option<ReportView>)>,
+}
+
+pub struct Checks {
+    permits: Arc<Semaphore>,
+    max_queued: usize,
+    next_id: AtomicU64,
+    jobs: Mutex<BTreeMap<u64, Arc<Job>>>,
+}
+
+/// Finished jobs kept for polling; older ones are forgotten.
+const KEEP_FINISHED: usize = 64;
+
+impl Checks {
+    pub fn new(max_checks: usize, max_queued: usize) -> Checks {
+        Checks {
+            permits: Arc::new(Semaphore::new(max_checks.max(1))),
+            max_queued: max_queued.max(1),
+            next_id: AtomicU64::new(1),
+            jobs: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<u64, Arc<Job>>> {
+        self.jobs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues a check. Errors when too many are waiting or running.
+    pub fn submit(&self, machine: Machine, limits: Limits, dfs: bool) -> Result<u64, String> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let job = Arc::new(Job {
+            stop: Arc::new(AtomicBool::new(false)),
+            created: Instant::now(),
+            limits: limits.clone(),
+            inner: Mutex::new((Phase::Queued, None, None)),
+        });
+        {
+            let mut jobs = self.lock();
+            let active = jobs
+                .values()
+                .filter(|j| job_phase(j) != Phase::Done)
+                .count();
+            if active >= self.max_queued {
+                return Err(format!(
+                    "{active} checks are running or waiting; try again when one has finished"
+                ));
+            }
+            let finished: Vec<u64> = jobs
+                .iter()
+                .filter(|(_, j)| job_phase(j) == Phase::Done)
+                .map(|(k, _)| *k)
+                .collect();
+            if finished.len() > KEEP_FINISHED {
+                for k in &finished[..finished.len() - KEEP_FINISHED] {
+                    jobs.remove(k);
+                }
+            }
+            jobs.insert(id, job.clone());
+        }
+        let permits = self.permits.clone();
+        tokio::spawn(async move {
+            let Ok(_permit) = permits.acquire_owned().await else {
+                return;
+            };
+            if job.stop.load(Ordering::Relaxed) {
+                let mut inner = job.inner.lock().unwrap_or_else(|e| e.into_inner());
+                inner.0 = Phase::Done;
+                inner.2 = Some(ReportView::stopped("cancelled before it started", true));
+                return;
+            }
+            set_phase(&job, Phase::Running);
+            let progress_job = job.clone();
+            let opts = Options {
+                dfs,
+                max_states: limits.max_states,
+                max_memory_bytes: limits.max_memory_bytes,
+                timeout: Some(Duration::from_secs_f64(limits.timeout_secs)),
+                stop: job.stop.clone(),
+                progress: Some(Arc::new(move |s: &Stats| {
+                    let mut inner = progress_job
+                        .inner
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner());
+                    inner.1 = Some(s.clone());
+                })),
+                progress_interval: Duration::from_millis(200),
+            };
+            let worker = job.clone();
+            let result = tokio::task::spawn_blocking(move || {
+                let report = lbos_check::check(&machine, &opts);
+                let cancelled = worker.stop.load(Ordering::Relaxed);
+                ReportView::new(&report, cancelled)
+            })
+            .await;
+            let mut inner = job.inner.lock().unwrap_or_else(|e| e.into_inner());
+            inner.0 = Phase::Done;
+            inner.2 = Some(match result {
+                Ok(r) => r,
+                Err(e) => ReportView::stopped(&format!("the check failed: {e}"), false),
+            });
+        });
+        Ok(id)
+    }
+
+    pub fn view(&self, id: u64) -> Option<JobView> {
+        let job = self.lock().get(&id)?.clone();
+        let inner = job.inner.lock().unwrap_or_else(|e| e.into_inner());
+        Some(JobView {
+            id,
+            phase: inner.0,
+            progress: inner.1.clone(),
+            report: inner.2.clone(),
+            limits: job.limits.clone(),
+            elapsed: job.created.elapsed().as_secs_f64(),
+        })
+    }
+
+    pub fn cancel(&self, id: u64) -> bool {
+        match self.lock().get(&id) {
+            Some(job) => {
+                job.stop.store(true, Ordering::Relaxed);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+fn job_phase(job: &Job) -> Phase {
+    job.inner.lock().unwrap_or_else(|e| e.into_inner()).0
+}
+
+fn set_phase(job: &Job, phase: Phase) {
+    job.inner.lock().unwrap_or_else(|e| e.into_inner()).0 = phase;
+}

@@ -1,0 +1,589 @@
+//! Replays a list of moves through the vm and turns the result into the view the page draws.
+//! Nothing here decides what a step does: that is `Machine::apply` and `Machine::spawn`.
+
+use std::sync::Arc;
+
+use lbos_lang::Program;
+use lbos_lang::program::Block;
+use lbos_vm::describe::{self, Change};
+use lbos_vm::{
+    Config, Event, Fault, Machine, Object, SemaphoreModel, State, Status, ThreadSpec, Transition,
+};
+use serde::{Deserialize, Serialize};
+
+/// One move of a schedule: a step of a thread (with the indices of its choices) or the creation
+/// of a thread in a column.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Move {
+    Spawn {
+        spawn: u32,
+    },
+    Step {
+        t: u32,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        c: Vec<u32>,
+    },
+}
+
+impl Move {
+    pub fn from_transition(tr: &Transition) -> Move {
+        Move::Step {
+            t: tr.thread,
+            c: tr.choices.clone(),
+        }
+    }
+}
+
+/// The program and its configuration, as every stepping request carries them.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ProgramInput {
+    pub source: String,
+    #[serde(default)]
+    pub threads: Vec<String>,
+    #[serde(default)]
+    pub semaphores: Option<String>,
+}
+
+/// Why a program cannot be run.
+#[derive(Debug, Serialize)]
+#[serde(tag = "error", rename_all = "snake_case")]
+pub enum LoadError {
+    /// Compile errors, each with its line and column.
+    Compile {
+        diagnostics: Vec<lbos_lang::Diagnostic>,
+        text: String,
+    },
+    /// A bad configuration or a failing initialization block.
+    Setup { message: String, line: Option<u32> },
+}
+
+pub fn load(input: &ProgramInput) -> Result<Machine, LoadError> {
+    let program = lbos_lang::compile(&input.source).map_err(|d| LoadError::Compile {
+        text: d.render("program.sync", &input.source),
+        diagnostics: d.0.clone(),
+    })?;
+    let mut threads = Vec::new();
+    for t in &input.threads {
+        let spec: ThreadSpec = t.parse().map_err(|message| LoadError::Setup {
+            message,
+            line: None,
+        })?;
+        threads.push(spec);
+    }
+    let semaphores = match input.semaphores.as_deref() {
+        None | Some("") => SemaphoreModel::Weak,
+        Some(s) => s.parse().map_err(|message| LoadError::Setup {
+            message,
+            line: None,
+        })?,
+    };
+    let config = Config {
+        threads,
+        semaphores,
+        ..Config::default()
+    };
+    Machine::new(Arc::new(program), config).map_err(|e| {
+        let line = match &e {
+            lbos_vm::SetupError::Init(f) => f.line,
+            _ => None,
+        };
+        LoadError::Setup {
+            message: e.to_string(),
+            line,
+        }
+    })
+}
+
+/// Structured events for the trace diagram.
+#[derive(Clone, Debug, Serialize)]
+pub struct EventView {
+    pub kind: &'static str,
+    pub thread: u32,
+    pub object: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StepView {
+    pub index: usize,
+    /// `step` or `spawn`.
+    pub kind: &'static str,
+    pub thread: u32,
+    pub name: String,
+    pub line: Option<u32>,
+    pub source: String,
+    pub substep: Option<u8>,
+    pub changes: Vec<Change>,
+    pub events: Vec<String>,
+    pub arrows: Vec<EventView>,
+    pub fault: Option<FaultView>,
+    /// The status of the stepping thread after the step (`runnable`, `blocked`, `done`).
+    pub after: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FaultView {
+    pub kind: String,
+    pub thread: Option<u32>,
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+impl FaultView {
+    fn new(f: &Fault) -> FaultView {
+        FaultView {
+            kind: format!("{:?}", f.kind).to_lowercase(),
+            thread: f.thread,
+            line: f.line,
+            message: f.message.clone(),
+        }
+    }
+}
+
+/// The result of replaying moves: one report per move, and the states needed for the view.
+pub struct Replay {
+    pub steps: Vec<StepView>,
+    pub moves: Vec<Move>,
+    /// Why the replay stopped before the end of the given moves.
+    pub warning: Option<String>,
+    /// The state after `at` moves (for a faulty last move: the state before it).
+    pub state: State,
+    pub at: usize,
+    pub fault_at: Option<(usize, Fault)>,
+    pub initial_fault: Option<Fault>,
+}
+
+pub fn replay(m: &Machine, moves: &[Move], at: Option<usize>) -> Replay {
+    let mut state = m.initial_state().clone();
+    let initial_fault = m.check_invariants(&state).err();
+    let at = at.unwrap_or(moves.len()).min(moves.len());
+    let mut steps = Vec::with_capacity(moves.len());
+    let mut kept = Vec::with_capacity(moves.len());
+    let mut shown = None;
+    let mut warning = None;
+    let mut fault_at = None;
+    if initial_fault.is_none() {
+        for (i, mv) in moves.iter().enumerate() {
+            if i == at {
+                shown = Some(state.clone());
+            }
+            match step_once(m, &state, mv, i) {
+                Ok((view, Ok(next))) => {
+                    steps.push(view);
+                    kept.push(mv.clone());
+                    state = next;
+                }
+                Ok((view, Err(fault))) => {
+                    steps.push(view);
+                    kept.push(mv.clone());
+                    fault_at = Some((i, fault));
+                    if i + 1 < moves.len() {
+                        warning = Some(format!(
+                            "the schedule stops at step {} ({}); {} later move(s) were dropped",
+                            i + 1,
+                            fault_at.as_ref().map(|f| f.1.message.as_str()).unwrap_or(""),
+                            moves.len() - i - 1
+                        ));
+                    }
+                    break;
+                }
+                Err(e) => {
+                    warning = Some(format!(
+                        "move {} cannot be made ({e}); it and the {} after it were dropped",
+                        i + 1,
+                        moves.len() - i - 1
+                    ));
+                    break;
+                }
+            }
+        }
+    } else if !moves.is_empty() {
+        warning = Some("the initial state already violates an invariant".into());
+    }
+    let at = at.min(kept.len());
+    let state = match shown {
+        Some(s) if at < kept.len() => s,
+        _ => state,
+    };
+    Replay {
+        steps,
+        moves: kept,
+        warning,
+        state,
+        at,
+        fault_at,
+        initial_fault,
+    }
+}
+
+/// Applies one move and explains it.
+pub fn step_once(
+    m: &Machine,
+    state: &State,
+    mv: &Move,
+    index: usize,
+) -> Result<(StepView, Result<State, Fault>), String> {
+    match mv {
+        Move::Spawn { spawn } => {
+            let next = m.spawn(state, *spawn)?;
+            let t = (next.threads.len() - 1) as u32;
+            let pos = describe::position(m, &next, t);
+            let view = StepView {
+                index,
+                kind: "spawn",
+                thread: t,
+                name: pos.thread.clone(),
+                line: m.program.columns.get(*spawn as usize).map(|c| c.header_line),
+                source: format!("new thread {} in {}", pos.thread, pos.column),
+                substep: None,
+                changes: Vec::new(),
+                events: vec![format!("creates thread {} in {}", pos.thread, pos.column)],
+                arrows: Vec::new(),
+                fault: None,
+                after: "runnable",
+            };
+            Ok((view, Ok(next)))
+        }
+        Move::Step { t, c } => {
+            let tr = Transition {
+                thread: *t,
+                choices: c.clone(),
+            };
+            let pos = describe::position(m, state, *t);
+            let applied = m.apply(state, &tr)?;
+            let names_in = applied.outcome.as_ref().unwrap_or(state);
+            let mut events = Vec::new();
+            let mut arrows = Vec::new();
+            for e in &applied.events {
+                match e {
+                    Event::Blocked { thread, object } => arrows.push(EventView {
+                        kind: "blocked",
+                        thread: *thread,
+                        object: describe::object_name(m, names_in, *object),
+                    }),
+                    Event::Woke { thread, object } => arrows.push(EventView {
+                        kind: "woke",
+                        thread: *thread,
+                        object: describe::object_name(m, names_in, *object),
+                    }),
+                    _ => {}
+                }
+                if !matches!(
+                    e,
+                    Event::Finished { .. } | Event::Called { .. } | Event::Returned { .. }
+                ) {
+                    events.push(describe::event_text(m, names_in, e));
+                }
+            }
+            let (changes, after, fault) = match &applied.outcome {
+                Ok(next) => (
+                    describe::changes(m, state, next, Some(*t)),
+                    status_word(next.threads[*t as usize].status),
+                    None,
+                ),
+                Err(f) => (Vec::new(), "runnable", Some(FaultView::new(f))),
+            };
+            let view = StepView {
+                index,
+                kind: "step",
+                thread: *t,
+                name: pos.thread,
+                line: pos.line,
+                source: pos.source,
+                substep: pos.substep,
+                changes,
+                events,
+                arrows,
+                fault,
+                after,
+            };
+            Ok((view, applied.outcome))
+        }
+    }
+}
+
+fn status_word(s: Status) -> &'static str {
+    match s {
+        Status::Runnable => "runnable",
+        Status::Blocked(_) => "blocked",
+        Status::Done => "done",
+    }
+}
+
+/// The program as the page lays it out.
+#[derive(Serialize)]
+pub struct ProgramView {
+    pub rows: Vec<RowView>,
+    pub columns: Vec<ColumnView>,
+    pub procs: Vec<ProcView>,
+    pub globals: Vec<String>,
+    pub invariants: Vec<InvariantView>,
+}
+
+#[derive(Serialize)]
+pub struct RowView {
+    pub line: u32,
+    /// `init`, `column` or `proc`.
+    pub block: &'static str,
+    /// Column or procedure index.
+    pub index: u32,
+    pub text: String,
+    pub is_step: bool,
+    /// The global this row assigns (initialization rows only), to show its value beside it.
+    pub assigns: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct ColumnView {
+    pub label: String,
+    pub header_line: u32,
+    pub threads: u32,
+}
+
+#[derive(Serialize)]
+pub struct ProcView {
+    pub name: String,
+    pub line: u32,
+}
+
+#[derive(Serialize)]
+pub struct InvariantView {
+    pub line: u32,
+    pub text: String,
+}
+
+pub fn program_view(m: &Machine) -> ProgramView {
+    let p: &Program = &m.program;
+    let rows = p
+        .rows
+        .iter()
+        .map(|r| {
+            let (block, index) = match r.block {
+                Block::Init => ("init", 0),
+                Block::Column(i) => ("column", i),
+                Block::Proc(i) => ("proc", i),
+            };
+            let assigns = if block == "init" {
+                assigned_name(&r.text).filter(|n| p.globals.iter().any(|g| g == n))
+            } else {
+                None
+            };
+            RowView {
+                line: r.line,
+                block,
+                index,
+                text: r.text.clone(),
+                is_step: r.is_step,
+                assigns,
+            }
+        })
+        .collect();
+    ProgramView {
+        rows,
+        columns: (0..p.columns.len())
+            .map(|i| ColumnView {
+                label: p.column_label(i),
+                header_line: p.columns[i].header_line,
+                threads: m.counts[i],
+            })
+            .collect(),
+        procs: p
+            .procs
+            .iter()
+            .map(|pr| ProcView {
+                name: pr.name.clone(),
+                line: pr.line,
+            })
+            .collect(),
+        globals: p.globals.clone(),
+        invariants: p
+            .invariants
+            .iter()
+            .map(|i| InvariantView {
+                line: i.line,
+                text: i.text.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// `count = 0` → `count`; `a, b = 1, 2` → `a`. Display only.
+fn assigned_name(text: &str) -> Option<String> {
+    let t = text.trim_start();
+    let end = t
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(t.len());
+    if end == 0 {
+        return None;
+    }
+    let rest = t[end..].trim_start();
+    if rest.starts_with('=') && !rest.starts_with("==") || rest.starts_with(',') {
+        Some(t[..end].to_string())
+    } else {
+        None
+    }
+}
+
+#[derive(Serialize)]
+pub struct StateView {
+    pub globals: Vec<GlobalView>,
+    pub objects: Vec<ObjectView>,
+    pub threads: Vec<ThreadView>,
+}
+
+#[derive(Serialize)]
+pub struct GlobalView {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Serialize)]
+pub struct ObjectView {
+    pub id: u32,
+    pub name: String,
+    pub kind: &'static str,
+    pub summary: String,
+    /// Semaphore value, lightswitch counter, or barrier count.
+    pub value: i64,
+    /// Waiting threads (semaphores and barriers).
+    pub queue: Vec<u32>,
+}
+
+#[derive(Serialize)]
+pub struct ThreadView {
+    pub id: u32,
+    pub name: String,
+    pub column: u32,
+    pub status: &'static str,
+    pub blocked_on: Option<u32>,
+    pub blocked_on_name: Option<String>,
+    pub line: Option<u32>,
+    pub substep: Option<u8>,
+    pub calls: Vec<String>,
+    /// Number of alternatives of each choice its next step makes (empty: none).
+    pub arities: Vec<u32>,
+    pub attrs: Vec<GlobalView>,
+}
+
+pub fn state_view(m: &Machine, st: &State) -> StateView {
+    let p = &m.program;
+    let globals = p
+        .globals
+        .iter()
+        .zip(&st.globals)
+        .map(|(n, v)| GlobalView {
+            name: n.clone(),
+            value: show_global(m, st, *v),
+        })
+        .collect();
+    let objects = st
+        .heap
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| {
+            let i = i as u32;
+            let (value, queue) = match o {
+                Object::List(_) => return None,
+                Object::Semaphore { value, queue, .. } => (*value, queue.clone()),
+                Object::Lightswitch { counter, .. } => (*counter, Vec::new()),
+                Object::Barrier { count, queue, .. } => (*count, queue.clone()),
+            };
+            Some(ObjectView {
+                id: i,
+                name: describe::object_name(m, st, i),
+                kind: o.kind(),
+                summary: describe::object_summary(m, st, i),
+                value,
+                queue,
+            })
+        })
+        .collect();
+    let threads = (0..st.threads.len() as u32)
+        .map(|t| {
+            let th = &st.threads[t as usize];
+            let pos = describe::position(m, st, t);
+            let blocked_on = match th.status {
+                Status::Blocked(o) => Some(o),
+                _ => None,
+            };
+            let arities = if th.status == Status::Runnable {
+                m.choice_arities(st, t, &[])
+            } else {
+                Vec::new()
+            };
+            ThreadView {
+                id: t,
+                name: pos.thread,
+                column: th.column,
+                status: status_word(th.status),
+                blocked_on,
+                blocked_on_name: pos.blocked_on,
+                line: pos.line,
+                substep: pos.substep,
+                calls: pos.calls,
+                arities,
+                attrs: th
+                    .attrs
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| **v != lbos_vm::Value::Unset)
+                    .map(|(a, v)| GlobalView {
+                        name: p.self_attrs[a].clone(),
+                        value: m.show(st, *v),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    StateView {
+        globals,
+        objects,
+        threads,
+    }
+}
+
+/// A global's value for the initialization block: a semaphore shows its value and queue, a
+/// lightswitch its counter, a barrier its count; other values as Python would print them.
+fn show_global(m: &Machine, st: &State, v: lbos_vm::Value) -> String {
+    match v {
+        lbos_vm::Value::Ref(r) if !matches!(st.heap.get(r as usize), Some(Object::List(_)) | None) => {
+            describe::object_summary(m, st, r)
+        }
+        _ => m.show(st, v),
+    }
+}
+
+/// A small deterministic generator for random steps (SplitMix64).
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    pub fn below(&mut self, n: u32) -> u32 {
+        (self.next() % n.max(1) as u64) as u32
+    }
+}
+
+/// Random choices for a step of `thread`, one choice point at a time, as the vm reports them.
+pub fn random_choices(m: &Machine, st: &State, thread: u32, rng: &mut Rng) -> Vec<u32> {
+    let mut choices: Vec<u32> = Vec::new();
+    loop {
+        let arities = m.choice_arities(st, thread, &choices);
+        if arities.len() <= choices.len() {
+            return choices;
+        }
+        let a = arities[choices.len()];
+        choices.push(rng.below(a));
+        if choices.len() > 64 {
+            return choices;
+        }
+    }
+}
