@@ -1,0 +1,319 @@
+// End-to-end tests of `lbos serve` in Debian's headless Chromium, driven by playwright-core.
+// The server is the already built binary (LBOS_BIN, default target/release/lbos); it is started
+// with --port 0 and the port is read from its first line of output.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = process.env.LBOS_BIN || join(root, 'target', 'release', 'lbos');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let server, base, ctx, page, tmp;
+
+const FILE_PROGRAM = `# A file from the command line
+s = Semaphore(0)
+
+## Thread waiter x2
+s.wait()
+
+## Thread signaller
+s.signal()
+`;
+
+before(async () => {
+  assert.ok(existsSync(BIN), `no lbos binary at ${BIN} (build it or set LBOS_BIN)`);
+  tmp = mkdtempSync(join(tmpdir(), 'lbos-browser-'));
+  const file = join(tmp, 'wake.sync');
+  writeFileSync(file, FILE_PROGRAM);
+  server = spawn(BIN, ['serve', '--port', '0', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  base = await new Promise((ok, fail) => {
+    let out = '';
+    const timer = setTimeout(() => fail(new Error(`the server did not start: ${out}`)), 15000);
+    server.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+      if (m) { clearTimeout(timer); ok(m[1]); }
+    });
+    server.on('exit', (code) => fail(new Error(`the server exited with ${code}: ${out}`)));
+  });
+  ctx = await chromium.launchPersistentContext(join(tmp, 'profile'), {
+    executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1400, height: 900 },
+  });
+  page = ctx.pages()[0] || await ctx.newPage();
+  page.setDefaultTimeout(15000);
+});
+
+after(async () => {
+  await ctx?.close();
+  server?.kill();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+// Opens a program by shareable URL (a fresh navigation each time).
+async function openHash(hash) {
+  await page.goto('about:blank');
+  await page.goto(base + hash);
+  await page.waitForSelector('#view-sim:not([hidden]) .chip.current');
+}
+
+const lineOf = (name) => page.$eval(`.row button.thread[data-thread="${name}"]`, (b) => Number(b.closest('.row').dataset.line));
+const currentStep = () => page.$eval('.chip.current', (c) => Number(c.dataset.step));
+const stepCount = () => page.$$eval('.chip', (c) => c.length - 1);
+async function waitStep(n) {
+  await page.waitForFunction((n) => document.querySelector('.chip.current')?.dataset.step === String(n), n);
+}
+
+test('the catalog lists every chapter and opens an entry', async () => {
+  await page.goto(base);
+  await page.waitForSelector('.entry');
+  const chapters = await page.$$eval('.chapter h2', (h) => h.map((x) => x.textContent));
+  assert.ok(chapters.includes('Chapter 3'), chapters.join(', '));
+  assert.ok(chapters.includes('Files from the command line'));
+  assert.ok((await page.$$('.entry')).length >= 10);
+  await page.click('button.prog[data-id="rendezvous/rendezvous-deadlock"]');
+  await page.waitForSelector('#view-sim:not([hidden]) .row button.thread[data-thread="A"]');
+  assert.equal(await page.getAttribute('#tab-sim', 'aria-selected'), 'true');
+  const cols = await page.$$eval('.column h2', (h) => h.map((x) => x.textContent));
+  assert.ok(cols[0].startsWith('A') && cols[1].startsWith('B'), cols.join(' | '));
+  // The initialization block shows values next to the variables.
+  assert.equal(await page.textContent('.init [data-var="a1done"]'), 'False');
+  assert.equal(await page.textContent('.obj[data-object="aArrived"] .obj-value'), '0');
+});
+
+test('clicking a thread steps it, Back undoes, Forward redoes', async () => {
+  await openHash('#p=rendezvous/rendezvous-deadlock');
+  const a0 = await lineOf('A');
+  await page.click('.row button.thread[data-thread="A"]');
+  await waitStep(1);
+  const a1 = await lineOf('A');
+  assert.ok(a1 > a0, `A moved from ${a0} to ${a1}`);
+  await page.click('.row button.thread[data-thread="A"]');
+  await waitStep(2);
+  assert.equal(await page.textContent('.init [data-var="a1done"]'), 'True');
+  await page.click('#back');
+  await waitStep(1);
+  assert.equal(await lineOf('A'), a1);
+  assert.equal(await page.textContent('.init [data-var="a1done"]'), 'False');
+  await page.click('#back');
+  await waitStep(0);
+  assert.equal(await lineOf('A'), a0);
+  assert.equal(await stepCount(), 2, 'undone steps stay in the timeline until a new move');
+  await page.click('#forward');
+  await waitStep(1);
+  assert.equal(await lineOf('A'), a1);
+  // A new move after Back replaces the rest of the schedule.
+  await page.click('.row button.thread[data-thread="B"]');
+  await waitStep(2);
+  assert.equal(await stepCount(), 2);
+});
+
+test('keyboard: letters and digits step threads, arrows move in the timeline, Shift+S steps all', async () => {
+  await openHash('#p=rendezvous/rendezvous-deadlock');
+  const a0 = await lineOf('A');
+  const b0 = await lineOf('B');
+  await page.keyboard.press('a');
+  await waitStep(1);
+  await page.keyboard.press('2'); // thread 2 is B
+  await waitStep(2);
+  assert.ok((await lineOf('A')) > a0);
+  assert.ok((await lineOf('B')) > b0);
+  await page.keyboard.press('ArrowLeft');
+  await waitStep(1);
+  assert.equal(await lineOf('B'), b0);
+  await page.keyboard.press('ArrowRight');
+  await waitStep(2);
+  await page.keyboard.press('Home');
+  await waitStep(0);
+  await page.keyboard.press('End');
+  await waitStep(2);
+  await page.keyboard.press('Shift+S'); // one step of each runnable thread
+  await waitStep(4);
+  const steps = await page.$$eval('.chip b', (b) => b.map((x) => x.textContent));
+  assert.deepEqual(steps.slice(2), ['A', 'B']);
+  await page.keyboard.press('Shift+X'); // reset
+  await waitStep(0);
+  assert.equal(await stepCount(), 0);
+});
+
+test('the shareable URL restores program and schedule', async () => {
+  await openHash('#p=rendezvous/rendezvous-deadlock');
+  await page.keyboard.press('a');
+  await waitStep(1);
+  await page.keyboard.press('b');
+  await waitStep(2);
+  await page.keyboard.press('a');
+  await waitStep(3);
+  await page.keyboard.press('ArrowLeft');
+  await waitStep(2);
+  const url = page.url();
+  assert.match(url, /#p=rendezvous%2Frendezvous-deadlock&m=0_1_0&at=2$/);
+  const lines = [await lineOf('A'), await lineOf('B')];
+  const other = await ctx.newPage();
+  try {
+    await other.goto(url);
+    await other.waitForSelector('.chip.current[data-step="2"]');
+    const got = await other.$$eval('.row button.thread', (bs) => bs.map((b) => Number(b.closest('.row').dataset.line)));
+    assert.deepEqual(got, lines);
+    assert.equal(await other.$$eval('.chip', (c) => c.length - 1), 3);
+  } finally {
+    await other.close();
+  }
+  // Edited code travels in the URL itself.
+  const src = Buffer.from('x = 1\n\n## Thread\nx = 2\n').toString('base64url');
+  await openHash(`#src=${src}&m=0`);
+  await waitStep(1);
+  assert.equal(await page.textContent('.init [data-var="x"]'), '2');
+});
+
+test('a check finds the deadlock and its trace replays to it, forward and back', async () => {
+  await openHash('#p=barrier/barrier-deadlock');
+  await page.click('#tab-check');
+  await page.click('#run-check');
+  await page.waitForSelector('#verdict[data-verdict="deadlock"]');
+  const stats = await page.textContent('table.stats');
+  assert.match(stats, /States\s*[\d,]+/);
+  await page.click('#replay');
+  await page.waitForSelector('#view-sim:not([hidden])');
+  await waitStep(0);
+  const n = await stepCount();
+  assert.ok(n > 3, `trace of ${n} steps`);
+  for (let i = 1; i <= n; i++) {
+    await page.keyboard.press('ArrowRight');
+    await waitStep(i);
+    if (i < n) assert.equal(await page.$('.status.deadlock'), null, `deadlock announced early at ${i}`);
+  }
+  await page.waitForSelector('.status.deadlock');
+  const involved = await page.$$eval('button.thread.involved', (b) => [...new Set(b.map((x) => x.dataset.thread))]);
+  assert.ok(involved.length >= 2, involved.join());
+  const queue = await page.$$eval('.obj[data-object="barrier"] .queue button.thread', (b) => b.map((x) => x.dataset.thread));
+  assert.ok(queue.length >= 2, 'the blocked threads sit in the queue of barrier');
+  // Back in the timeline, then take over: the rest of the counterexample is replaced.
+  await page.keyboard.press('ArrowLeft');
+  await waitStep(n - 1);
+  assert.equal(await page.$('.status.deadlock'), null);
+  await page.keyboard.press('Home');
+  await waitStep(0);
+  await page.keyboard.press('c');
+  await waitStep(1);
+  assert.equal(await stepCount(), 1);
+  // The trace diagram draws one lane per thread and the wake-up arrows.
+  await page.keyboard.press('Shift+X');
+  await page.goto(base + '#p=barrier/barrier-deadlock&m=' + '0_'.repeat(6) + '1_1_1_1_1_1_2_2_2_2_2_2');
+  await page.reload();
+  await page.waitForSelector('.chip.current');
+  await page.click('#tab-trace');
+  await page.waitForSelector('svg.diagram');
+  assert.equal(await page.$$eval('svg.diagram .lane', (l) => l.length), 3);
+  assert.ok((await page.$$('svg.diagram .wake')).length >= 1, 'a wake-up arrow');
+  assert.ok((await page.$$('svg.diagram .lane-blocked')).length >= 1, 'a blocked stretch');
+});
+
+test('a syntax error is reported at its line in the editor', async () => {
+  await openHash('#p=rendezvous/rendezvous-deadlock');
+  await page.click('#tab-edit');
+  await page.waitForSelector('#code');
+  const text = await page.inputValue('#code');
+  const lines = text.split('\n');
+  const k = lines.findIndex((l) => l.startsWith('## Thread B')); // insert after this header
+  assert.ok(k > 0);
+  const pos = lines.slice(0, k + 1).join('\n').length;
+  await page.focus('#code');
+  await page.evaluate((pos) => document.querySelector('#code').setSelectionRange(pos, pos), pos);
+  await page.keyboard.type('\nb1done = (');
+  const bad = k + 2; // 1-based line of the inserted row
+  await page.waitForSelector(`.gutter .ln.err[data-line="${bad}"]`);
+  await page.waitForSelector(`.diag[data-line="${bad}"]`);
+  assert.match(await page.textContent('.diag'), new RegExp(`Line ${bad}, column \\d+`));
+  assert.equal(await page.$$eval('.overlay .err-line', (l) => l.map((x) => x.dataset.line).join()), String(bad));
+  await page.click('#tab-sim');
+  await page.waitForSelector('.status.assertion');
+  // Fixing it makes the program runnable again.
+  await page.click('#tab-edit');
+  await page.focus('#code');
+  await page.keyboard.type('True)');
+  await page.waitForSelector('.ok-line');
+  await page.click('#tab-sim');
+  await page.waitForSelector('.row button.thread[data-thread="A"]');
+});
+
+test('a signal with several waiters lets the user pick which one wakes', async () => {
+  await page.goto(base);
+  await page.waitForSelector('button.prog[data-file="0"]');
+  await page.click('button.prog[data-file="0"]'); // the file from the command line
+  await page.waitForSelector('.row button.thread[data-thread="C"]');
+  await page.keyboard.press('a');
+  await waitStep(1);
+  await page.keyboard.press('b');
+  await waitStep(2);
+  const q = await page.$$eval('.obj[data-object="s"] .queue button.thread', (b) => b.map((x) => x.dataset.thread));
+  assert.deepEqual(q, ['A', 'B']);
+  await page.click('.row button.thread[data-thread="C"]');
+  await page.waitForSelector('dialog#choice[open] button.alt');
+  const alts = await page.$$eval('dialog#choice button.alt', (b) => b.map((x) => x.textContent));
+  assert.ok(alts[0].includes('wake A') && alts[1].includes('wake B'), alts.join(' | '));
+  await page.keyboard.press('2');
+  await waitStep(3);
+  const left = await page.$$eval('.obj[data-object="s"] .queue button.thread', (b) => b.map((x) => x.dataset.thread));
+  assert.deepEqual(left, ['A'], 'B was woken, A still waits');
+  // Create thread: a second signaller wakes the last waiter.
+  await page.click('.column[data-column="1"] button.spawn');
+  await waitStep(4);
+  await page.waitForSelector('.row button.thread[data-thread="D"]');
+  await page.keyboard.press('d');
+  await waitStep(5);
+  assert.equal((await page.$$('.obj[data-object="s"] .queue button.thread')).length, 0);
+});
+
+test('faults are announced: an invariant, an assertion; a lightswitch shows its sub-step', async () => {
+  await openHash('#p=mutex/mutex-none&m=0_1');
+  await page.waitForSelector('.status.invariant');
+  assert.ok((await page.$$('.inv.bad')).length === 1);
+  await openHash('#p=barrier/barrier-none');
+  await page.keyboard.press('a');
+  await waitStep(1);
+  let guard = 0;
+  while (!(await page.$('.status.assertion')) && guard++ < 10) {
+    await page.keyboard.press('a');
+    await page.waitForTimeout(150);
+  }
+  await page.waitForSelector('.status.assertion');
+  assert.ok((await page.$$('button.thread.involved[data-thread="A"]')).length >= 1);
+  await openHash('#p=readers-writers/rw-lightswitch&m=2_2');
+  await page.waitForSelector('.substep');
+  assert.match(await page.textContent('.substep'), /sub-step 2 of 4/);
+});
+
+test('Run and Random run step until stopped; Random step steps once', async () => {
+  await openHash('#p=mutex/mutex');
+  await page.click('#random-step');
+  await waitStep(1);
+  await page.fill('#speed', '20').catch(() => {});
+  await page.click('#run');
+  await page.waitForFunction(() => Number(document.querySelector('.chip.current')?.dataset.step) >= 6);
+  await page.click('#stop');
+  const n = await currentStep();
+  await page.waitForTimeout(400);
+  assert.equal(await currentStep(), n, 'stopped');
+  await page.keyboard.press('Shift+Q');
+  await page.waitForFunction((n) => Number(document.querySelector('.chip.current')?.dataset.step) >= n + 3, n);
+  await page.keyboard.press('Escape');
+});
+
+test('a long check shows progress and can be cancelled', async () => {
+  const src = Buffer.from('## Thread x3\nself.i = 0\nwhile True:\n    self.i = (self.i + 1) % 1000000\n').toString('base64url');
+  await openHash(`#src=${src}`);
+  await page.click('#tab-check');
+  await page.click('#run-check');
+  await page.waitForFunction(() => /[1-9][\d,]* states/.test(document.querySelector('#check-progress')?.textContent || ''));
+  await page.click('#cancel-check');
+  await page.waitForSelector('#verdict[data-verdict="incomplete"]');
+  assert.match(await page.textContent('#verdict'), /cancelled/);
+});
