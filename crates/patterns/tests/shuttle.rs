@@ -13,3 +13,9 @@ mod harness;
 mod primitives;
 #[path = "shuttle/ch5.rs"]
 mod ch5;
+#[path = "shuttle/ch6.rs"]
+mod ch6;
+#[path = "shuttle/ch7.rs"]
+mod ch7;
+#[path = "shuttle/ch8.rs"]
+mod ch8;
