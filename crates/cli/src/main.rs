@@ -1,6 +1,7 @@
 //! The `lbos` binary: parses flags and wires the libraries together. It owns rendering for the
 //! terminal; it must not define semantics (lbos-vm) or search (lbos-check).
 
+mod catalog;
 mod check;
 mod load;
 mod rng;
@@ -26,6 +27,8 @@ enum Command {
     Run(run::RunArgs),
     /// Explore every interleaving: deadlocks, assertions, invariants, runtime errors.
     Check(check::CheckArgs),
+    /// The book's problems: list, show, export, check.
+    Catalog(catalog::CatalogArgs),
     /// The simulator and checker in the browser.
     Serve(lbos_server::ServeArgs),
 }
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Run(args) => run::main(args),
         Command::Check(args) => check::main(args),
+        Command::Catalog(args) => catalog::main(args),
         Command::Serve(args) => lbos_server::main(args),
     };
     ExitCode::from(code)

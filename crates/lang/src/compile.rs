@@ -640,7 +640,12 @@ impl<'a> Compiler<'a> {
                             d.with_hint(format!("indent `{kw}` exactly like its `if`"))
                         };
                         self.err(d);
-                        i = start + 1;
+                        // Skip the broken chain; keep compiling the rows before it.
+                        let chain_start = matches!(
+                            nodes[start].row.kind,
+                            RowKind::If(_) | RowKind::Elif(_) | RowKind::Else
+                        );
+                        i = if chain_start { start } else { start + 1 };
                         continue;
                     }
                     next = self.if_chain(&nodes[start..=i], next);

@@ -416,7 +416,13 @@ impl Machine {
             return Ok(state);
         }
         let mut chooser = Chooser::forbidding();
-        let cur = Thread { column: u32::MAX, index: 0, status: Status::Done, frames: Vec::new(), attrs: Vec::new() };
+        let cur = Thread {
+            column: u32::MAX,
+            index: 0,
+            status: Status::Done,
+            frames: Vec::new(),
+            attrs: Vec::new(),
+        };
         let heap_len = state.heap.len();
         let mut ex = Exec {
             m: self,

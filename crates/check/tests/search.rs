@@ -1,0 +1,194 @@
+//! The checker against hand-computed state counts, against itself (BFS vs DFS), and on limits.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use lbos_check::{Options, Verdict, check};
+use lbos_vm::{Config, Machine};
+
+fn machine(src: &str) -> Machine {
+    Machine::new(
+        Arc::new(lbos_lang::compile(src).unwrap()),
+        Config::default(),
+    )
+    .unwrap()
+}
+
+fn run(src: &str) -> lbos_check::Report {
+    check(&machine(src), &Options::default())
+}
+
+#[test]
+fn hand_counted_state_spaces() {
+    // One thread, three rows: at row 1, 2, 3, done.
+    assert_eq!(run("## Thread\npass\npass\npass\n").stats.states, 4);
+    // Two independent threads of two rows: 3 x 3 positions.
+    assert_eq!(
+        run("## Thread\npass\npass\n## Thread\npass\npass\n")
+            .stats
+            .states,
+        9
+    );
+    // signal/wait: start, A signalled, B blocked, both done.
+    let r = run("s = Semaphore(0)\n## Thread\ns.signal()\n## Thread\ns.wait()\n");
+    assert_eq!((r.stats.states, r.stats.transitions), (4, 4));
+    // Two waiters A, B and one signal(2) by C: start; A blocked; B blocked; C signalled (s=2);
+    // A and B blocked; A done and C done (s=1); B done and C done (s=1); all done.
+    let r = run("s = Semaphore(0)\n## Thread w x2\ns.wait()\n## Thread\ns.signal(2)\n");
+    assert_eq!(r.verdict, Verdict::Ok);
+    assert_eq!(r.stats.states, 8);
+    // A lightswitch lock and unlock by one thread: 4 + 4 sub-steps and done.
+    assert_eq!(
+        run("ls = Lightswitch()\nr = Semaphore(1)\n## Thread\nls.lock(r)\nls.unlock(r)\n")
+            .stats
+            .states,
+        9
+    );
+    // Weak semaphores store their waiters as a set: two arrival orders are one state.
+    let r = run("s = Semaphore(0)\n## Thread x2\ns.wait()\n");
+    assert_eq!(r.verdict, Verdict::Deadlock);
+}
+
+#[test]
+fn deadlock_with_the_shortest_trace() {
+    let r = run(
+        "a = Semaphore(0)\nb = Semaphore(0)\n## Thread A\n# a1\nb.wait()\na.signal()\n## Thread B\n# b1\na.wait()\nb.signal()\n",
+    );
+    assert_eq!(r.verdict, Verdict::Deadlock);
+    let v = r.violation.unwrap();
+    assert_eq!(v.trace.len(), 4);
+    assert!(
+        r.dead_rows.is_empty(),
+        "dead rows are reported only for passing programs"
+    );
+}
+
+#[test]
+fn assertion_error_and_invariant_verdicts() {
+    let r = run("x = 0\n## Thread x2\ny = x\nx = y + 1\nassert x <= 1, 'lost update expected'\n");
+    // The lost update is not an assertion failure here; the second increment is.
+    assert_eq!(r.verdict, Verdict::Assertion);
+    assert_eq!(
+        r.violation
+            .as_ref()
+            .unwrap()
+            .fault
+            .as_ref()
+            .unwrap()
+            .message,
+        "lost update expected"
+    );
+    let r = run("q = []\n## Thread\nx = q.pop()\n");
+    assert_eq!(r.verdict, Verdict::Error);
+    let r = run("inside = 0\n## Thread x2\ninside += 1\ninside -= 1\n## Invariant\ninside <= 1\n");
+    assert_eq!(r.verdict, Verdict::Invariant);
+    assert_eq!(
+        r.violation.unwrap().trace.len(),
+        2,
+        "two increments: the shortest path"
+    );
+}
+
+#[test]
+fn mutex_invariant_passes_and_fails_without_the_mutex() {
+    let ok = run(
+        "m = Semaphore(1)\ninside = 0\n## Thread x3\nm.wait()\ninside += 1\ninside -= 1\nm.signal()\n## Invariant\ninside <= 1\n",
+    );
+    assert_eq!(ok.verdict, Verdict::Ok);
+    assert!(ok.dead_rows.is_empty());
+    let bad =
+        run("inside = 0\n## Thread x3\ninside += 1\ninside -= 1\n## Invariant\ninside <= 1\n");
+    assert_eq!(bad.verdict, Verdict::Invariant);
+}
+
+#[test]
+fn bfs_and_dfs_agree_on_verdicts_and_on_passing_state_counts() {
+    for src in [
+        "## Thread\npass\npass\n## Thread\npass\n",
+        "s = Semaphore(0)\n## Thread w x2\ns.wait()\n## Thread\ns.signal(2)\n",
+        "a = Semaphore(0)\nb = Semaphore(0)\n## Thread A\nb.wait()\na.signal()\n## Thread B\na.wait()\nb.signal()\n",
+        "x = 0\n## Thread x3\nt = x\nx = t + 1\n## Invariant\nx >= 0\n",
+        "m = Semaphore(1)\nc = 0\n## Thread x3\nwhile c < 3:\n    m.wait()\n    c += 1\n    m.signal()\n",
+        "ls = Lightswitch()\nr = Semaphore(1)\n## Thread x2\nls.lock(r)\nls.unlock(r)\n## Thread\nr.wait()\nr.signal()\n",
+    ] {
+        let m = machine(src);
+        let bfs = check(&m, &Options::default());
+        let dfs = check(
+            &m,
+            &Options {
+                dfs: true,
+                ..Options::default()
+            },
+        );
+        assert_eq!(bfs.verdict, dfs.verdict, "{src}");
+        if bfs.verdict == Verdict::Ok {
+            assert_eq!(bfs.stats.states, dfs.stats.states, "{src}");
+        }
+    }
+}
+
+#[test]
+fn dead_rows_are_reported_on_a_passing_result() {
+    let r = run("x = 0\n## Thread\nif x == 1:\n    # never\n    x = 2\npass\n");
+    assert_eq!(r.verdict, Verdict::Ok);
+    assert_eq!(r.dead_rows, vec![4, 5]);
+}
+
+#[test]
+fn an_infinite_state_space_ends_incomplete() {
+    let m = machine("n = 0\n## Thread\nwhile True:\n    n += 1\n");
+    let r = check(
+        &m,
+        &Options {
+            max_states: 5_000,
+            ..Options::default()
+        },
+    );
+    assert_eq!(r.verdict, Verdict::Incomplete);
+    assert!(r.incomplete_reason.unwrap().contains("state limit"));
+    assert!(r.stats.states >= 5_000 && r.stats.states < 10_000);
+    let r = check(
+        &m,
+        &Options {
+            timeout: Some(std::time::Duration::from_millis(200)),
+            ..Options::default()
+        },
+    );
+    assert_eq!(r.verdict, Verdict::Incomplete);
+    let stop = Arc::new(AtomicBool::new(true));
+    let r = check(
+        &m,
+        &Options {
+            stop,
+            ..Options::default()
+        },
+    );
+    assert_eq!(r.incomplete_reason.as_deref(), Some("interrupted"));
+}
+
+#[test]
+fn counterexamples_replay_to_the_violation() {
+    // A lost update makes the final assertion fail; replaying the trace must reach exactly it.
+    let m = machine(
+        "x = 0\ndone = 0\n## Thread x2\nt = x\nx = t + 1\ndone += 1\n## Thread\nwhile done < 2:\n    pass\nassert x == 2, 'lost update'\n",
+    );
+    let r = check(&m, &Options::default());
+    assert_eq!(r.verdict, Verdict::Assertion);
+    let v = r.violation.unwrap();
+    let mut s = m.initial_state().clone();
+    let (last, prefix) = v.trace.split_last().unwrap();
+    for tr in prefix {
+        s = m
+            .apply(&s, tr)
+            .unwrap()
+            .outcome
+            .expect("the prefix has no fault");
+    }
+    let fault = m.apply(&s, last).unwrap().outcome.unwrap_err();
+    assert_eq!(fault.message, "lost update");
+    // A spinning watcher is not a deadlock: without the lost update this passes.
+    let ok = machine(
+        "x = 0\ndone = 0\nm = Semaphore(1)\n## Thread x2\nm.wait()\nt = x\nx = t + 1\nm.signal()\ndone += 1\n## Thread\nwhile done < 2:\n    pass\nassert x == 2, 'lost update'\n",
+    );
+    assert_eq!(check(&ok, &Options::default()).verdict, Verdict::Ok);
+}

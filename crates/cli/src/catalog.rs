@@ -1,0 +1,401 @@
+//! `lbos catalog`: list, show, export and check the embedded problem catalog.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use lbos_catalog::{Entry, ProgramEntry};
+use lbos_check::{Options, Verdict};
+use lbos_vm::{Config, SemaphoreModel, ThreadSpec};
+use serde::Serialize;
+
+use crate::check::{Outcome, check_machine, print_table};
+use crate::load::EXIT_BAD_INPUT;
+
+#[derive(Args)]
+pub struct CatalogArgs {
+    #[command(subcommand)]
+    pub command: Option<CatalogCommand>,
+}
+
+#[derive(Subcommand)]
+pub enum CatalogCommand {
+    /// List the entries (the default).
+    List,
+    /// Print an entry: statement, properties, programs and their expected verdicts.
+    Show {
+        name: String,
+        /// Also print every program's source.
+        #[arg(long)]
+        source: bool,
+    },
+    /// Write an entry's programs (and entry.toml) into a folder, to edit and check.
+    Export { name: String, dir: String },
+    /// Check every program (or those of the named entries) against its expected verdict.
+    Check {
+        /// Entry names; all entries when none are given.
+        names: Vec<String>,
+        /// Time limit per program, in seconds.
+        #[arg(long, default_value_t = 120.0)]
+        timeout: f64,
+        /// Print the results as a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn main(args: CatalogArgs) -> u8 {
+    let entries = match lbos_catalog::load() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    match args.command.unwrap_or(CatalogCommand::List) {
+        CatalogCommand::List => {
+            list(&entries);
+            0
+        }
+        CatalogCommand::Show { name, source } => match find(&entries, &name) {
+            Ok(e) => {
+                show(e, source);
+                0
+            }
+            Err(msg) => {
+                eprintln!("{msg}");
+                EXIT_BAD_INPUT
+            }
+        },
+        CatalogCommand::Export { name, dir } => {
+            match find(&entries, &name).and_then(|e| export(e, &dir)) {
+                Ok(()) => 0,
+                Err(msg) => {
+                    eprintln!("{msg}");
+                    EXIT_BAD_INPUT
+                }
+            }
+        }
+        CatalogCommand::Check {
+            names,
+            timeout,
+            json,
+        } => {
+            let selected: Result<Vec<&Entry>, String> = if names.is_empty() {
+                Ok(entries.iter().collect())
+            } else {
+                names.iter().map(|n| find(&entries, n)).collect()
+            };
+            match selected {
+                Ok(sel) => check(&sel, timeout, json),
+                Err(msg) => {
+                    eprintln!("{msg}");
+                    EXIT_BAD_INPUT
+                }
+            }
+        }
+    }
+}
+
+fn find<'a>(entries: &'a [Entry], name: &str) -> Result<&'a Entry, String> {
+    entries.iter().find(|e| e.name == name).ok_or_else(|| {
+        let close: Vec<&str> = entries
+            .iter()
+            .map(|e| e.name.as_str())
+            .filter(|n| n.contains(name) || name.contains(*n))
+            .collect();
+        let hint = if close.is_empty() {
+            "run `lbos catalog` for the list".to_string()
+        } else {
+            format!("did you mean {}?", close.join(", "))
+        };
+        format!("error: no catalog entry `{name}`\n  = hint: {hint}")
+    })
+}
+
+fn list(entries: &[Entry]) {
+    let mut chapter = 0;
+    for e in entries {
+        if e.chapter() != chapter {
+            chapter = e.chapter();
+            println!(
+                "{}Chapter {chapter}",
+                if chapter == entries[0].chapter() {
+                    ""
+                } else {
+                    "\n"
+                }
+            );
+        }
+        let kinds: Vec<String> = e
+            .programs
+            .iter()
+            .map(|p| p.kind.as_str().to_string())
+            .collect();
+        let mut counts: Vec<(String, usize)> = Vec::new();
+        for k in kinds {
+            match counts.iter_mut().find(|(c, _)| *c == k) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((k, 1)),
+            }
+        }
+        let summary: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        println!(
+            "  {:<6} {:<28} {:<40} {}",
+            e.section,
+            e.name,
+            e.title,
+            summary.join(", ")
+        );
+    }
+}
+
+fn show(e: &Entry, with_source: bool) {
+    println!("{} ({}, section {})\n", e.title, e.name, e.section);
+    println!("{}", e.statement.trim());
+    if !e.properties.is_empty() {
+        println!("\nProperties:");
+        for p in &e.properties {
+            println!("  - {p}");
+        }
+    }
+    if !e.liveness.is_empty() {
+        println!("\nLiveness (recorded, not yet checked):");
+        for p in &e.liveness {
+            println!("  - {p}");
+        }
+    }
+    if let Some(c) = &e.checked_with {
+        println!("\nChecked with: {c}");
+    }
+    println!("\nPrograms:");
+    for p in &e.programs {
+        println!(
+            "  {:<32} {:<13} {:<8} expect {}",
+            p.file,
+            p.kind.as_str(),
+            p.listing,
+            p.expect
+        );
+        println!("      {}", p.title);
+        if let Some(n) = &p.note {
+            println!("      {}", n.trim());
+        }
+        if with_source {
+            println!();
+            for l in p.source.lines() {
+                println!("      | {l}");
+            }
+            println!();
+        }
+    }
+}
+
+fn export(e: &Entry, dir: &str) -> Result<(), String> {
+    let d = std::path::Path::new(dir);
+    std::fs::create_dir_all(d).map_err(|err| format!("error: cannot create {dir}: {err}"))?;
+    for p in &e.programs {
+        let path = d.join(&p.file);
+        std::fs::write(&path, &p.source)
+            .map_err(|err| format!("error: cannot write {}: {err}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// The result of checking one catalog program against its expectation.
+#[derive(Serialize)]
+pub struct ProgramResult {
+    pub entry: String,
+    pub program: String,
+    pub kind: String,
+    pub threads: usize,
+    pub expected: String,
+    pub got: String,
+    pub matched: bool,
+    pub problem: Option<String>,
+    pub states: u64,
+    pub seconds: f64,
+}
+
+fn config(p: &ProgramEntry) -> Result<Config, String> {
+    let threads = p
+        .threads
+        .iter()
+        .map(|t| t.parse::<ThreadSpec>())
+        .collect::<Result<Vec<_>, _>>()?;
+    let semaphores = match p.semaphores.as_deref() {
+        None => SemaphoreModel::Weak,
+        Some(s) => s.parse()?,
+    };
+    Ok(Config {
+        threads,
+        semaphores,
+        ..Config::default()
+    })
+}
+
+/// Checks one catalog program and compares the verdict (and the reason, if given).
+pub fn check_program(e: &Entry, p: &ProgramEntry, opts: &Options) -> ProgramResult {
+    let mut r = ProgramResult {
+        entry: e.name.clone(),
+        program: p.file.clone(),
+        kind: p.kind.as_str().into(),
+        threads: 0,
+        expected: p.expect.clone(),
+        got: "bad input".into(),
+        matched: false,
+        problem: None,
+        states: 0,
+        seconds: 0.0,
+    };
+    let program = match lbos_lang::compile(&p.source) {
+        Ok(prog) => Arc::new(prog),
+        Err(d) => {
+            r.problem = Some(d.render(&format!("{}/{}", e.name, p.file), &p.source));
+            return r;
+        }
+    };
+    let machine = match config(p)
+        .and_then(|c| lbos_vm::Machine::new(program, c).map_err(|e| e.to_string()))
+    {
+        Ok(m) => m,
+        Err(msg) => {
+            r.problem = Some(msg);
+            return r;
+        }
+    };
+    r.threads = machine.initial_state().threads.len();
+    let o: Outcome = check_machine(machine, opts);
+    r.got = o.report.verdict.as_str().into();
+    r.states = o.report.stats.states;
+    r.seconds = o.report.stats.seconds;
+    r.matched = r.got == r.expected;
+    if r.matched
+        && let Some(reason) = &p.reason
+    {
+        let text = violation_text(&o);
+        if !text.contains(reason.as_str()) {
+            r.matched = false;
+            r.problem = Some(format!("the violation does not mention {reason:?}: {text}"));
+        }
+    }
+    if r.matched
+        && o.report.verdict == Verdict::Ok
+        && !o.report.dead_rows.is_empty()
+        && p.dead_rows_ok.is_none()
+    {
+        r.matched = false;
+        r.problem = Some(format!(
+            "passes, but rows are unreachable (the check may be vacuous): lines {:?}",
+            o.report.dead_rows
+        ));
+    }
+    if !r.matched && r.problem.is_none() {
+        r.problem = Some(match &o.report.violation {
+            Some(v) => format!(
+                "{} after {} steps: {}",
+                r.got,
+                v.trace.len(),
+                violation_text(&o)
+            ),
+            None => o
+                .report
+                .incomplete_reason
+                .clone()
+                .unwrap_or_else(|| "no violation found".into()),
+        });
+    }
+    r
+}
+
+/// Words describing the violation: the fault message, or for a deadlock what each thread waits on.
+fn violation_text(o: &Outcome) -> String {
+    let m = &o.machine;
+    match o.report.violation.as_ref() {
+        Some(v) => match &v.fault {
+            Some(f) => crate::check::fault_text(m, f),
+            None => {
+                let st = o.final_state.as_ref().expect("deadlock has a final state");
+                (0..st.threads.len())
+                    .filter_map(|t| {
+                        let p = lbos_vm::describe::position(m, st, t as u32);
+                        p.blocked_on.map(|b| format!("{} blocked on {b}", p.thread))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        },
+        None => String::new(),
+    }
+}
+
+fn check(entries: &[&Entry], timeout: f64, json: bool) -> u8 {
+    let stop = Arc::new(AtomicBool::new(false));
+    let s = stop.clone();
+    let _ = ctrlc::set_handler(move || s.store(true, std::sync::atomic::Ordering::SeqCst));
+    let opts = Options {
+        timeout: Some(Duration::from_secs_f64(timeout)),
+        stop,
+        ..Options::default()
+    };
+    let mut results = Vec::new();
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for e in entries {
+        for p in &e.programs {
+            let r = check_program(e, p, &opts);
+            if !json {
+                eprint!("\r{:<70}", format!("{} / {}", e.name, p.file));
+            }
+            rows.push(vec![
+                e.name.clone(),
+                p.file.trim_end_matches(".sync").to_string(),
+                r.kind.clone(),
+                r.threads.to_string(),
+                r.expected.clone(),
+                if r.matched {
+                    r.got.clone()
+                } else {
+                    format!("{} ✗", r.got)
+                },
+                r.states.to_string(),
+                format!("{:.2}s", r.seconds),
+            ]);
+            if let Some(pr) = &r.problem
+                && !r.matched
+            {
+                problems.push(format!("{}/{}: {pr}", e.name, p.file));
+            }
+            results.push(r);
+        }
+    }
+    let mismatches = results.iter().filter(|r| !r.matched).count();
+    if json {
+        println!("{}", serde_json::to_string(&results).unwrap());
+    } else {
+        eprint!("\r{:<70}\r", "");
+        print_table(
+            &[
+                "problem", "program", "kind", "threads", "expected", "got", "states", "time",
+            ],
+            &rows,
+        );
+        let total_states: u64 = results.iter().map(|r| r.states).sum();
+        let total_time: f64 = results.iter().map(|r| r.seconds).sum();
+        println!(
+            "\n{} programs in {} entries: {} as expected, {} mismatched; {} states in {:.1} s",
+            results.len(),
+            entries.len(),
+            results.len() - mismatches,
+            mismatches,
+            total_states,
+            total_time
+        );
+        for p in &problems {
+            println!("mismatch: {p}");
+        }
+    }
+    if mismatches > 0 { 1 } else { 0 }
+}
