@@ -58,7 +58,10 @@ pub fn router(state: Shared) -> Router {
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, Json(json!({ "ok": false, "error": "request", "message": message.into() })))
+    (
+        status,
+        Json(json!({ "ok": false, "error": "request", "message": message.into() })),
+    )
         .into_response()
 }
 
@@ -191,24 +194,31 @@ async fn source(AxState(st): AxState<Shared>, Query(q): Query<SourceQuery>) -> R
                 "source": text, "threads": [], "semaphores": "weak",
             }))
             .into_response(),
-            Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("cannot read: {e}")),
+            Ok(Err(e)) => error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("cannot read: {e}"),
+            ),
             Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         };
     }
-    error(StatusCode::BAD_REQUEST, "expected ?catalog=ENTRY/FILE or ?file=N")
+    error(
+        StatusCode::BAD_REQUEST,
+        "expected ?catalog=ENTRY/FILE or ?file=N",
+    )
 }
 
-fn check_source(st: &Settings, input: &ProgramInput) -> Result<(), Response> {
+/// A response when the program is too large to take.
+fn check_source(st: &Settings, input: &ProgramInput) -> Option<Response> {
     if input.source.len() > st.max_source_bytes {
-        return Err(error(
+        return Some(error(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("programs are limited to {} KiB", st.max_source_bytes >> 10),
         ));
     }
     if input.threads.len() > 64 {
-        return Err(error(StatusCode::BAD_REQUEST, "too many thread settings"));
+        return Some(error(StatusCode::BAD_REQUEST, "too many thread settings"));
     }
-    Ok(())
+    None
 }
 
 fn load_error(e: LoadError) -> Response {
@@ -262,7 +272,7 @@ fn one() -> usize {
 }
 
 async fn view(AxState(st): AxState<Shared>, Json(req): Json<ViewRequest>) -> Response {
-    if let Err(r) = check_source(&st.settings, &req.program) {
+    if let Some(r) = check_source(&st.settings, &req.program) {
         return r;
     }
     let max_moves = st.settings.max_moves;
@@ -425,7 +435,7 @@ struct AltRequest {
 }
 
 async fn alternatives(AxState(st): AxState<Shared>, Json(req): Json<AltRequest>) -> Response {
-    if let Err(r) = check_source(&st.settings, &req.program) {
+    if let Some(r) = check_source(&st.settings, &req.program) {
         return r;
     }
     if req.moves.len() > st.settings.max_moves || req.prefix.len() > 64 {
@@ -493,12 +503,15 @@ struct CheckRequest {
 }
 
 async fn check_start(AxState(st): AxState<Shared>, Json(req): Json<CheckRequest>) -> Response {
-    if let Err(r) = check_source(&st.settings, &req.program) {
+    if let Some(r) = check_source(&st.settings, &req.program) {
         return r;
     }
     let s = &st.settings;
     let limits = Limits {
-        max_states: req.max_states.unwrap_or(s.check_states).clamp(1, s.check_states),
+        max_states: req
+            .max_states
+            .unwrap_or(s.check_states)
+            .clamp(1, s.check_states),
         timeout_secs: req
             .timeout_secs
             .filter(|t| t.is_finite() && *t > 0.0)

@@ -173,10 +173,7 @@ impl Checks {
                 timeout: Some(Duration::from_secs_f64(limits.timeout_secs)),
                 stop: job.stop.clone(),
                 progress: Some(Arc::new(move |s: &Stats| {
-                    let mut inner = progress_job
-                        .inner
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner());
+                    let mut inner = progress_job.inner.lock().unwrap_or_else(|e| e.into_inner());
                     inner.1 = Some(s.clone());
                 })),
                 progress_interval: Duration::from_millis(200),

@@ -156,7 +156,10 @@ async fn serve(args: ServeArgs) -> u8 {
     };
     println!("lbos serve: listening on {url}");
     if !local.ip().is_loopback() {
-        println!("lbos serve: warning: {} is reachable from other machines", local.ip());
+        println!(
+            "lbos serve: warning: {} is reachable from other machines",
+            local.ip()
+        );
     }
     println!("lbos serve: press Ctrl-C to stop");
     if args.open {

@@ -181,7 +181,10 @@ pub fn replay(m: &Machine, moves: &[Move], at: Option<usize>) -> Replay {
                         warning = Some(format!(
                             "the schedule stops at step {} ({}); {} later move(s) were dropped",
                             i + 1,
-                            fault_at.as_ref().map(|f| f.1.message.as_str()).unwrap_or(""),
+                            fault_at
+                                .as_ref()
+                                .map(|f| f.1.message.as_str())
+                                .unwrap_or(""),
                             moves.len() - i - 1
                         ));
                     }
@@ -233,7 +236,11 @@ pub fn step_once(
                 kind: "spawn",
                 thread: t,
                 name: pos.thread.clone(),
-                line: m.program.columns.get(*spawn as usize).map(|c| c.header_line),
+                line: m
+                    .program
+                    .columns
+                    .get(*spawn as usize)
+                    .map(|c| c.header_line),
                 source: format!("new thread {} in {}", pos.thread, pos.column),
                 substep: None,
                 changes: Vec::new(),
@@ -249,6 +256,9 @@ pub fn step_once(
                 thread: *t,
                 choices: c.clone(),
             };
+            if *t as usize >= state.threads.len() {
+                return Err(format!("there is no thread number {t}"));
+            }
             let pos = describe::position(m, state, *t);
             let applied = m.apply(state, &tr)?;
             let names_in = applied.outcome.as_ref().unwrap_or(state);
@@ -546,7 +556,9 @@ pub fn state_view(m: &Machine, st: &State) -> StateView {
 /// lightswitch its counter, a barrier its count; other values as Python would print them.
 fn show_global(m: &Machine, st: &State, v: lbos_vm::Value) -> String {
     match v {
-        lbos_vm::Value::Ref(r) if !matches!(st.heap.get(r as usize), Some(Object::List(_)) | None) => {
+        lbos_vm::Value::Ref(r)
+            if !matches!(st.heap.get(r as usize), Some(Object::List(_)) | None) =>
+        {
             describe::object_summary(m, st, r)
         }
         _ => m.show(st, v),
