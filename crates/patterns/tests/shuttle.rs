@@ -7,10 +7,6 @@
 mod ch3;
 #[path = "shuttle/ch4.rs"]
 mod ch4;
-#[path = "shuttle/harness.rs"]
-mod harness;
-#[path = "shuttle/primitives.rs"]
-mod primitives;
 #[path = "shuttle/ch5.rs"]
 mod ch5;
 #[path = "shuttle/ch6.rs"]
@@ -19,3 +15,7 @@ mod ch6;
 mod ch7;
 #[path = "shuttle/ch8.rs"]
 mod ch8;
+#[path = "shuttle/harness.rs"]
+mod harness;
+#[path = "shuttle/primitives.rs"]
+mod primitives;

@@ -43,7 +43,9 @@ pub struct Barbershop {
 
 impl std::fmt::Debug for Barbershop {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Barbershop").field("n", &self.n).finish_non_exhaustive()
+        f.debug_struct("Barbershop")
+            .field("n", &self.n)
+            .finish_non_exhaustive()
     }
 }
 
@@ -124,7 +126,9 @@ pub struct FifoBarbershop {
 
 impl std::fmt::Debug for FifoBarbershop {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FifoBarbershop").field("n", &self.n).finish_non_exhaustive()
+        f.debug_struct("FifoBarbershop")
+            .field("n", &self.n)
+            .finish_non_exhaustive()
     }
 }
 
@@ -178,7 +182,8 @@ impl FifoBarbershop {
         self.mutex.wait();
         let next = self.queue.with(|q| q.pop_front());
         self.mutex.signal();
-        next.expect("a customer signalled without queueing").signal();
+        next.expect("a customer signalled without queueing")
+            .signal();
         cut_hair();
         self.customer_done.wait();
         self.barber_done.signal();

@@ -29,7 +29,9 @@ pub struct ChildCare {
 
 impl std::fmt::Debug for ChildCare {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ChildCare").field("ratio", &self.ratio).finish_non_exhaustive()
+        f.debug_struct("ChildCare")
+            .field("ratio", &self.ratio)
+            .finish_non_exhaustive()
     }
 }
 

@@ -22,7 +22,9 @@ pub struct CokeMachine {
 
 impl std::fmt::Debug for CokeMachine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CokeMachine").field("capacity", &self.capacity).finish_non_exhaustive()
+        f.debug_struct("CokeMachine")
+            .field("capacity", &self.capacity)
+            .finish_non_exhaustive()
     }
 }
 

@@ -25,7 +25,9 @@ pub struct MutexChecker {
 
 impl std::fmt::Debug for MutexChecker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MutexChecker").field("end", &self.end).finish_non_exhaustive()
+        f.debug_struct("MutexChecker")
+            .field("end", &self.end)
+            .finish_non_exhaustive()
     }
 }
 

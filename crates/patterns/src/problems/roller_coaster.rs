@@ -111,7 +111,9 @@ impl std::fmt::Debug for Coaster {
 impl Coaster {
     /// A car with `c` seats.
     pub fn new(c: usize) -> Self {
-        Coaster { s: Shared::new(c, 1) }
+        Coaster {
+            s: Shared::new(c, 1),
+        }
     }
 
     /// One ride of the car.

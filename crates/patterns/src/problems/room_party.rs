@@ -44,7 +44,9 @@ pub struct Room {
 
 impl std::fmt::Debug for Room {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Room").field("threshold", &self.threshold).finish_non_exhaustive()
+        f.debug_struct("Room")
+            .field("threshold", &self.threshold)
+            .finish_non_exhaustive()
     }
 }
 

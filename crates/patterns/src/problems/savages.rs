@@ -21,7 +21,9 @@ pub struct Pot {
 
 impl std::fmt::Debug for Pot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pot").field("m", &self.m).finish_non_exhaustive()
+        f.debug_struct("Pot")
+            .field("m", &self.m)
+            .finish_non_exhaustive()
     }
 }
 

@@ -20,7 +20,9 @@ pub struct BusStop {
 
 impl std::fmt::Debug for BusStop {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BusStop").field("capacity", &self.capacity).finish_non_exhaustive()
+        f.debug_struct("BusStop")
+            .field("capacity", &self.capacity)
+            .finish_non_exhaustive()
     }
 }
 

@@ -29,7 +29,9 @@ pub struct SushiBar {
 
 impl std::fmt::Debug for SushiBar {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SushiBar").field("seats", &self.seats).finish_non_exhaustive()
+        f.debug_struct("SushiBar")
+            .field("seats", &self.seats)
+            .finish_non_exhaustive()
     }
 }
 

@@ -14,7 +14,11 @@ use shuttle::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 
 type Actor = Box<dyn FnOnce() + Send>;
 
-fn savages_scenario(pot: impl Fn(&dyn Fn()) + Send + Sync + 'static, cook: impl Fn(&dyn Fn(usize)) + Send + Sync + 'static, rounds: usize) {
+fn savages_scenario(
+    pot: impl Fn(&dyn Fn()) + Send + Sync + 'static,
+    cook: impl Fn(&dyn Fn(usize)) + Send + Sync + 'static,
+    rounds: usize,
+) {
     let pot = Arc::new(pot);
     let servings = Arc::new(AtomicIsize::new(0));
     let mut actors: Vec<Actor> = Vec::new();
@@ -108,7 +112,11 @@ fn barbershop_scenario(customers: usize, shop: Arc<Barbershop>) {
     }
     shop.close();
     barber.join().unwrap();
-    assert_eq!(cuts.load(Ordering::SeqCst), served.load(Ordering::SeqCst), "a cut without a customer");
+    assert_eq!(
+        cuts.load(Ordering::SeqCst),
+        served.load(Ordering::SeqCst),
+        "a cut without a customer"
+    );
     assert!(served.load(Ordering::SeqCst) >= 1);
 }
 
@@ -136,7 +144,11 @@ fn fifo_barbershop_serves_in_order() {
         }
         shop.close();
         barber.join().unwrap();
-        assert_eq!(entered.snapshot(), cut.snapshot(), "served out of arrival order");
+        assert_eq!(
+            entered.snapshot(),
+            cut.snapshot(),
+            "served out of arrival order"
+        );
     });
 }
 
@@ -205,7 +217,10 @@ fn hilzer_scenario(barbers: usize, sofa: usize) {
         let hs: Vec<_> = (0..3)
             .map(|id| {
                 let (shop, served) = (shop.clone(), served.clone());
-                let mut c = HilzerCustomer { id, ..template.clone() };
+                let mut c = HilzerCustomer {
+                    id,
+                    ..template.clone()
+                };
                 shuttle::thread::spawn(move || {
                     if shop.customer(&mut c) == Visit::Haircut {
                         served.fetch_add(1, Ordering::SeqCst);
@@ -237,14 +252,30 @@ fn hilzer_scenario(barbers: usize, sofa: usize) {
         assert_eq!(accepted.load(Ordering::SeqCst), 3);
         let log = template.log.snapshot();
         for id in 0..3 {
-            let mine: Vec<_> = log.iter().filter(|(i, _)| *i == id).map(|(_, e)| *e).collect();
-            assert_eq!(mine, vec!["enter", "sofa", "chair", "cut", "pay"], "customer {id} out of order");
+            let mine: Vec<_> = log
+                .iter()
+                .filter(|(i, _)| *i == id)
+                .map(|(_, e)| *e)
+                .collect();
+            assert_eq!(
+                mine,
+                vec!["enter", "sofa", "chair", "cut", "pay"],
+                "customer {id} out of order"
+            );
         }
         if barbers == 1 {
             // One barber calls customers one at a time: chair order is the
             // order of calls, which must be sofa order.
-            let on_sofa: Vec<_> = log.iter().filter(|(_, e)| *e == "sofa").map(|(i, _)| *i).collect();
-            let chair: Vec<_> = log.iter().filter(|(_, e)| *e == "chair").map(|(i, _)| *i).collect();
+            let on_sofa: Vec<_> = log
+                .iter()
+                .filter(|(_, e)| *e == "sofa")
+                .map(|(i, _)| *i)
+                .collect();
+            let chair: Vec<_> = log
+                .iter()
+                .filter(|(_, e)| *e == "chair")
+                .map(|(i, _)| *i)
+                .collect();
             assert_eq!(on_sofa, chair, "not served in sofa order");
         }
     }
@@ -273,7 +304,12 @@ fn santa_scenario(
     for _ in 0..2 {
         let (r, log) = (reindeer.clone(), log.clone());
         actors.push(Box::new(move || {
-            r(&|| assert!(log.contains(&"sleigh"), "hitched before the sleigh was ready"));
+            r(&|| {
+                assert!(
+                    log.contains(&"sleigh"),
+                    "hitched before the sleigh was ready"
+                )
+            });
         }));
     }
     for _ in 0..3 {
@@ -281,7 +317,10 @@ fn santa_scenario(
         actors.push(Box::new(move || {
             e(&|| {
                 let n = helped.fetch_add(1, Ordering::SeqCst) + 1;
-                assert!(n <= 3 * helps.load(Ordering::SeqCst), "an elf got help without Santa");
+                assert!(
+                    n <= 3 * helps.load(Ordering::SeqCst),
+                    "an elf got help without Santa"
+                );
             })
         }));
     }
@@ -304,7 +343,11 @@ fn santa_claus() {
     explore(|| {
         let pole = Arc::new(NorthPole::with_reindeer(2));
         let (p1, p2) = (pole.clone(), pole.clone());
-        santa_scenario(move |sleigh, help| pole.santa(sleigh, help), move |h| p1.reindeer(h), move |g| p2.elf(g));
+        santa_scenario(
+            move |sleigh, help| pole.santa(sleigh, help),
+            move |h| p1.reindeer(h),
+            move |g| p2.elf(g),
+        );
     });
 }
 
@@ -319,8 +362,18 @@ fn broken_book_santa_elves_are_caught() {
         let reindeer_sem = Arc::new(Semaphore::new(0));
         let elf_tex = Arc::new(Semaphore::new(1));
         let mutex = Arc::new(Semaphore::new(1));
-        let (c1, s1, r1, m1) = (counts.clone(), santa_sem.clone(), reindeer_sem.clone(), mutex.clone());
-        let (c2, s2, r2, m2) = (counts.clone(), santa_sem.clone(), reindeer_sem.clone(), mutex.clone());
+        let (c1, s1, r1, m1) = (
+            counts.clone(),
+            santa_sem.clone(),
+            reindeer_sem.clone(),
+            mutex.clone(),
+        );
+        let (c2, s2, r2, m2) = (
+            counts.clone(),
+            santa_sem.clone(),
+            reindeer_sem.clone(),
+            mutex.clone(),
+        );
         let (c3, s3, m3) = (counts.clone(), santa_sem.clone(), mutex.clone());
         santa_scenario(
             move |sleigh, help| {
@@ -407,7 +460,13 @@ fn broken_h2o_releasing_mutex_early_is_caught() {
         let mut actors: Vec<Actor> = Vec::new();
         for k in 0..6 {
             let is_o = k < 2;
-            let (mutex, counts, oq, hq, bonds) = (mutex.clone(), counts.clone(), oq.clone(), hq.clone(), bonds.clone());
+            let (mutex, counts, oq, hq, bonds) = (
+                mutex.clone(),
+                counts.clone(),
+                oq.clone(),
+                hq.clone(),
+                bonds.clone(),
+            );
             actors.push(Box::new(move || {
                 mutex.wait();
                 counts[if is_o { 0 } else { 1 }].fetch_add(1, Ordering::SeqCst);
@@ -418,7 +477,11 @@ fn broken_h2o_releasing_mutex_early_is_caught() {
                     hq.signal_n(2);
                 }
                 mutex.signal();
-                if is_o { oq.wait() } else { hq.wait() }
+                if is_o {
+                    oq.wait()
+                } else {
+                    hq.wait()
+                }
                 bonds.push(if is_o { 'O' } else { 'H' });
             }));
         }
@@ -436,14 +499,23 @@ fn river_scenario(kinds: &[Kind]) {
     let actors = kinds
         .iter()
         .map(|&k| {
-            let (dock, boarded, rows, captains) = (dock.clone(), boarded.clone(), rows.clone(), captains.clone());
+            let (dock, boarded, rows, captains) = (
+                dock.clone(),
+                boarded.clone(),
+                rows.clone(),
+                captains.clone(),
+            );
             Box::new(move || {
                 let cap = dock.cross(
                     k,
                     || boarded.push(k),
                     || {
                         let n = rows.fetch_add(1, Ordering::SeqCst) + 1;
-                        assert_eq!(boarded.snapshot().len(), 4 * n, "rowed before the load boarded");
+                        assert_eq!(
+                            boarded.snapshot().len(),
+                            4 * n,
+                            "rowed before the load boarded"
+                        );
                     },
                 );
                 if cap {
@@ -531,7 +603,10 @@ fn roller_coaster_one_car() {
         }
         let (coaster, l) = (coaster.clone(), log.clone());
         actors.push(Box::new(move || {
-            let mut car = LogCar { id: 0, log: l.clone() };
+            let mut car = LogCar {
+                id: 0,
+                log: l.clone(),
+            };
             for _ in 0..2 {
                 coaster.car(&mut car);
                 let snap = l.snapshot();
@@ -552,7 +627,12 @@ fn roller_coaster_two_cars_unload_in_order() {
         let mut actors: Vec<Actor> = Vec::new();
         for p in 0..4usize {
             let (coaster, log) = (coaster.clone(), log.clone());
-            actors.push(Box::new(move || coaster.passenger(|| log.push((100 + p, "board")), || log.push((100 + p, "unboard")))));
+            actors.push(Box::new(move || {
+                coaster.passenger(
+                    || log.push((100 + p, "board")),
+                    || log.push((100 + p, "unboard")),
+                )
+            }));
         }
         for i in 0..2 {
             let (coaster, l) = (coaster.clone(), log.clone());

@@ -9,8 +9,13 @@ use shuttle::sync::Arc;
 
 type Actor = Box<dyn FnOnce() + Send>;
 
-fn sid_scenario(search: impl Fn(&dyn Fn()) + Send + Sync + 'static, insert: impl Fn(&dyn Fn()) + Send + Sync + 'static, delete: impl Fn(&dyn Fn()) + Send + Sync + 'static) {
-    let ops: [Arc<dyn Fn(&dyn Fn()) + Send + Sync>; 3] = [Arc::new(search), Arc::new(insert), Arc::new(delete)];
+fn sid_scenario(
+    search: impl Fn(&dyn Fn()) + Send + Sync + 'static,
+    insert: impl Fn(&dyn Fn()) + Send + Sync + 'static,
+    delete: impl Fn(&dyn Fn()) + Send + Sync + 'static,
+) {
+    let ops: [Arc<dyn Fn(&dyn Fn()) + Send + Sync>; 3] =
+        [Arc::new(search), Arc::new(insert), Arc::new(delete)];
     let inside = [Occupancy::new(), Occupancy::new(), Occupancy::new()];
     let mut actors: Vec<Actor> = Vec::new();
     for role in 0..3 {
@@ -40,7 +45,11 @@ fn search_insert_delete() {
     explore(|| {
         let l = Arc::new(SearchInsertDelete::new());
         let (a, b, c) = (l.clone(), l.clone(), l.clone());
-        sid_scenario(move |f| a.search(f), move |f| b.insert(f), move |f| c.delete(f));
+        sid_scenario(
+            move |f| a.search(f),
+            move |f| b.insert(f),
+            move |f| c.delete(f),
+        );
     });
 }
 
@@ -53,7 +62,11 @@ fn broken_inserter_ignoring_deleters_is_caught() {
         let no_inserter = Arc::new(FifoSemaphore::new(1));
         let insert_mutex = Arc::new(FifoSemaphore::new(1));
         let sw = Arc::new(Lightswitch::new());
-        let (ns1, ns2, ni2) = (no_searcher.clone(), no_searcher.clone(), no_inserter.clone());
+        let (ns1, ns2, ni2) = (
+            no_searcher.clone(),
+            no_searcher.clone(),
+            no_inserter.clone(),
+        );
         sid_scenario(
             move |f| {
                 sw.lock(&*ns1);
@@ -76,7 +89,12 @@ fn broken_inserter_ignoring_deleters_is_caught() {
     });
 }
 
-fn bathroom_scenario(visit: impl Fn(Group, &dyn Fn()) + Send + Sync + 'static, capacity: usize, women: usize, men: usize) {
+fn bathroom_scenario(
+    visit: impl Fn(Group, &dyn Fn()) + Send + Sync + 'static,
+    capacity: usize,
+    women: usize,
+    men: usize,
+) {
     let visit = Arc::new(visit);
     let inside = [Occupancy::new(), Occupancy::new()];
     let mut actors: Vec<Actor> = Vec::new();
@@ -144,7 +162,11 @@ fn baboon_rope() {
         let r = Arc::new(Rope::new(2));
         bathroom_scenario(
             move |g, f| {
-                let d = if g == Group::Female { Direction::East } else { Direction::West };
+                let d = if g == Group::Female {
+                    Direction::East
+                } else {
+                    Direction::West
+                };
                 r.cross(d, f)
             },
             2,
@@ -165,7 +187,11 @@ fn modus_scenario(hall: Arc<ModusHall>, heathens: usize, prudes: usize) {
                     hall.cross(f, || {
                         let me = f as usize;
                         inside[me].enter(usize::MAX, "crossing");
-                        assert_eq!(inside[1 - me].now(), 0, "heathens and prudes on the field together");
+                        assert_eq!(
+                            inside[1 - me].now(),
+                            0,
+                            "heathens and prudes on the field together"
+                        );
                         shuttle::thread::yield_now();
                         inside[me].leave();
                     })

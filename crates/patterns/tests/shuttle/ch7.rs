@@ -21,7 +21,10 @@ struct Party {
 
 impl Party {
     fn enter(&self) {
-        assert!(!self.full.load(Ordering::SeqCst), "sat down while a full party was still there");
+        assert!(
+            !self.full.load(Ordering::SeqCst),
+            "sat down while a full party was still there"
+        );
         self.occ.enter(self.seats, "customers eating");
         if self.occ.now() == self.seats {
             self.full.store(true, Ordering::SeqCst);
@@ -134,11 +137,19 @@ fn child_care_scenario(cc: Arc<ChildCare>, ratio: usize, adults: usize, children
         }));
     }
     for _ in 0..children {
-        let (cc, a, kids, done) = (cc.clone(), adults_here.clone(), kids.clone(), kids_done.clone());
+        let (cc, a, kids, done) = (
+            cc.clone(),
+            adults_here.clone(),
+            kids.clone(),
+            kids_done.clone(),
+        );
         actors.push(Box::new(move || {
             cc.child(|| {
                 kids.enter(usize::MAX, "children");
-                assert!(kids.now() <= ratio * a.load(Ordering::SeqCst), "too many children per adult");
+                assert!(
+                    kids.now() <= ratio * a.load(Ordering::SeqCst),
+                    "too many children per adult"
+                );
                 shuttle::thread::yield_now();
                 kids.leave();
             });
@@ -151,7 +162,9 @@ fn child_care_scenario(cc: Arc<ChildCare>, ratio: usize, adults: usize, children
 #[test]
 fn child_care_ratio() {
     // Every child needs an adult to come eventually: 2 adults, 3 children.
-    explore_n(1000, || child_care_scenario(Arc::new(ChildCare::new(2)), 2, 2, 3));
+    explore_n(1000, || {
+        child_care_scenario(Arc::new(ChildCare::new(2)), 2, 2, 3)
+    });
 }
 
 /// Hailperin's adult (book non-solution): two adults leaving at once can
@@ -199,7 +212,13 @@ fn room_party() {
         let left = Arc::new(AtomicUsize::new(0));
         let mut actors: Vec<Actor> = Vec::new();
         for _ in 0..3 {
-            let (room, o, i, e, l) = (room.clone(), outer.clone(), inner.clone(), entered.clone(), left.clone());
+            let (room, o, i, e, l) = (
+                room.clone(),
+                outer.clone(),
+                inner.clone(),
+                entered.clone(),
+                left.clone(),
+            );
             actors.push(Box::new(move || {
                 o.fetch_add(1, Ordering::SeqCst);
                 room.student(|| {
@@ -212,20 +231,32 @@ fn room_party() {
                 o.fetch_sub(1, Ordering::SeqCst);
             }));
         }
-        let (r, o, i, e, l) = (room.clone(), outer.clone(), inner.clone(), entered.clone(), left.clone());
+        let (r, o, i, e, l) = (
+            room.clone(),
+            outer.clone(),
+            inner.clone(),
+            entered.clone(),
+            left.clone(),
+        );
         actors.push(Box::new(move || {
             let at_breakup = Arc::new(AtomicUsize::new(0));
             let ab = at_breakup.clone();
             let v = r.dean(
                 || assert_eq!(i.now(), 0, "searched a room with students"),
                 move || {
-                    assert!(o.load(Ordering::SeqCst) >= threshold, "broke up a party below the threshold");
+                    assert!(
+                        o.load(Ordering::SeqCst) >= threshold,
+                        "broke up a party below the threshold"
+                    );
                     ab.store(e.load(Ordering::SeqCst), Ordering::SeqCst);
                 },
             );
             if v == DeanVisit::BrokeUp {
                 // Everyone who was partying at the break-up has left.
-                assert!(l.load(Ordering::SeqCst) >= at_breakup.load(Ordering::SeqCst), "Dean left before the room was clear");
+                assert!(
+                    l.load(Ordering::SeqCst) >= at_breakup.load(Ordering::SeqCst),
+                    "Dean left before the room was clear"
+                );
             }
         }));
         run_all(actors);
@@ -256,7 +287,11 @@ fn senate_bus() {
                 let before = b.load(Ordering::SeqCst);
                 let n = s.bus(|| {});
                 assert!(n <= 2, "bus over capacity");
-                assert_eq!(b.load(Ordering::SeqCst) - before, n, "departed before its riders boarded");
+                assert_eq!(
+                    b.load(Ordering::SeqCst) - before,
+                    n,
+                    "departed before its riders boarded"
+                );
                 total += n;
                 shuttle::thread::yield_now();
             }
@@ -275,17 +310,26 @@ struct Imm {
 
 impl faneuil_hall::Immigrant for Imm {
     fn enter(&mut self) {
-        assert!(!self.judge_in.load(Ordering::SeqCst), "entered while the judge was in");
+        assert!(
+            !self.judge_in.load(Ordering::SeqCst),
+            "entered while the judge was in"
+        );
         self.entered_total.fetch_add(1, Ordering::SeqCst);
     }
     fn check_in(&mut self) {
         self.checked.fetch_add(1, Ordering::SeqCst);
     }
     fn get_certificate(&mut self) {
-        assert!(self.confirmed.load(Ordering::SeqCst) >= 1, "certificate before confirmation");
+        assert!(
+            self.confirmed.load(Ordering::SeqCst) >= 1,
+            "certificate before confirmation"
+        );
     }
     fn leave(&mut self) {
-        assert!(!self.judge_in.load(Ordering::SeqCst), "immigrant left while the judge was in");
+        assert!(
+            !self.judge_in.load(Ordering::SeqCst),
+            "immigrant left while the judge was in"
+        );
     }
 }
 
@@ -389,7 +433,11 @@ fn dining_hall_scenario(students: usize) {
                         // dining, and was already dining when I finished.
                         if s.at_table == 1 && s.dining.len() == 1 {
                             let (other, since) = s.dining[0];
-                            assert!(since > s.done_at[id], "{id} left {other} eating alone: {:?}", s.events);
+                            assert!(
+                                since > s.done_at[id],
+                                "{id} left {other} eating alone: {:?}",
+                                s.events
+                            );
                         }
                     },
                 )

@@ -36,23 +36,31 @@ fn broken_unsynchronized_children_are_caught() {
     expect_bug(1000, || {
         let end = 3;
         let counter = Arc::new(AtomicUsize::new(0));
-        let array: Arc<Vec<AtomicUsize>> = Arc::new((0..end).map(|_| AtomicUsize::new(0)).collect());
+        let array: Arc<Vec<AtomicUsize>> =
+            Arc::new((0..end).map(|_| AtomicUsize::new(0)).collect());
         let actors = (0..2)
             .map(|_| {
                 let (c, a) = (counter.clone(), array.clone());
-                Box::new(move || loop {
-                    let i = c.load(Ordering::SeqCst);
-                    if i >= end {
-                        break;
+                Box::new(move || {
+                    loop {
+                        let i = c.load(Ordering::SeqCst);
+                        if i >= end {
+                            break;
+                        }
+                        a[i].fetch_add(1, Ordering::SeqCst);
+                        c.store(i + 1, Ordering::SeqCst);
                     }
-                    a[i].fetch_add(1, Ordering::SeqCst);
-                    c.store(i + 1, Ordering::SeqCst);
                 }) as Actor
             })
             .collect();
         run_all(actors);
         for (i, v) in array.iter().enumerate() {
-            assert_eq!(v.load(Ordering::SeqCst), 1, "index {i} used {} times", v.load(Ordering::SeqCst));
+            assert_eq!(
+                v.load(Ordering::SeqCst),
+                1,
+                "index {i} used {} times",
+                v.load(Ordering::SeqCst)
+            );
         }
     });
 }
