@@ -115,55 +115,91 @@ impl Default for Options {
     }
 }
 
+/// The visited set: every state's compact encoding in one arena, indexed by a hash table,
+/// with a parent link (and depth) per state for counterexamples.
 struct Store {
-    states: Vec<State>,
+    arena: Vec<u8>,
+    starts: Vec<u64>,
     parent: Vec<u32>,
     depth: Vec<u32>,
     table: HashTable<u32>,
     hasher: DefaultHashBuilder,
-    bytes: u64,
 }
 
 const ROOT: u32 = u32::MAX;
 
+fn slice<'a>(arena: &'a [u8], starts: &[u64], i: u32) -> &'a [u8] {
+    let start = starts[i as usize] as usize;
+    let end = starts
+        .get(i as usize + 1)
+        .map_or(arena.len(), |e| *e as usize);
+    &arena[start..end]
+}
+
 impl Store {
     fn new() -> Self {
         Store {
-            states: Vec::new(),
+            arena: Vec::new(),
+            starts: Vec::new(),
             parent: Vec::new(),
             depth: Vec::new(),
             table: HashTable::new(),
             hasher: DefaultHashBuilder::default(),
-            bytes: 0,
         }
     }
 
-    /// Inserts a state unless known; returns its index if it is new.
-    fn insert(&mut self, s: State, parent: u32) -> Option<u32> {
-        let hash = self.hasher.hash_one(&s);
-        let states = &self.states;
+    fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    fn bytes(&self, i: u32) -> &[u8] {
+        slice(&self.arena, &self.starts, i)
+    }
+
+    fn state(&self, i: u32) -> State {
+        lbos_vm::codec::decode(self.bytes(i))
+    }
+
+    /// Inserts an encoded state unless known; returns its index if it is new.
+    fn insert(&mut self, enc: &[u8], parent: u32) -> Option<u32> {
+        let hash = self.hasher.hash_one(enc);
+        let (arena, starts, hasher) = (&self.arena, &self.starts, &self.hasher);
         if self
             .table
-            .find(hash, |&i| states[i as usize] == s)
+            .find(hash, |&i| slice(arena, starts, i) == enc)
             .is_some()
         {
             return None;
         }
-        let idx = self.states.len() as u32;
-        self.bytes += deep_size(&s) as u64 + 16;
-        let hasher = &self.hasher;
-        let states = &self.states;
+        let idx = self.starts.len() as u32;
         self.table
-            .insert_unique(hash, idx, |&i| hasher.hash_one(&states[i as usize]));
+            .insert_unique(hash, idx, |&i| hasher.hash_one(slice(arena, starts, i)));
+        self.starts.push(self.arena.len() as u64);
+        self.arena.extend_from_slice(enc);
         let d = if parent == ROOT {
             0
         } else {
             self.depth[parent as usize] + 1
         };
-        self.states.push(s);
         self.parent.push(parent);
         self.depth.push(d);
         Some(idx)
+    }
+
+    /// Bytes of memory the store holds per state: encodings, links and the hash table.
+    fn bytes_per_state(&self) -> u64 {
+        if self.len() == 0 {
+            return 0;
+        }
+        let total = self.arena.len() + self.len() * (8 + 4 + 4) + self.table.capacity() * 5;
+        (total / self.len()) as u64
+    }
+
+    fn heap_bytes(&self) -> u64 {
+        (self.arena.capacity()
+            + self.starts.capacity() * 8
+            + self.parent.capacity() * 8
+            + self.table.capacity() * 5) as u64
     }
 
     fn path(&self, mut i: u32) -> Vec<u32> {
@@ -175,29 +211,6 @@ impl Store {
         p.reverse();
         p
     }
-}
-
-fn deep_size(s: &State) -> usize {
-    use lbos_vm::Object;
-    let mut n = std::mem::size_of::<State>();
-    n += s.globals.capacity() * std::mem::size_of::<lbos_vm::Value>();
-    n += s.heap.capacity() * std::mem::size_of::<Object>();
-    for o in &s.heap {
-        n += match o {
-            Object::List(v) => v.capacity() * std::mem::size_of::<lbos_vm::Value>(),
-            Object::Semaphore { queue, .. } | Object::Barrier { queue, .. } => queue.capacity() * 4,
-            Object::Lightswitch { .. } => 0,
-        };
-    }
-    n += s.threads.capacity() * std::mem::size_of::<lbos_vm::Thread>();
-    for t in &s.threads {
-        n += t.attrs.capacity() * std::mem::size_of::<lbos_vm::Value>();
-        n += t.frames.capacity() * std::mem::size_of::<lbos_vm::Frame>();
-        for f in &t.frames {
-            n += f.locals.capacity() * std::mem::size_of::<lbos_vm::Value>();
-        }
-    }
-    n
 }
 
 fn mark_rows(m: &Machine, s: &State, rows: &mut [bool]) {
@@ -218,83 +231,115 @@ fn fault_verdict(f: &Fault) -> Verdict {
     }
 }
 
-/// Explores every reachable state of `m` and returns the verdict.
-pub fn check(m: &Machine, opts: &Options) -> Report {
-    let start = Instant::now();
-    let mut store = Store::new();
-    let mut rows = vec![false; m.program.rows.len()];
-    let mut stats = Stats::default();
-    let mut peak_rss = current_rss_bytes().unwrap_or(0);
-    let base_rss = peak_rss;
-    let init = m.initial_state().clone();
+/// The search in progress: what `finish` needs to build a report.
+struct Search<'m> {
+    m: &'m Machine,
+    opts: &'m Options,
+    start: Instant,
+    store: Store,
+    rows: Vec<bool>,
+    stats: Stats,
+    peak_rss: u64,
+    base_rss: u64,
+}
 
-    let finish = |store: &Store,
-                  mut stats: Stats,
-                  verdict: Verdict,
-                  violation: Option<Violation>,
-                  reason: Option<String>,
-                  rows: &[bool],
-                  peak: u64| {
-        stats.states = store.states.len() as u64;
-        stats.seconds = start.elapsed().as_secs_f64();
-        stats.states_per_second = if stats.seconds > 0.0 {
-            stats.states as f64 / stats.seconds
+impl Search<'_> {
+    fn finish(
+        mut self,
+        verdict: Verdict,
+        violation: Option<Violation>,
+        reason: Option<String>,
+    ) -> Report {
+        let s = &mut self.stats;
+        s.states = self.store.len() as u64;
+        s.seconds = self.start.elapsed().as_secs_f64();
+        s.states_per_second = if s.seconds > 0.0 {
+            s.states as f64 / s.seconds
         } else {
             0.0
         };
-        stats.peak_memory_bytes = peak.max(current_rss_bytes().unwrap_or(0));
-        stats.bytes_per_state = if stats.states > 0 {
-            (store.bytes + store.table.capacity() as u64 * 5) / stats.states
-        } else {
-            0
-        };
+        s.peak_memory_bytes = self.peak_rss.max(current_rss_bytes().unwrap_or(0));
+        s.bytes_per_state = self.store.bytes_per_state();
         let dead_rows = if verdict == Verdict::Ok {
-            lbos_vm::describe::dead_rows(m, rows)
+            lbos_vm::describe::dead_rows(self.m, &self.rows)
         } else {
             Vec::new()
         };
         Report {
             verdict,
             violation,
-            stats,
+            stats: self.stats,
             dead_rows,
             incomplete_reason: reason,
         }
-    };
+    }
 
+    /// Why the search must stop now, if it must.
+    fn limit_reached(&mut self) -> Option<String> {
+        let elapsed = self.start.elapsed();
+        if self.opts.stop.load(Ordering::Relaxed) {
+            return Some("interrupted".to_string());
+        }
+        if let Some(t) = self.opts.timeout
+            && elapsed >= t
+        {
+            return Some(format!("time limit of {} s reached", t.as_secs_f64()));
+        }
+        if self.store.len() as u64 >= self.opts.max_states {
+            return Some(format!("state limit of {} reached", self.opts.max_states));
+        }
+        let rss = current_rss_bytes().unwrap_or(self.base_rss + self.store.heap_bytes());
+        self.peak_rss = self.peak_rss.max(rss);
+        if rss.saturating_sub(self.base_rss) >= self.opts.max_memory_bytes {
+            return Some(format!(
+                "memory limit of {} MiB reached",
+                self.opts.max_memory_bytes >> 20
+            ));
+        }
+        None
+    }
+}
+
+/// Explores every reachable state of `m` and returns the verdict.
+pub fn check(m: &Machine, opts: &Options) -> Report {
+    let rss = current_rss_bytes().unwrap_or(0);
+    let mut search = Search {
+        m,
+        opts,
+        start: Instant::now(),
+        store: Store::new(),
+        rows: vec![false; m.program.rows.len()],
+        stats: Stats::default(),
+        peak_rss: rss,
+        base_rss: rss,
+    };
+    let init = m.initial_state().clone();
     if let Err(f) = m.check_invariants(&init) {
         let v = Violation {
             verdict: fault_verdict(&f),
             fault: Some(f),
             trace: Vec::new(),
         };
-        return finish(&store, stats, v.verdict, Some(v), None, &rows, peak_rss);
+        return search.finish(v.verdict, Some(v), None);
     }
-    mark_rows(m, &init, &mut rows);
-    let deadlocked_init = init.is_deadlock();
-    store.insert(init, ROOT);
-    if deadlocked_init {
+    mark_rows(m, &init, &mut search.rows);
+    let mut enc = Vec::new();
+    lbos_vm::codec::encode(&init, &mut enc);
+    search.store.insert(&enc, ROOT);
+    if init.is_deadlock() {
         let v = Violation {
             verdict: Verdict::Deadlock,
             fault: None,
             trace: Vec::new(),
         };
-        return finish(
-            &store,
-            stats,
-            Verdict::Deadlock,
-            Some(v),
-            None,
-            &rows,
-            peak_rss,
-        );
+        return search.finish(Verdict::Deadlock, Some(v), None);
     }
 
     let mut stack: Vec<u32> = vec![0];
     let mut next_bfs: usize = 0;
     let mut succ = Vec::new();
     let mut last_progress = Instant::now();
-    let mut checks: u64 = 0;
+    let mut expanded: u64 = 0;
     loop {
         let current = if opts.dfs {
             match stack.pop() {
@@ -302,110 +347,79 @@ pub fn check(m: &Machine, opts: &Options) -> Report {
                 None => break,
             }
         } else {
-            if next_bfs >= store.states.len() {
+            if next_bfs >= search.store.len() {
                 break;
             }
             next_bfs += 1;
             (next_bfs - 1) as u32
         };
-
-        checks += 1;
-        if checks % 1024 == 0 {
-            let elapsed = start.elapsed();
-            let mut stop_reason = None;
-            if opts.stop.load(Ordering::Relaxed) {
-                stop_reason = Some("interrupted".to_string());
-            } else if opts.timeout.is_some_and(|t| elapsed >= t) {
-                stop_reason = Some(format!(
-                    "time limit of {} s reached",
-                    opts.timeout.unwrap().as_secs_f64()
-                ));
-            } else if store.states.len() as u64 >= opts.max_states {
-                stop_reason = Some(format!("state limit of {} reached", opts.max_states));
+        let frontier = |search: &Search, stack: &Vec<u32>| {
+            if opts.dfs {
+                stack.len() as u64
             } else {
-                let rss = current_rss_bytes().unwrap_or(base_rss + store.bytes);
-                peak_rss = peak_rss.max(rss);
-                if rss.saturating_sub(base_rss) >= opts.max_memory_bytes {
-                    stop_reason = Some(format!(
-                        "memory limit of {} MiB reached",
-                        opts.max_memory_bytes >> 20
-                    ));
-                }
+                (search.store.len() - next_bfs) as u64
             }
-            if let Some(reason) = stop_reason {
-                stats.frontier = if opts.dfs {
-                    stack.len() as u64
-                } else {
-                    (store.states.len() - next_bfs) as u64
-                };
-                return finish(
-                    &store,
-                    stats,
-                    Verdict::Incomplete,
-                    None,
-                    Some(reason),
-                    &rows,
-                    peak_rss,
-                );
+        };
+
+        expanded += 1;
+        if expanded % 1024 == 0 {
+            if let Some(reason) = search.limit_reached() {
+                search.stats.frontier = frontier(&search, &stack);
+                return search.finish(Verdict::Incomplete, None, Some(reason));
             }
             if let Some(cb) = &opts.progress
                 && last_progress.elapsed() >= opts.progress_interval
             {
                 last_progress = Instant::now();
-                let mut p = stats.clone();
-                p.states = store.states.len() as u64;
-                p.seconds = elapsed.as_secs_f64();
+                let mut p = search.stats.clone();
+                p.states = search.store.len() as u64;
+                p.seconds = search.start.elapsed().as_secs_f64();
                 p.states_per_second = p.states as f64 / p.seconds.max(1e-9);
-                p.frontier = if opts.dfs {
-                    stack.len() as u64
-                } else {
-                    (store.states.len() - next_bfs) as u64
-                };
-                p.peak_memory_bytes = peak_rss;
+                p.frontier = frontier(&search, &stack);
+                p.peak_memory_bytes = search.peak_rss;
+                p.bytes_per_state = search.store.bytes_per_state();
                 cb(&p);
             }
         }
 
+        let state = search.store.state(current);
         succ.clear();
-        m.successors(&store.states[current as usize], &mut succ);
-        stats.transitions += succ.len() as u64;
+        m.successors(&state, &mut succ);
+        search.stats.transitions += succ.len() as u64;
         for (tr, outcome) in succ.drain(..) {
             match outcome {
                 Err(fault) => {
-                    let mut trace = transitions_to(m, &store, current);
+                    let mut trace = transitions_to(m, &search.store, current);
                     trace.push(tr);
                     let verdict = fault_verdict(&fault);
+                    search.stats.max_depth = search
+                        .stats
+                        .max_depth
+                        .max(search.store.depth[current as usize] as u64 + 1);
                     let v = Violation {
                         verdict,
                         fault: Some(fault),
                         trace,
                     };
-                    stats.max_depth = stats
-                        .max_depth
-                        .max(store.depth[current as usize] as u64 + 1);
-                    return finish(&store, stats, verdict, Some(v), None, &rows, peak_rss);
+                    return search.finish(verdict, Some(v), None);
                 }
                 Ok(next) => {
-                    let deadlock = next.is_deadlock();
-                    mark_rows(m, &next, &mut rows);
-                    if let Some(idx) = store.insert(next, current) {
-                        stats.max_depth = stats.max_depth.max(store.depth[idx as usize] as u64);
-                        if deadlock {
-                            let trace = transitions_to(m, &store, idx);
+                    mark_rows(m, &next, &mut search.rows);
+                    enc.clear();
+                    lbos_vm::codec::encode(&next, &mut enc);
+                    if let Some(idx) = search.store.insert(&enc, current) {
+                        search.stats.max_depth = search
+                            .stats
+                            .max_depth
+                            .max(search.store.depth[idx as usize] as u64);
+                        if next.is_deadlock() {
+                            let trace = transitions_to(m, &search.store, idx);
                             let v = Violation {
                                 verdict: Verdict::Deadlock,
                                 fault: None,
                                 trace,
                             };
-                            return finish(
-                                &store,
-                                stats,
-                                Verdict::Deadlock,
-                                Some(v),
-                                None,
-                                &rows,
-                                peak_rss,
-                            );
+                            return search.finish(Verdict::Deadlock, Some(v), None);
                         }
                         if opts.dfs {
                             stack.push(idx);
@@ -415,7 +429,7 @@ pub fn check(m: &Machine, opts: &Options) -> Report {
             }
         }
     }
-    finish(&store, stats, Verdict::Ok, None, None, &rows, peak_rss)
+    search.finish(Verdict::Ok, None, None)
 }
 
 /// Rebuilds the transitions along the stored path to `target` by re-running the successor
@@ -424,13 +438,20 @@ fn transitions_to(m: &Machine, store: &Store, target: u32) -> Vec<Transition> {
     let path = store.path(target);
     let mut out = Vec::with_capacity(path.len());
     let mut succ = Vec::new();
+    let mut enc = Vec::new();
     for w in path.windows(2) {
         succ.clear();
-        m.successors(&store.states[w[0] as usize], &mut succ);
-        let want = &store.states[w[1] as usize];
+        m.successors(&store.state(w[0]), &mut succ);
+        let want = store.bytes(w[1]);
         let tr = succ
             .drain(..)
-            .find(|(_, o)| o.as_ref().is_ok_and(|s| s == want))
+            .find(|(_, o)| {
+                o.as_ref().is_ok_and(|s| {
+                    enc.clear();
+                    lbos_vm::codec::encode(s, &mut enc);
+                    enc == want
+                })
+            })
             .map(|(t, _)| t)
             .expect("a stored parent has its child among its successors");
         out.push(tr);

@@ -7,6 +7,7 @@
 //!
 //! It must not search, print or parse: parsing is `lbos-lang`'s, search is `lbos-check`'s.
 
+pub mod codec;
 pub mod config;
 pub mod describe;
 mod machine;
