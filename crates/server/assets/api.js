@@ -1,10 +1,15 @@
 // The server's API. Every state comes from the server: the page never steps a program itself.
 async function call(method, url, body) {
-  const res = await fetch(url, {
-    method,
-    headers: body ? { 'content-type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
+  let res;
+  try {
+    res = await fetch(url, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  } catch (e) {
+    return { ok: false, error: 'request', message: `the server cannot be reached (${e.message})` };
+  }
   let data;
   try { data = await res.json(); } catch { data = { ok: false, error: 'request', message: `${res.status} ${res.statusText}` }; }
   data.httpStatus = res.status;

@@ -66,6 +66,8 @@ function statusBanner(v) {
     s.line ? ` (line ${s.line})` : null);
 }
 
+const cols3 = () => h('colgroup', h('col.c-ln'), h('col.c-code'), h('col.c-val'));
+
 // How many circles the busiest row of a block may hold (its threads), to size the slot column.
 function slotCount(st, block, i, prog) {
   const lines = new Set(prog.rows.filter((r) => r.block === block && r.index === i).map((r) => r.line));
@@ -106,7 +108,7 @@ export function renderBoard(root) {
   const initRows = prog.rows.filter((r) => r.block === 'init');
   const init = h('section.init', { 'aria-label': 'Initialization' },
     h('h2', 'Initialization'),
-    h('table.init-table', initRows.map((r) => {
+    h('table.init-table', cols3(), initRows.map((r) => {
       if (r.assigns) shown.add(r.assigns);
       const val = r.assigns ? globals.get(r.assigns) : null;
       const changed = lastStep && lastStep.changes.some((c) => c.what === r.assigns);
@@ -116,7 +118,7 @@ export function renderBoard(root) {
     })),
     (() => {
       const rest = st.globals.filter((g) => !shown.has(g.name));
-      return rest.length ? h('table.init-table.extra', rest.map((g) =>
+      return rest.length ? h('table.init-table.extra', cols3(), rest.map((g) =>
         h('tr', h('td.ln', ''), h('td.code', g.name), h('td.val', h('span.value', { 'data-var': g.name }, g.value))))) : null;
     })(),
     prog.invariants.length ? h('div.invariants', h('h3', 'Invariants'),
@@ -169,7 +171,7 @@ export function renderBoard(root) {
         h('button.spawn', { onclick: () => spawn(i), title: `Create a thread in ${c.label} (Shift+${i + 1})`, 'aria-label': `Create thread in ${c.label}` }, '+ thread')),
       prog.rows.filter((r) => r.block === 'column' && r.index === i).map(rowEl),
       h('div.done-tray', (done.get(i) || []).length ? [h('span.muted', 'finished: '), (done.get(i) || []).map((t) => threadButton(t, { small: true }))] : null))),
-    prog.procs.map((p, i) => h('section.column.proc', { 'data-proc': i, style: { '--slots': slotCount(st, 'proc', i, prog) } },
+    prog.procs.map((p, i) => prog.rows.filter((r) => r.block === 'proc' && r.index === i).length < 2 ? null : h('section.column.proc', { 'data-proc': i, style: { '--slots': slotCount(st, 'proc', i, prog) } },
       h('h2', `def ${p.name}`),
       prog.rows.filter((r) => r.block === 'proc' && r.index === i).map(rowEl))));
 

@@ -38,6 +38,12 @@ async function poll() {
   if (res.ok && res.job.phase !== 'done') check.polling = setTimeout(poll, 250);
   if (res.ok && res.job.phase === 'done' && res.job.report) {
     app.deadRows = { source: check.source, lines: res.job.report.dead_rows };
+    const r = res.job.report;
+    if (r.trace && !r.fault && check.source === app.program.source) {
+      // Say where the counterexample ends (e.g. which threads are blocked on what).
+      const end = await api.view(app.program, r.trace);
+      if (end.ok) { r.ending = end.status.message; rerender(); }
+    }
   }
 }
 
@@ -89,6 +95,7 @@ export function renderCheck(el) {
     h('span.badge', r.verdict), ' ', words[r.verdict] || r.verdict,
     r.cancelled ? ' (cancelled)' : '', r.incomplete_reason ? ` ${r.incomplete_reason}` : '',
     r.fault ? h('div', r.fault.message, r.fault.line ? ` (line ${r.fault.line})` : '') : null,
+    r.ending ? h('div.ending', r.ending) : null,
     stale ? h('div.muted', 'The program has changed since this check.') : null));
   const st = r.stats;
   el.append(h('table.stats',

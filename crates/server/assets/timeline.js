@@ -21,7 +21,10 @@ export function renderTimeline() {
   for (let i = 0; i <= steps.length; i++) chips.push(chip(i));
   const last = cur > 0 ? steps[cur - 1] : null;
   const strip = h('div.timeline-strip', { role: 'group', 'aria-label': 'Timeline' }, chips);
-  requestAnimationFrame(() => strip.querySelector('.current')?.scrollIntoView({ block: 'nearest', inline: 'center' }));
+  requestAnimationFrame(() => {
+    const c = strip.querySelector('.current');
+    if (c) strip.scrollLeft = c.offsetLeft - strip.clientWidth / 2;
+  });
   return h('section.timeline', { 'aria-label': 'Timeline' },
     h('h2', 'Timeline ', h('span.muted', `step ${cur} of ${steps.length} — ←/→ move, Home/End jump`)),
     strip,
