@@ -79,11 +79,17 @@ pub struct Entry {
 impl Entry {
     /// Chapter number from the section (`"4.2"` → 4).
     pub fn chapter(&self) -> u32 {
-        self.section.split('.').next().and_then(|c| c.parse().ok()).unwrap_or(0)
+        self.section
+            .split('.')
+            .next()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0)
     }
 
     pub fn program(&self, file: &str) -> Option<&ProgramEntry> {
-        self.programs.iter().find(|p| p.file == file || p.file.trim_end_matches(".sync") == file)
+        self.programs
+            .iter()
+            .find(|p| p.file == file || p.file.trim_end_matches(".sync") == file)
     }
 }
 
@@ -99,20 +105,36 @@ pub fn load() -> Result<Vec<Entry>, String> {
         let Some(toml_file) = dir.get_file(dir.path().join("entry.toml")) else {
             continue;
         };
-        let text = toml_file.contents_utf8().ok_or_else(|| format!("catalog/{name}/entry.toml is not UTF-8"))?;
-        let mut entry: Entry = toml::from_str(text).map_err(|e| format!("catalog/{name}/entry.toml: {e}"))?;
+        let text = toml_file
+            .contents_utf8()
+            .ok_or_else(|| format!("catalog/{name}/entry.toml is not UTF-8"))?;
+        let mut entry: Entry =
+            toml::from_str(text).map_err(|e| format!("catalog/{name}/entry.toml: {e}"))?;
         if entry.name != name {
-            return Err(format!("catalog/{name}/entry.toml: name is `{}`, expected `{name}`", entry.name));
+            return Err(format!(
+                "catalog/{name}/entry.toml: name is `{}`, expected `{name}`",
+                entry.name
+            ));
         }
         for p in &mut entry.programs {
-            let f = dir
-                .get_file(dir.path().join(&p.file))
-                .ok_or_else(|| format!("catalog/{name}/entry.toml names {}, which does not exist", p.file))?;
-            p.source = f.contents_utf8().ok_or_else(|| format!("catalog/{name}/{} is not UTF-8", p.file))?.to_string();
+            let f = dir.get_file(dir.path().join(&p.file)).ok_or_else(|| {
+                format!(
+                    "catalog/{name}/entry.toml names {}, which does not exist",
+                    p.file
+                )
+            })?;
+            p.source = f
+                .contents_utf8()
+                .ok_or_else(|| format!("catalog/{name}/{} is not UTF-8", p.file))?
+                .to_string();
         }
         entries.push(entry);
     }
-    entries.sort_by(|a, b| section_key(&a.section).cmp(&section_key(&b.section)).then(a.name.cmp(&b.name)));
+    entries.sort_by(|a, b| {
+        section_key(&a.section)
+            .cmp(&section_key(&b.section))
+            .then(a.name.cmp(&b.name))
+    });
     Ok(entries)
 }
 
@@ -120,7 +142,8 @@ pub fn load() -> Result<Vec<Entry>, String> {
 /// the test suite rules out.
 pub fn entries() -> &'static [Entry] {
     static ENTRIES: OnceLock<Vec<Entry>> = OnceLock::new();
-    ENTRIES.get_or_init(|| load().unwrap_or_else(|e| panic!("the embedded catalog is malformed: {e}")))
+    ENTRIES
+        .get_or_init(|| load().unwrap_or_else(|e| panic!("the embedded catalog is malformed: {e}")))
 }
 
 pub fn find(name: &str) -> Option<&'static Entry> {
@@ -141,7 +164,16 @@ mod tests {
         for e in &entries {
             assert!(!e.programs.is_empty(), "{} has no programs", e.name);
             for p in &e.programs {
-                assert!(matches!(p.expect.as_str(), "ok" | "deadlock" | "assertion" | "invariant" | "error"), "{}/{}: expect {}", e.name, p.file, p.expect);
+                assert!(
+                    matches!(
+                        p.expect.as_str(),
+                        "ok" | "deadlock" | "assertion" | "invariant" | "error"
+                    ),
+                    "{}/{}: expect {}",
+                    e.name,
+                    p.file,
+                    p.expect
+                );
                 assert!(!p.source.is_empty());
             }
         }

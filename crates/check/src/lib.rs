@@ -12,4 +12,4 @@ mod memory;
 mod search;
 
 pub use memory::current_rss_bytes;
-pub use search::{Options, Progress, Report, Stats, Verdict, Violation, check};
+pub use search::{Options, Progress, ProgressFn, Report, Stats, Verdict, Violation, check};

@@ -87,6 +87,9 @@ pub struct Report {
 
 pub type Progress = Stats;
 
+/// Receives the statistics so far while a search runs.
+pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+
 /// How to search. Limits end the search cleanly with the verdict `incomplete`.
 #[derive(Clone)]
 pub struct Options {
@@ -97,7 +100,7 @@ pub struct Options {
     /// Set from outside (Ctrl-C, a cancel button) to stop the search.
     pub stop: Arc<AtomicBool>,
     /// Called about every `progress_interval` with the statistics so far.
-    pub progress: Option<Arc<dyn Fn(&Progress) + Send + Sync>>,
+    pub progress: Option<ProgressFn>,
     pub progress_interval: Duration,
 }
 

@@ -125,18 +125,15 @@ pub fn changes(m: &Machine, before: &State, after: &State, thread: Option<u32>) 
             show_value(m, before, *a, true),
             show_value(m, after, *b, true),
         );
-        if a != b
-            || (matches!(a, Value::Ref(r) if matches!(before.heap.get(*r as usize), Some(Object::List(_))))
-                && sa != sb)
-        {
-            if sa != sb && !(a == b && !matches!(after.heap.get(ref_of(*a)), Some(Object::List(_))))
-            {
-                out.push(Change {
-                    what: p.globals[g].clone(),
-                    before: sa,
-                    after: sb,
-                });
-            }
+        // Semaphores and other objects are reported with the heap below; a global changes
+        // when it shows differently (a new value, or a list whose contents changed).
+        let holds_object = matches!(b, Value::Ref(r) if !matches!(after.heap.get(*r as usize), Some(Object::List(_))));
+        if sa != sb && !(holds_object && a == b) {
+            out.push(Change {
+                what: p.globals[g].clone(),
+                before: sa,
+                after: sb,
+            });
         }
         if let Value::Ref(r) = b {
             named_objects.insert(*r);
@@ -198,13 +195,6 @@ pub fn changes(m: &Machine, before: &State, after: &State, thread: Option<u32>) 
         }
     }
     out
-}
-
-fn ref_of(v: Value) -> usize {
-    match v {
-        Value::Ref(r) => r as usize,
-        _ => usize::MAX,
-    }
 }
 
 /// Renders an event as a short phrase: `B blocks on barrier`, `wakes C`.

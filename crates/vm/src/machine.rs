@@ -905,10 +905,8 @@ impl Exec<'_, '_> {
             return Ok(Flow::Next);
         }
         let Some(t) = tid else {
-            return Ok(Flow::Blocked).map(|f| {
-                self.cur.status = Status::Blocked(r);
-                f
-            });
+            self.cur.status = Status::Blocked(r);
+            return Ok(Flow::Blocked);
         };
         if *fifo {
             queue.push(t);
@@ -1000,26 +998,29 @@ impl Exec<'_, '_> {
         );
         let me = std::mem::replace(&mut self.cur, other);
         let my_tid = self.tid.replace(t);
-        let result = (|| {
-            self.cur.status = Status::Runnable;
-            let f = self
-                .cur
-                .frames
-                .last_mut()
-                .expect("a blocked thread has a frame");
-            if f.held[0] != Value::Unset {
-                f.sub += 1;
-                Ok(())
-            } else {
-                let next = self.m.program.instr(f.pc).next;
-                self.set_pc(next);
-                self.finish_frames()
-            }
-        })();
+        let result = self.advance_woken();
         let woken = std::mem::replace(&mut self.cur, me);
         self.tid = my_tid;
         self.st.threads[t as usize] = woken;
         result
+    }
+
+    /// The current thread was just woken: it moves past the operation it blocked in.
+    fn advance_woken(&mut self) -> R<()> {
+        self.cur.status = Status::Runnable;
+        let f = self
+            .cur
+            .frames
+            .last_mut()
+            .expect("a blocked thread has a frame");
+        if f.held[0] != Value::Unset {
+            f.sub += 1;
+            Ok(())
+        } else {
+            let next = self.m.program.instr(f.pc).next;
+            self.set_pc(next);
+            self.finish_frames()
+        }
     }
 
     fn local_slot(&mut self, i: u32) -> R<&mut Value> {

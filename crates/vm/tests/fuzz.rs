@@ -64,6 +64,13 @@ fn explore_bounded(m: &Machine, limit: usize) {
         if seen.len() > limit {
             break;
         }
+        let mut enc = Vec::new();
+        lbos_vm::codec::encode(&s, &mut enc);
+        assert_eq!(
+            lbos_vm::codec::decode(&enc),
+            s,
+            "the state encoding round-trips"
+        );
         for t in 0..s.threads.len() {
             let _ = lbos_vm::describe::position(m, &s, t as u32);
         }
