@@ -276,6 +276,7 @@ test('faults are announced: an invariant, an assertion; a lightswitch shows its 
   await openHash('#p=mutex/mutex-none&m=0_1');
   await page.waitForSelector('.status.invariant');
   assert.ok((await page.$$('.inv.bad')).length === 1);
+  assert.equal(await page.$$eval('button.thread.involved', (b) => b.map((x) => x.dataset.thread).join()), 'B');
   await openHash('#p=barrier/barrier-none');
   await page.keyboard.press('a');
   await waitStep(1);
@@ -313,7 +314,14 @@ test('a long check shows progress and can be cancelled', async () => {
   await page.click('#tab-check');
   await page.click('#run-check');
   await page.waitForFunction(() => /[1-9][\d,]* states/.test(document.querySelector('#check-progress')?.textContent || ''));
+  assert.match(await page.textContent('#check-progress'), /limits: [\d,]+ states/);
   await page.click('#cancel-check');
   await page.waitForSelector('#verdict[data-verdict="incomplete"]');
   assert.match(await page.textContent('#verdict'), /cancelled/);
+  // The same by keyboard: Shift+C checks, Esc cancels.
+  await page.focus('#tab-check');
+  await page.keyboard.press('Shift+C');
+  await page.waitForSelector('#check-progress');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#verdict[data-verdict="incomplete"]');
 });

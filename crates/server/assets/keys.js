@@ -3,7 +3,7 @@
 import { h, clear, $ } from './dom.js';
 import { app, stepThread, stepRound, randomStep, run, stop, back, forward, reset, spawn, goTo } from './state.js';
 import { chooseWaiter } from './choice.js';
-import { startCheck } from './check.js';
+import { startCheck, cancelCheck } from './check.js';
 
 const HELP = [
   ['a … z', 'step the thread of that name'],
@@ -11,7 +11,7 @@ const HELP = [
   ['Shift+S', 'Step: each runnable thread once'],
   ['Shift+R', 'Random step'],
   ['Shift+P / Shift+Q', 'Run / Random run'],
-  ['Esc', 'Stop'],
+  ['Esc', 'Stop a run, cancel a check'],
   ['← / Backspace', 'Back (undo one step)'],
   ['→', 'Forward (redo, or the next step of a counterexample)'],
   ['Home / End', 'first / last step of the timeline'],
@@ -60,7 +60,7 @@ export function initKeys({ showTab, share }) {
       }
     }
     if (key === '?') { done(); showHelp(); return; }
-    if (key === 'Escape') { stop(); return; }
+    if (key === 'Escape') { stop(); cancelCheck(); return; }
     if (key === 'ArrowLeft' || key === 'Backspace') { done(); back(); return; }
     if (key === 'ArrowRight') { done(); forward(); return; }
     if (key === 'Home') { done(); goTo(0); return; }

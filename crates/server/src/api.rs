@@ -372,9 +372,14 @@ fn render(m: &Machine, moves: &[Move], at: Option<usize>) -> Json_ {
     let status = if let Some(f) = &r.initial_fault {
         json!({ "kind": f.kind_word(), "message": f.message, "line": f.line, "threads": [] })
     } else if let Some((i, f)) = r.fault_at.as_ref().filter(|(i, _)| i + 1 == r.at) {
+        // An invariant fault names no thread: the one whose step broke it is involved.
+        let thread = f.thread.or_else(|| match &r.moves[*i] {
+            Move::Step { t, .. } => Some(*t),
+            Move::Spawn { .. } => None,
+        });
         json!({
             "kind": f.kind_word(), "message": f.message, "line": f.line, "step": i,
-            "threads": f.thread.into_iter().collect::<Vec<_>>(),
+            "threads": thread.into_iter().collect::<Vec<_>>(),
         })
     } else if r.state.is_deadlock() {
         let names: Vec<String> = blocked

@@ -167,6 +167,21 @@ async fn an_assertion_fault_stops_the_schedule_and_names_the_thread() {
         "the move after the fault is dropped"
     );
     assert_eq!(v["steps"][1]["fault"]["message"], "x is one");
+    // An invariant broken by B's step involves B.
+    let src = "inside = 0\n\n## Thread x2\ninside += 1\ninside -= 1\n\n## Invariant\ninside <= 1\n";
+    let moves = json!([{ "t": 0 }, { "t": 1 }]);
+    let (_, v) = post(&s, "/api/view", json!({ "source": src, "moves": moves })).await;
+    assert_eq!(v["status"]["kind"], "invariant");
+    assert_eq!(v["status"]["line"], 8);
+    assert_eq!(v["status"]["threads"], json!([1]));
+    // Moving back before the fault makes the program live again.
+    let (_, v) = post(
+        &s,
+        "/api/view",
+        json!({ "source": src, "moves": moves, "at": 1 }),
+    )
+    .await;
+    assert_eq!(v["status"]["kind"], "running");
 }
 
 #[tokio::test(flavor = "multi_thread")]
