@@ -21,12 +21,14 @@ export function renderDiagram(root) {
   const nThreads = Math.max(threads.length, ...steps.map((x) => x.thread + 1), 0);
   const names = [];
   for (let t = 0; t < nThreads; t++) names[t] = threads[t]?.name ?? steps.find((x) => x.thread === t)?.name ?? `#${t}`;
-  const DX = 48, DY = 58, X0 = 70, Y0 = 62;
-  const width = X0 + (steps.length + 1) * DX + 20;
+  const DX = 52, DY = 64, X0 = 70, Y0 = 70;
+  const width = X0 + (steps.length + 1) * DX + 150;
   const height = Y0 + nThreads * DY;
   const svg = s('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'Trace diagram', class: 'diagram' });
   const defs = s('defs', {}, s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
-    s('path', { d: 'M 0 0 L 10 5 L 0 10 z', fill: '#333' })));
+    s('path', { d: 'M 0 0 L 10 5 L 0 10 z', fill: '#333' })),
+    s('marker', { id: 'warrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto-start-reverse' },
+      s('path', { d: 'M 0 0 L 10 5 L 0 10 z', fill: '#c62828' })));
   svg.append(defs);
   const y = (t) => Y0 + t * DY;
   const x = (i) => X0 + i * DX; // after step i
@@ -61,7 +63,10 @@ export function renderDiagram(root) {
     g.addEventListener('click', () => goTo(i));
     for (const a of st.arrows) {
       if (a.kind === 'woke' && a.thread !== st.thread) {
-        svg.append(s('line', { x1: x(i), y1: y(st.thread), x2: x(i), y2: y(a.thread) + (a.thread > st.thread ? -11 : 11), class: 'wake', 'marker-end': 'url(#arrow)' }));
+        const down = a.thread > st.thread;
+        svg.append(s('line', { x1: x(i), y1: y(st.thread) + (down ? 11 : -11), x2: x(i), y2: y(a.thread) + (down ? -12 : 12), class: 'wake', 'marker-end': 'url(#arrow)' },
+          s('title', {}, `${st.name} signals ${a.object}: wakes ${names[a.thread]}`)));
+        svg.append(s('text', { x: x(i) - 5, y: (y(st.thread) + y(a.thread)) / 2 + (down ? -8 : 8), class: 'wlabel' }, a.object));
       }
     }
     const blocked = st.arrows.some((a) => a.kind === 'blocked' && a.thread === st.thread);
@@ -72,14 +77,19 @@ export function renderDiagram(root) {
       g.append(s('circle', { cx: x(i), cy: y(st.thread), r: 11, fill: st.fault ? '#c00' : threadColour(st.thread), stroke: blocked ? '#c00' : 'none', 'stroke-width': 3 }));
       g.append(s('text', { x: x(i), y: y(st.thread) + 4, class: 'dline' }, st.line ?? ''));
     }
-    if (blocked) g.append(s('text', { x: x(i), y: y(st.thread) - 16, class: 'dlabel' }, 'waits'));
+    const on = st.arrows.find((a) => a.kind === 'blocked' && a.thread === st.thread);
+    if (on) {
+      // A wait: an arrow from the step into its blocked stretch, labelled with the semaphore.
+      g.append(s('path', { d: `M ${x(i) + 8} ${y(st.thread) - 9} q 14 -16 ${DX - 12} -9`, class: 'wait', 'marker-end': 'url(#warrow)' }));
+      g.append(s('text', { x: x(i) + 6, y: y(st.thread) - 24, class: 'dlabel' }, `waits on ${on.object}`));
+    }
     svg.append(g);
   }
   for (let i = 1; i <= steps.length; i++) svg.append(s('text', { x: x(i), y: 22, class: 'stepno' }, i));
   const last = app.at > 0 ? steps[app.at - 1] : null;
   root.append(
     h('div.diagram-head', h('h2', 'Trace diagram'),
-      h('p.muted', 'One lane per thread; each dot is a step (the number is its line). Dashed red: blocked. Arrows: a signal waking a thread. Click a step or use ←/→.')),
+      h('p.muted', 'One lane per thread; each dot is a step (the number is its line). Red arrow and dashed red lane: the thread waits on a semaphore. Black arrow: a signal wakes a waiting thread. Click a step or use ←/→.')),
     h('div.diagram-scroll', svg),
     h('div.explain', last ? explain(last) : 'The initial state.'));
 }

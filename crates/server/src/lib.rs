@@ -203,3 +203,27 @@ fn open_browser(url: &str) {
     }
     println!("lbos serve: no browser found; open {url} yourself");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    #[test]
+    fn listens_on_loopback_unless_told_otherwise() {
+        let cli = Cli::parse_from(["lbos", "a.sync", "--port", "0"]);
+        assert!(cli.serve.listen.is_loopback());
+        assert_eq!(cli.serve.files, vec!["a.sync".to_string()]);
+        let cli = Cli::parse_from(["lbos", "--listen", "0.0.0.0"]);
+        assert!(!cli.serve.listen.is_loopback());
+        let s = Settings::from_args(&cli.serve);
+        assert_eq!(s.check_memory_bytes, 2048 << 20);
+        assert_eq!(s.max_body_bytes, 512 << 10);
+    }
+}
