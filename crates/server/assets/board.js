@@ -11,12 +11,14 @@ export function threadButton(th, opts = {}) {
   const involved = v.status.threads.includes(th.id);
   const can = v.status.kind === 'running' && th.status === 'runnable';
   const cls = ['thread', th.status, involved ? 'involved' : '', opts.small ? 'small' : ''].filter(Boolean).join(' ');
-  const label = `${th.name}${th.status === 'runnable' ? '' : ` (${th.status}${th.blocked_on_name ? ' on ' + th.blocked_on_name : ''})`}`;
+  const attrs = th.attrs.length ? ` — ${th.attrs.map((a) => `self.${a.name} = ${a.value}`).join(', ')}` : '';
+  const calls = th.calls.length ? ` — in ${th.calls.join(' → ')}` : '';
+  const label = `${th.name}${th.status === 'runnable' ? '' : ` (${th.status}${th.blocked_on_name ? ' on ' + th.blocked_on_name : ''})`}${attrs}${calls}`;
   return h('button', {
     class: cls,
     style: { '--c': threadColour(th.id) },
     'data-thread': th.name,
-    title: can ? `Step ${th.name} (key ${th.name.toLowerCase()})` : label,
+    title: can ? `Step ${th.name} (key ${th.name.toLowerCase()})${attrs}${calls}` : label,
     'aria-label': can ? `Step thread ${th.name}` : `Thread ${label}`,
     'aria-disabled': can ? 'false' : 'true',
     onclick: () => { if (can) stepThread(th.id, chooseWaiter); },
