@@ -205,10 +205,8 @@ test('a check finds the deadlock and its trace replays to it, forward and back',
   await waitStep(1);
   assert.equal(await stepCount(), 1);
   // The trace diagram draws one lane per thread and the wake-up arrows.
-  await page.keyboard.press('Shift+X');
-  await page.goto(base + '#p=barrier/barrier-deadlock&m=' + '0_'.repeat(6) + '1_1_1_1_1_1_2_2_2_2_2_2');
-  await page.reload();
-  await page.waitForSelector('.chip.current');
+  await openHash('#p=barrier/barrier-deadlock&m=' + '0_'.repeat(6) + '1_1_1_1_1_1_2_2_2_2_2_2');
+  await waitStep(18);
   await page.click('#tab-trace');
   await page.waitForSelector('svg.diagram');
   assert.equal(await page.$$eval('svg.diagram .lane', (l) => l.length), 3);
