@@ -54,7 +54,35 @@ pub fn router(state: Shared) -> Router {
         .route("/api/check/{id}/cancel", post(check_cancel))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            host_guard,
+        ))
         .with_state(state)
+}
+
+/// On loopback, serve only requests addressed to a loopback name: a page elsewhere that
+/// rebinds its DNS name to 127.0.0.1 cannot drive the server.
+async fn host_guard(
+    AxState(st): AxState<Shared>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if !st.settings.any_host {
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("");
+        let name = match host.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or(""),
+            None => host.split(':').next().unwrap_or(""),
+        };
+        if !matches!(name, "" | "localhost" | "127.0.0.1" | "::1") {
+            return error(StatusCode::FORBIDDEN, format!("host {host} is not served"));
+        }
+    }
+    next.run(req).await
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {

@@ -11,7 +11,8 @@
 //! stateless for stepping (the client sends program, configuration and moves; undo is the same
 //! list minus its last move), which keeps shareable URLs and timelines trivial.
 //!
-//! Safety: it binds 127.0.0.1 unless `--listen` says otherwise, limits request bodies, moves per
+//! Safety: it binds 127.0.0.1 unless `--listen` says otherwise (and then answers only to loopback
+//! host names, against DNS rebinding), limits request bodies, moves per
 //! request, check states/time/memory per request and the number of checks at once, and reads no
 //! files except the embedded catalog and the files named on its command line.
 
@@ -75,6 +76,9 @@ pub struct Settings {
     pub max_moves: usize,
     pub max_body_bytes: usize,
     pub max_source_bytes: usize,
+    /// Accept requests for any `Host` (when listening beyond loopback). Otherwise only
+    /// `localhost`, `127.0.0.1` and `[::1]` are served, which defeats DNS rebinding.
+    pub any_host: bool,
 }
 
 impl Default for Settings {
@@ -89,6 +93,7 @@ impl Default for Settings {
             max_moves: 5000,
             max_body_bytes: 512 << 10,
             max_source_bytes: 200 << 10,
+            any_host: false,
         }
     }
 }
@@ -103,6 +108,7 @@ impl Settings {
             check_memory_bytes: args.check_memory.max(1) << 20,
             max_moves: args.max_moves.max(1),
             max_body_bytes: args.max_body.max(1) << 10,
+            any_host: !args.listen.is_loopback(),
             ..Settings::default()
         }
     }

@@ -460,3 +460,34 @@ async fn serves_the_page_and_the_catalog_and_no_other_files() {
         StatusCode::INTERNAL_SERVER_ERROR
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_loopback_host_names_are_served_unless_exposed() {
+    let with_host = |h: &str| {
+        Request::get("/api/catalog")
+            .header(header::HOST, h)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let s = Settings::default();
+    for ok in [
+        "127.0.0.1:8321",
+        "localhost:8321",
+        "[::1]:8321",
+        "localhost",
+    ] {
+        assert_eq!(send(&s, with_host(ok)).await.0, StatusCode::OK, "{ok}");
+    }
+    assert_eq!(
+        send(&s, with_host("evil.example:8321")).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let exposed = Settings {
+        any_host: true,
+        ..Settings::default()
+    };
+    assert_eq!(
+        send(&exposed, with_host("lab-machine:8321")).await.0,
+        StatusCode::OK
+    );
+}
