@@ -125,31 +125,11 @@ fn run(args: RunArgs) -> Result<u8, String> {
             seed: args.seed,
         });
     } else {
-        let cols: Vec<String> = (0..m.program.columns.len())
-            .map(|c| {
-                let ts: Vec<&str> = state
-                    .threads
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, t)| t.column == c as u32)
-                    .map(|(i, _)| names[i].as_str())
-                    .collect();
-                format!(
-                    "{}: {}",
-                    m.program.column_label(c),
-                    if ts.is_empty() {
-                        "none".to_string()
-                    } else {
-                        ts.join(" ")
-                    }
-                )
-            })
+        let threads: Vec<String> = (0..state.threads.len())
+            .map(|t| format!("{} ({})", names[t], m.program.column_label(state.threads[t].column as usize)))
             .collect();
-        println!(
-            "lbos run {} ({}; schedule {schedule_name})",
-            args.file,
-            cols.join("; ")
-        );
+        let threads = if threads.is_empty() { "no threads".to_string() } else { format!("threads {}", threads.join(", ")) };
+        println!("lbos run {} ({threads}; schedule {schedule_name})", args.file);
         if let Err(f) = m.check_invariants(&state) {
             return Ok(report_fault(&m, &state, &f, args.json));
         }
@@ -293,9 +273,7 @@ pub fn thread_table(m: &Machine, state: &State) -> Vec<String> {
     (0..state.threads.len())
         .map(|t| {
             let p = describe::position(m, state, t as u32);
-            let at = p
-                .line
-                .map_or("".to_string(), |l| format!("line {l}  {}", p.source));
+            let at = p.line.map_or("".to_string(), |l| format!("{:<8} {}", format!("line {l}"), p.source));
             match p.blocked_on {
                 Some(o) => format!("  {:<2} {at}  blocked on {o}", p.thread),
                 None => format!(

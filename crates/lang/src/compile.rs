@@ -13,6 +13,15 @@ pub fn compile(source: &str) -> Result<Program, Diagnostics> {
     let mut diags = Vec::new();
     let sections = split_sections(source, &mut diags);
     if !diags.is_empty() {
+        if sections.columns.is_empty()
+            && let Some(first) = diags.first_mut()
+        {
+            let note = "this file has no `## Thread` header: is it a Sync program? Sync files put each thread's code under `## Thread`";
+            first.hint = Some(match first.hint.take() {
+                Some(h) => format!("{h}; also, {note}"),
+                None => note.to_string(),
+            });
+        }
         return Err(Diagnostics(diags));
     }
     let mut cx = Compiler::new(source, &sections);
@@ -135,8 +144,10 @@ fn split_sections(source: &str, diags: &mut Vec<Diagnostic>) -> Sections {
         let kind = match parse_row(line_no, line) {
             Ok(k) => k,
             Err(d) => {
+                // Keep the row (as a comment) so that one bad row does not also break the
+                // block structure around it and cause a cascade of errors.
                 diags.push(d);
-                continue;
+                RowKind::Simple(ast::Stmt::Comment)
             }
         };
         let id = rows.len() as u32;
