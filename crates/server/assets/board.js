@@ -103,6 +103,11 @@ export function renderBoard(root) {
   const lastStep = app.at > 0 ? v.steps[app.at - 1] : null;
 
   root.append(toolbar(), statusBanner(v));
+  if (app.program.note || app.program.expect) {
+    root.append(h('details.about', h('summary', 'About this program',
+      app.program.expect ? h(`span.expect.v-${app.program.expect}`, ` check: ${app.program.expect}`) : null),
+    h('p', app.program.note || '')));
+  }
 
   // Initialization block with each variable's current value.
   const globals = new Map(st.globals.map((g) => [g.name, g.value]));

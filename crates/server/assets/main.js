@@ -70,7 +70,7 @@ async function start() {
     let p = null;
     if (fromUrl.id) {
       const res = await api.source(`catalog=${encodeURIComponent(fromUrl.id)}`);
-      if (res.ok) p = { id: res.id, name: res.name, title: res.title, source: res.source };
+      if (res.ok) p = { id: res.id, name: res.name, title: res.title, source: res.source, note: res.note, expect: res.expect };
     }
     if (fromUrl.source !== null) {
       p = { id: null, name: 'shared.sync', title: 'Shared program', source: fromUrl.source, original: null };
