@@ -12,6 +12,7 @@ pub fn parse_row(line: u32, text: &str) -> Result<RowKind, Diagnostic> {
         toks: tokens,
         pos: 0,
         end_col,
+        in_condition: false,
     };
     if p.toks.is_empty() {
         return Ok(RowKind::Simple(Stmt::Comment));
@@ -29,6 +30,8 @@ struct Parser {
     toks: Vec<Token>,
     pos: usize,
     end_col: u32,
+    /// True while parsing the condition of an `if`, `elif` or `while` header (for the `=` hint).
+    in_condition: bool,
 }
 
 fn describe(tok: &Tok) -> String {
@@ -151,7 +154,7 @@ impl Parser {
         match kw.as_deref() {
             Some("if") => {
                 self.pos += 1;
-                let cond = self.expr()?;
+                let cond = self.condition()?;
                 self.header_colon("if")?;
                 if self.peek().is_some() {
                     let stmt = self.simple_stmt()?;
@@ -161,7 +164,7 @@ impl Parser {
             }
             Some("elif") => {
                 self.pos += 1;
-                let cond = self.expr()?;
+                let cond = self.condition()?;
                 self.header_colon("elif")?;
                 self.no_inline_body("elif")?;
                 Ok(RowKind::Elif(cond))
@@ -169,7 +172,7 @@ impl Parser {
             Some("else") => {
                 self.pos += 1;
                 if self.eat_kw("if") {
-                    let cond = self.expr()?;
+                    let cond = self.condition()?;
                     self.header_colon("else if")?;
                     self.no_inline_body("else if")?;
                     return Ok(RowKind::Elif(cond));
@@ -185,7 +188,7 @@ impl Parser {
             }
             Some("while") => {
                 self.pos += 1;
-                let cond = self.expr()?;
+                let cond = self.condition()?;
                 self.header_colon("while")?;
                 self.no_inline_body("while")?;
                 Ok(RowKind::While(cond))
@@ -257,6 +260,13 @@ impl Parser {
         }
     }
 
+    fn condition(&mut self) -> Result<Expr, Diagnostic> {
+        self.in_condition = true;
+        let e = self.expr();
+        self.in_condition = false;
+        e
+    }
+
     fn header_colon(&mut self, kw: &str) -> Result<(), Diagnostic> {
         match self.peek() {
             Some(t) if t.tok == Tok::Op(":") => {
@@ -313,7 +323,7 @@ impl Parser {
             }
             Some("assert") => {
                 self.pos += 1;
-                let cond = self.expr()?;
+                let cond = self.condition()?;
                 let msg = if self.eat_op(",") {
                     Some(self.expr()?)
                 } else {
@@ -434,7 +444,7 @@ impl Parser {
                 self.pos += 1;
                 BinOp::NotIn
             }
-            Some(Tok::Op("=")) if self.pos > 0 && self.in_condition() => {
+            Some(Tok::Op("=")) if self.in_condition => {
                 return Err(Diagnostic::new(
                     self.line,
                     span.col,
@@ -460,9 +470,6 @@ impl Parser {
         Ok(Expr::Binary(op, Box::new(left), Box::new(right), span))
     }
 
-    fn in_condition(&self) -> bool {
-        matches!(self.toks.first().map(|t| &t.tok), Some(Tok::Name(n)) if n == "if" || n == "elif" || n == "while" || n == "assert" || n == "else")
-    }
 
     fn arith(&mut self) -> Result<Expr, Diagnostic> {
         let mut left = self.term()?;

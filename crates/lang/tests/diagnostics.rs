@@ -139,3 +139,9 @@ proptest! {
         let _ = compile(&lines.join("\n"));
     }
 }
+
+#[test]
+fn a_one_line_if_may_assign() {
+    let p = compile("full = False\nn = 0\n## Thread\nif n == 0: full = True\nif n < 2: n += 1\n");
+    assert!(p.is_ok(), "{:?}", p.err());
+}
