@@ -282,7 +282,12 @@ mod real {
         acquire: impl Fn(&S, &Mutex<()>, &AtomicUsize) -> usize + Send + Sync + 'static,
         release: impl Fn(&S) + Send + Sync + 'static,
     ) -> usize {
-        let ctx = Arc::new((sem, Mutex::new(()), AtomicUsize::new(0), Mutex::new(Vec::with_capacity(t * rounds))));
+        let ctx = Arc::new((
+            sem,
+            Mutex::new(()),
+            AtomicUsize::new(0),
+            Mutex::new(Vec::with_capacity(t * rounds)),
+        ));
         let acquire = Arc::new(acquire);
         let release = Arc::new(release);
         let hs: Vec<_> = (0..t)
@@ -319,7 +324,10 @@ mod real {
                 i += i & i.wrapping_neg();
             }
         }
-        println!("overtaking/{name}/{t}: max {max} over {} acquisitions", log.len());
+        println!(
+            "overtaking/{name}/{t}: max {max} over {} acquisitions",
+            log.len()
+        );
         max
     }
 
@@ -330,7 +338,10 @@ mod real {
         let mut fut = pin!(fut);
         let (my, first) = {
             let _g = gate.lock().unwrap();
-            (ticket.fetch_add(1, Ordering::SeqCst), fut.as_mut().poll(&mut cx))
+            (
+                ticket.fetch_add(1, Ordering::SeqCst),
+                fut.as_mut().poll(&mut cx),
+            )
         };
         if let Poll::Ready(v) = first {
             return (my, v);

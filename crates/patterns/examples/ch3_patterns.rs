@@ -3,7 +3,10 @@
 //! `cargo run -p lbos-patterns --example ch3_patterns`
 
 use lbos_patterns::blocking::Barrier;
-use lbos_patterns::problems::{multiplex::Multiplex, mutex::Mutex, queue::ExclusiveQueue, rendezvous::Rendezvous, signaling::Signal};
+use lbos_patterns::problems::{
+    multiplex::Multiplex, mutex::Mutex, queue::ExclusiveQueue, rendezvous::Rendezvous,
+    signaling::Signal,
+};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;

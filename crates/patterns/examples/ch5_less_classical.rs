@@ -37,9 +37,11 @@ fn main() {
     let hs: Vec<_> = (0..6)
         .map(|i| {
             let s = shop.clone();
-            thread::spawn(move || match s.customer(|| println!("customer {i}: getting a haircut")) {
-                Visit::Haircut => println!("customer {i}: leaves with a haircut"),
-                Visit::Balked => println!("customer {i}: shop full, leaves"),
+            thread::spawn(move || {
+                match s.customer(|| println!("customer {i}: getting a haircut")) {
+                    Visit::Haircut => println!("customer {i}: leaves with a haircut"),
+                    Visit::Balked => println!("customer {i}: shop full, leaves"),
+                }
             })
         })
         .collect();
@@ -52,7 +54,10 @@ fn main() {
     let p = pole.clone();
     let santa = thread::spawn(move || {
         for _ in 0..2 {
-            let w = p.santa(|| println!("Santa: preparing the sleigh"), || println!("Santa: helping elves"));
+            let w = p.santa(
+                || println!("Santa: preparing the sleigh"),
+                || println!("Santa: helping elves"),
+            );
             println!("Santa: woken by {w:?}");
         }
     });
@@ -94,7 +99,12 @@ fn main() {
     let hs: Vec<_> = (0..4)
         .map(|i| {
             let c = c.clone();
-            thread::spawn(move || c.passenger(|| println!("passenger {i} boards"), || println!("passenger {i} gets off")))
+            thread::spawn(move || {
+                c.passenger(
+                    || println!("passenger {i} boards"),
+                    || println!("passenger {i} gets off"),
+                )
+            })
         })
         .collect();
     hs.into_iter().for_each(|h| h.join().unwrap());

@@ -30,7 +30,11 @@ fn main() {
     let hs: Vec<_> = (0..8)
         .map(|i| {
             let b = b.clone();
-            let g = if i % 4 == 3 { Group::Male } else { Group::Female };
+            let g = if i % 4 == 3 {
+                Group::Male
+            } else {
+                Group::Female
+            };
             thread::spawn(move || {
                 thread::sleep(Duration::from_millis(2 * i));
                 b.visit(g, || {
@@ -47,7 +51,11 @@ fn main() {
     let hs: Vec<_> = (0..5)
         .map(|i| {
             let h = h.clone();
-            let f = if i < 3 { Faction::Heathen } else { Faction::Prude };
+            let f = if i < 3 {
+                Faction::Heathen
+            } else {
+                Faction::Prude
+            };
             thread::spawn(move || {
                 for _ in 0..2 {
                     h.cross(f, || {

@@ -34,7 +34,10 @@ fn main() {
     let r = room.clone();
     let dean = thread::spawn(move || {
         thread::sleep(Duration::from_millis(5));
-        let v = r.dean(|| println!("Dean: searching the empty room"), || println!("Dean: breaking up the party!"));
+        let v = r.dean(
+            || println!("Dean: searching the empty room"),
+            || println!("Dean: breaking up the party!"),
+        );
         println!("Dean: done ({v:?})");
     });
     let hs: Vec<_> = (0..4)

@@ -20,7 +20,10 @@ fn main() {
         })
         .collect();
     hs.into_iter().for_each(|h| h.join().unwrap());
-    println!("histogram: {:?} (every index used exactly once)", m.histogram());
+    println!(
+        "histogram: {:?} (every index used exactly once)",
+        m.histogram()
+    );
 
     println!("\n== coke machine (10 slots, 5 cokes): 2 producers, 2 consumers");
     let cm = Arc::new(CokeMachine::new(10, 5));

@@ -2,13 +2,18 @@
 //!
 //! `cargo run -p lbos-patterns --example dining_philosophers`
 
-use lbos_patterns::problems::dining_philosophers::{FootmanTable, LeftyTable, Table, TanenbaumTable, left, right};
+use lbos_patterns::problems::dining_philosophers::{
+    FootmanTable, LeftyTable, Table, TanenbaumTable, left, right,
+};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 fn dinner<T: Table + 'static>(name: &str, table: T, meals: usize) {
-    println!("== {name}: {} philosophers, {meals} meals each", table.seats());
+    println!(
+        "== {name}: {} philosophers, {meals} meals each",
+        table.seats()
+    );
     let n = table.seats();
     let table = Arc::new(table);
     let eating = Arc::new(AtomicUsize::new(0));
@@ -49,5 +54,9 @@ fn dinner<T: Table + 'static>(name: &str, table: T, meals: usize) {
 fn main() {
     dinner("footman (at most 4 at the table)", FootmanTable::new(5), 3);
     dinner("one lefty breaks the cycle", LeftyTable::new(5), 3);
-    dinner("Tanenbaum (eat only if neither neighbour eats)", TanenbaumTable::new(5), 3);
+    dinner(
+        "Tanenbaum (eat only if neither neighbour eats)",
+        TanenbaumTable::new(5),
+        3,
+    );
 }

@@ -116,7 +116,8 @@ fn lightswitch_exclusion() {
         let writer = Arc::new(AtomicUsize::new(0));
         let mut hs = Vec::new();
         for _ in 0..2 {
-            let (room, sw, readers, writer) = (room.clone(), sw.clone(), readers.clone(), writer.clone());
+            let (room, sw, readers, writer) =
+                (room.clone(), sw.clone(), readers.clone(), writer.clone());
             hs.push(thread::spawn(move || {
                 sw.lock(&*room);
                 readers.fetch_add(1, Ordering::SeqCst);
