@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# lbos check vs SPIN, side by side, in one run.
+#
+#   bench/run.sh [--quick] [--timeout SECS] [--only PROBLEM]
+#
+# --quick      only the smallest size of each problem (a few seconds)
+# --timeout    per-run wall-time limit in seconds for every lbos and SPIN run (default 60)
+# --only       run one problem (philosophers, barrier, readers-writers, barbershop, h2o)
+#
+# Installs what is missing (spin, GNU time), builds lbos in release, runs every problem at every
+# size with both tools and prints a Markdown table; results and raw logs go to bench/out/.
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$HERE")
+OUT="$HERE/out"
+LBOS="$ROOT/target/release/lbos"
+
+# The two lbos columns (reductions on / off) and the thread arguments: bench/flags.sh
+. "$HERE/flags.sh"
+
+# SPIN, as the issue prescribes.
+SPIN_CC_FLAGS=(-O2 -DSAFETY)
+SPIN_PAN_FLAGS=(-m10000000)
+
+# problem | Sync file | Promela file | sizes (full run) | k identical threads for symmetry
+PROBLEMS=(
+  "philosophers|philosophers.sync|philosophers.pml|3 4 5 6 7 8 9|N philosophers"
+  "barrier|barrier.sync|barrier.pml|2 3 4 5 6 7|N threads"
+  "readers-writers|readers-writers.sync|readers-writers.pml|1 2 3 4 5|N readers, N writers"
+  "barbershop|barbershop.sync|barbershop.pml|3 4 5 6 7|N customers"
+  "h2o|h2o.sync|h2o.pml|2 3 4 5 6 7|N hydrogens"
+)
+
+# what the size means, for the table
+size_meaning() {
+  case "$1" in
+    philosophers) echo "N philosophers (footman), looping" ;;
+    barrier) echo "N threads, 2 rounds" ;;
+    readers-writers) echo "N readers + N writers, looping" ;;
+    barbershop) echo "N customers + 1 barber, 2 places, looping" ;;
+    h2o) echo "1 oxygen + N hydrogens, looping" ;;
+  esac
+}
+
+QUICK=0
+TIMEOUT=60
+ONLY=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) QUICK=1 ;;
+    --timeout) TIMEOUT="$2"; shift ;;
+    --only) ONLY="$2"; shift ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+# --- setup -----------------------------------------------------------------------------------
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+missing=()
+command -v spin >/dev/null 2>&1 || missing+=(spin)
+[ -x /usr/bin/time ] || missing+=(time)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}" >&2
+  as_root apt-get update >&2 && as_root apt-get install -y "${missing[@]}" >&2 || {
+    echo "error: could not install ${missing[*]}" >&2; exit 2; }
+fi
+for tool in gcc cargo timeout awk; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "error: $tool is required" >&2; exit 2; }
+done
+echo "building lbos (cargo build --release -p lbos-cli)" >&2
+(cd "$ROOT" && cargo build --release -q -p lbos-cli) || { echo "error: build failed" >&2; exit 2; }
+
+mkdir -p "$OUT/logs"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/lbos-bench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+same_flags=0
+[ "${LBOS_ON_FLAGS[*]-}" = "${LBOS_OFF_FLAGS[*]-}" ] && same_flags=1
+
+# --- one lbos run: sets L_VERDICT L_STATES L_SECS L_WALL L_KB ----------------------------------
+run_lbos() { # problem size tag flags...
+  local problem=$1 n=$2 tag=$3; shift 3
+  local log="$OUT/logs/$problem-$n-lbos-$tag"
+  # shellcheck disable=SC2046
+  timeout -k 5 $((TIMEOUT + 15)) /usr/bin/time -f "%e %M" -o "$log.time" \
+    "$LBOS" check "$HERE/sync/$problem.sync" $(lbos_threads "$problem" "$n") "$@" \
+    --timeout "$TIMEOUT" --json >"$log.json" 2>"$log.err"
+  local rc=$?
+  L_VERDICT=$(sed -n 's/.*"verdict":"\([^"]*\)".*/\1/p' "$log.json" | head -1)
+  L_STATES=$(sed -n 's/.*"stats":{[^}]*"states":\([0-9]*\).*/\1/p' "$log.json" | head -1)
+  L_SECS=$(sed -n 's/.*"stats":{[^}]*"seconds":\([0-9.eE+-]*\).*/\1/p' "$log.json" | head -1)
+  read -r L_WALL L_KB < <(tail -1 "$log.time" 2>/dev/null) || true
+  if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then L_VERDICT=timeout; fi
+  if [ "$L_VERDICT" = incomplete ]; then L_VERDICT=timeout; fi
+  if grep -q "dead row" "$log.json" "$log.err" 2>/dev/null && ! grep -q '"dead_rows":\[\]' "$log.json"; then
+    L_VERDICT="$L_VERDICT (dead rows!)"
+  fi
+  [ -n "$L_VERDICT" ] || L_VERDICT="error($rc)"
+  : "${L_STATES:=}" "${L_SECS:=}" "${L_WALL:=}" "${L_KB:=}"
+}
+
+# --- one SPIN run: sets S_VERDICT S_STATES S_SECS S_WALL S_TOTAL S_KB S_VEC ----------------------
+run_spin() { # problem size
+  local problem=$1 n=$2
+  local log="$OUT/logs/$problem-$n-spin"
+  local dir="$WORK/$problem-$n"
+  S_VERDICT="" S_STATES="" S_SECS="" S_WALL="" S_TOTAL="" S_KB="" S_VEC=""
+  mkdir -p "$dir"
+  local t0 t1
+  t0=$(date +%s.%N)
+  if ! (cd "$dir" && spin -DN="$n" -a "$HERE/promela/$problem.pml" >"$log.spin" 2>&1 &&
+        gcc "${SPIN_CC_FLAGS[@]}" -o pan pan.c >>"$log.spin" 2>&1); then
+    S_VERDICT="error(spin -a/gcc)"; return
+  fi
+  (cd "$dir" && timeout -k 5 "$TIMEOUT" /usr/bin/time -f "%e %M" -o "$log.time" \
+     ./pan "${SPIN_PAN_FLAGS[@]}" >"$log.pan" 2>&1)
+  local rc=$?
+  t1=$(date +%s.%N)
+  S_TOTAL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+  read -r S_WALL S_KB < <(grep -E '^[0-9.]+ [0-9]+$' "$log.time" 2>/dev/null | tail -1) || true
+  S_STATES=$(awk '/states, stored/ { print $1; exit }' "$log.pan")
+  S_SECS=$(sed -n 's/^pan: elapsed time \([0-9.eE+-]*\) seconds.*/\1/p' "$log.pan" | tail -1)
+  S_VEC=$(sed -n 's/.*state-vector as stored = \([0-9]*\) byte + \([0-9]*\) byte overhead.*/\1 \2/p' "$log.pan" |
+          awk '{ print $1 + $2 }')
+  if [ -z "$S_VEC" ] && [ -n "$S_STATES" ]; then   # small runs: only the uncompressed estimate
+    S_VEC=$(awk -v st="$S_STATES" '/equivalent memory usage for states/ { if (st > 0) printf "%.0f", $1 * 1048576 / st; exit }' "$log.pan")
+  fi
+  local errors
+  errors=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' "$log.pan" | tail -1)
+  if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then S_VERDICT=timeout
+  elif grep -q "max search depth too small" "$log.pan"; then S_VERDICT="failed(depth)"
+  elif grep -qi "out of memory" "$log.pan"; then S_VERDICT="failed(memory)"
+  elif [ "$errors" = 0 ]; then S_VERDICT=ok
+  elif grep -q "assertion violated" "$log.pan"; then S_VERDICT=assertion
+  elif grep -q "invalid end state" "$log.pan"; then S_VERDICT=deadlock
+  elif [ -n "$errors" ]; then S_VERDICT="errors:$errors"
+  else S_VERDICT="error($rc)"
+  fi
+  rm -rf "$dir"
+}
+
+# --- formatting helpers ----------------------------------------------------------------------
+fmt_s()   { [ -n "$1" ] && awk -v x="$1" 'BEGIN { printf "%.2f", x }' || echo "–"; }
+fmt_mib() { [ -n "$1" ] && awk -v x="$1" 'BEGIN { printf "%.1f", x / 1024 }' || echo "–"; }
+bps()     { [ -n "$1" ] && [ -n "$2" ] && [ "$2" -gt 0 ] 2>/dev/null &&
+              awk -v kb="$1" -v s="$2" 'BEGIN { printf "%.0f", kb * 1024 / s }' || echo "–"; }
+ratio()   { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 <= 0) print "–"; else printf "%.2f", a / b }'; }
+rate()    { awk -v st="$1" -v s="$2" 'BEGIN { if (st == "" || s == "" || s + 0 <= 0) print "–"; else printf "%.0f", st / s }'; }
+num()     { [ -n "$1" ] && echo "$1" || echo "–"; }
+
+STAMP=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+TSV="$OUT/results.tsv"
+MD="$OUT/results.md"
+printf 'problem\tN\tlbos_verdict\tspin_verdict\tlbos_states_on\tlbos_states_off\tspin_states\tlbos_s_on\tlbos_wall_on\tlbos_s_off\tspin_pan_s\tspin_pan_wall\tspin_total_wall\tlbos_kb\tspin_kb\tspin_vec_bytes\n' >"$TSV"
+
+{
+  echo "lbos check vs SPIN — $STAMP — $(nproc) cores — timeout ${TIMEOUT} s per run"
+  echo
+  echo "- lbos: \`lbos check FILE --threads ... --json --timeout $TIMEOUT\`;" \
+       "reductions on = [${LBOS_ON_FLAGS[*]-}], reductions off = [${LBOS_OFF_FLAGS[*]-}]"
+  if [ $same_flags = 1 ]; then
+    echo "  **lbos has no reductions yet: both columns are the same plain \`lbos check\` run.**"
+  fi
+  echo "- SPIN $(spin -V 2>/dev/null | head -1 | sed 's/ -- .*//'): \`spin -DN=n -a\`, \`gcc ${SPIN_CC_FLAGS[*]}\`," \
+       "\`./pan ${SPIN_PAN_FLAGS[*]}\` (partial-order reduction on, SPIN's default)"
+  echo "- seconds: lbos = its own search time (stats.seconds); SPIN = pan's elapsed time;" \
+       "SPIN total = spin -a + gcc + pan, wall clock"
+  echo "- peak MiB: /usr/bin/time -f %M of the lbos process / of pan; B/state = peak / states;" \
+       "SPIN vec = pan's own stored state vector + overhead per state"
+  echo "- ratio = SPIN time / lbos time (> 1: lbos faster); sym = states off / states on" \
+       "(what symmetry merges; ideal ≈ k! for k identical threads)"
+  echo
+  echo "| problem | N | verdict lbos | verdict SPIN | states lbos on | states lbos off | states SPIN | sym | s lbos on | s lbos off | s SPIN | s SPIN total | states/s lbos off | states/s SPIN | MiB lbos | MiB SPIN | B/state lbos | B/state SPIN | SPIN vec B | ratio SPIN/lbos | ratio SPIN total/lbos |"
+  echo "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+} | tee "$MD"
+
+SUMMARY=()
+for entry in "${PROBLEMS[@]}"; do
+  IFS='|' read -r problem sync pml sizes _k <<<"$entry"
+  [ -n "$ONLY" ] && [ "$ONLY" != "$problem" ] && continue
+  if [ $QUICK = 1 ]; then sizes=${sizes%% *}; fi
+  lbos_dead=0 spin_dead=0
+  best_n="" best_line=""
+  for n in $sizes; do
+    # lbos, reductions on
+    if [ $lbos_dead = 0 ]; then
+      run_lbos "$problem" "$n" on "${LBOS_ON_FLAGS[@]}"
+      on_v=$L_VERDICT on_st=$L_STATES on_s=$L_SECS on_w=$L_WALL on_kb=$L_KB
+      if [ $same_flags = 1 ]; then
+        off_v=$on_v off_st=$on_st off_s=$on_s off_w=$on_w off_kb=$on_kb
+      else
+        run_lbos "$problem" "$n" off "${LBOS_OFF_FLAGS[@]}"
+        off_v=$L_VERDICT off_st=$L_STATES off_s=$L_SECS off_w=$L_WALL off_kb=$L_KB
+      fi
+      [ "$on_v" = timeout ] && lbos_dead=1
+    else
+      on_v="skipped" on_st="" on_s="" on_w="" on_kb="" off_v="" off_st="" off_s="" off_w="" off_kb=""
+    fi
+    # SPIN
+    if [ $spin_dead = 0 ]; then
+      run_spin "$problem" "$n"
+      case "$S_VERDICT" in ok|assertion|deadlock) ;; *) spin_dead=1 ;; esac
+    else
+      S_VERDICT="skipped" S_STATES="" S_SECS="" S_WALL="" S_TOTAL="" S_KB="" S_VEC=""
+    fi
+    lv=$on_v; [ "$on_v" = timeout ] && [ -n "$on_st" ] && lv="timeout (≥$on_st)"
+    line="| $problem | $n | $lv | $S_VERDICT | $( [ "$on_v" = timeout ] && echo "–" || num "$on_st") | $( [ "$off_v" = timeout ] && echo "–" || num "$off_st") | $(num "$S_STATES") | $( [ "$on_v" = timeout ] && echo "–" || ratio "$off_st" "$on_st") | $(fmt_s "$on_s") | $(fmt_s "$off_s") | $(fmt_s "$S_SECS") | $(fmt_s "$S_TOTAL") | $(rate "$off_st" "$off_s") | $(rate "$S_STATES" "$S_SECS") | $(fmt_mib "$on_kb") | $(fmt_mib "$S_KB") | $(bps "$on_kb" "$on_st") | $(bps "$S_KB" "$S_STATES") | $(num "$S_VEC") | $( [ "$on_v" = ok ] && ratio "$S_SECS" "$on_s" || echo "–") | $( [ "$on_v" = ok ] && ratio "$S_TOTAL" "$on_s" || echo "–") |"
+    echo "$line" | tee -a "$MD"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$problem" "$n" "$on_v" "$S_VERDICT" \
+      "$on_st" "$off_st" "$S_STATES" "$on_s" "$on_w" "$off_s" "$S_SECS" "$S_WALL" "$S_TOTAL" "$on_kb" "$S_KB" "$S_VEC" >>"$TSV"
+    if [ "$S_VERDICT" = ok ] || [ "$S_VERDICT" = assertion ] || [ "$S_VERDICT" = deadlock ]; then
+      if awk -v t="$S_TOTAL" -v m="$TIMEOUT" 'BEGIN { exit !(t + 0 <= m + 0) }'; then
+        best_n=$n
+        best_line="$problem N=$n (largest size SPIN finishes): lbos $on_v in $(fmt_s "$on_s") s vs SPIN $S_VERDICT in $(fmt_s "$S_SECS") s (total $(fmt_s "$S_TOTAL") s): SPIN/lbos time $( [ "$on_v" = ok ] && ratio "$S_SECS" "$on_s" || echo "– (lbos did not finish)"); bytes/state lbos $(bps "$on_kb" "$on_st") vs SPIN $(bps "$S_KB" "$S_STATES") (pan's vector $(num "$S_VEC")); states/s lbos off $(rate "$off_st" "$off_s") vs SPIN $(rate "$S_STATES" "$S_SECS")"
+      fi
+    fi
+    if [ "$on_v" != skipped ] && [ "$on_v" != timeout ] && [ -n "$S_VERDICT" ] && [ "$S_VERDICT" != skipped ] &&
+       [ "$S_VERDICT" != timeout ] && [ "${on_v%% *}" != "${S_VERDICT}" ]; then
+      SUMMARY+=("VERDICTS DIFFER: $problem N=$n: lbos $on_v, SPIN $S_VERDICT")
+    fi
+  done
+  [ -n "$best_line" ] && SUMMARY+=("$best_line")
+done
+
+{
+  echo
+  echo "Headline (per problem, at the largest size SPIN finishes within ${TIMEOUT} s):"
+  echo
+  for s in "${SUMMARY[@]}"; do echo "- $s"; done
+  echo
+  echo "timeout = the run hit the ${TIMEOUT} s limit (lbos: states reached so far in parentheses);" \
+       "skipped = a smaller size of the same problem already timed out or failed for that tool."
+} | tee -a "$MD"
+echo >&2
+echo "results: $MD, $TSV, raw logs in $OUT/logs/" >&2
