@@ -341,7 +341,10 @@ fn bounded_buffer_never_overfills() {
             if i % 2 == 0 {
                 b.put(i);
                 let p = puts.fetch_add(1, SeqCst) + 1;
-                assert!(p - gets.load(SeqCst) <= 3, "more than 3 items in the buffer");
+                assert!(
+                    p - gets.load(SeqCst) <= 3,
+                    "more than 3 items in the buffer"
+                );
             } else {
                 gets.fetch_add(1, SeqCst);
                 b.get();

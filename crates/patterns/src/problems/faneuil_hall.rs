@@ -134,7 +134,6 @@ impl FaneuilHall {
     pub fn spectator<R>(&self, spectate: impl FnOnce() -> R) -> R {
         self.no_judge.wait();
         self.no_judge.signal();
-        let r = spectate();
-        r
+        spectate()
     }
 }

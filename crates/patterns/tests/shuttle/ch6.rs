@@ -8,14 +8,14 @@ use lbos_patterns::problems::unisex_bathroom::{Bathroom, Direction, Group, Rope}
 use shuttle::sync::Arc;
 
 type Actor = Box<dyn FnOnce() + Send>;
+type Op = Arc<dyn Fn(&dyn Fn()) + Send + Sync>;
 
 fn sid_scenario(
     search: impl Fn(&dyn Fn()) + Send + Sync + 'static,
     insert: impl Fn(&dyn Fn()) + Send + Sync + 'static,
     delete: impl Fn(&dyn Fn()) + Send + Sync + 'static,
 ) {
-    let ops: [Arc<dyn Fn(&dyn Fn()) + Send + Sync>; 3] =
-        [Arc::new(search), Arc::new(insert), Arc::new(delete)];
+    let ops: [Op; 3] = [Arc::new(search), Arc::new(insert), Arc::new(delete)];
     let inside = [Occupancy::new(), Occupancy::new(), Occupancy::new()];
     let mut actors: Vec<Actor> = Vec::new();
     for role in 0..3 {

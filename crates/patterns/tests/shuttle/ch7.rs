@@ -131,7 +131,7 @@ fn child_care_scenario(cc: Arc<ChildCare>, ratio: usize, adults: usize, children
         actors.push(Box::new(move || {
             while done.load(Ordering::SeqCst) < children {
                 a.fetch_add(1, Ordering::SeqCst);
-                cc.adult(|| shuttle::thread::yield_now());
+                cc.adult(shuttle::thread::yield_now);
                 a.fetch_sub(1, Ordering::SeqCst);
             }
         }));
