@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use hashbrown::DefaultHashBuilder;
 use hashbrown::HashTable;
-use lbos_vm::{Fault, FaultKind, Machine, State, Transition};
+use lbos_vm::{Fault, FaultKind, Machine, State, Symmetry, Transition};
 use serde::Serialize;
 
 use crate::memory::current_rss_bytes;
@@ -94,6 +94,8 @@ pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
 #[derive(Clone)]
 pub struct Options {
     pub dfs: bool,
+    /// Merge states that differ only by a permutation of identical threads.
+    pub symmetry: bool,
     pub max_states: u64,
     pub max_memory_bytes: u64,
     pub timeout: Option<Duration>,
@@ -108,6 +110,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             dfs: false,
+            symmetry: true,
             max_states: 50_000_000,
             max_memory_bytes: 4 << 30,
             timeout: None,
@@ -326,8 +329,16 @@ pub fn check(m: &Machine, opts: &Options) -> Report {
         return search.finish(v.verdict, Some(v), None);
     }
     mark_rows(m, &init, &mut search.rows);
+    let sym = if opts.symmetry { m.symmetry() } else { None };
+    let canonical = |s: &mut State| {
+        if let Some(sym) = &sym {
+            sym.canonicalize(s);
+        }
+    };
     let mut enc = Vec::new();
-    lbos_vm::codec::encode(&init, &mut enc);
+    let mut init_canon = init.clone();
+    canonical(&mut init_canon);
+    lbos_vm::codec::encode(&init_canon, &mut enc);
     search.store.insert(&enc, ROOT);
     if init.is_deadlock() {
         let v = Violation {
@@ -392,7 +403,14 @@ pub fn check(m: &Machine, opts: &Options) -> Report {
         for (tr, outcome) in succ.drain(..) {
             match outcome {
                 Err(fault) => {
-                    let mut trace = transitions_to(m, &search.store, current);
+                    let (mut trace, real) = transitions_to(m, &search.store, current, sym.as_ref());
+                    // The stored parent may be a permutation of the real one: find the same
+                    // fault among the real state's transitions.
+                    let tr = if sym.is_some() {
+                        matching_fault(m, &real, &fault).unwrap_or(tr)
+                    } else {
+                        tr
+                    };
                     trace.push(tr);
                     let verdict = fault_verdict(&fault);
                     search.stats.max_depth = search
@@ -406,8 +424,9 @@ pub fn check(m: &Machine, opts: &Options) -> Report {
                     };
                     return search.finish(verdict, Some(v), None);
                 }
-                Ok(next) => {
+                Ok(mut next) => {
                     mark_rows(m, &next, &mut search.rows);
+                    canonical(&mut next);
                     enc.clear();
                     lbos_vm::codec::encode(&next, &mut enc);
                     if let Some(idx) = search.store.insert(&enc, current) {
@@ -416,7 +435,7 @@ pub fn check(m: &Machine, opts: &Options) -> Report {
                             .max_depth
                             .max(search.store.depth[idx as usize] as u64);
                         if next.is_deadlock() {
-                            let trace = transitions_to(m, &search.store, idx);
+                            let (trace, _) = transitions_to(m, &search.store, idx, sym.as_ref());
                             let v = Violation {
                                 verdict: Verdict::Deadlock,
                                 fault: None,
@@ -436,28 +455,51 @@ pub fn check(m: &Machine, opts: &Options) -> Report {
 }
 
 /// Rebuilds the transitions along the stored path to `target` by re-running the successor
-/// function (parents are stored as indices only).
-fn transitions_to(m: &Machine, store: &Store, target: u32) -> Vec<Transition> {
+/// function from the real initial state (parents are stored as indices, and stored states may
+/// be canonical permutations of the real ones). Returns the transitions and the real state
+/// reached, so traces keep the user's own thread names.
+fn transitions_to(
+    m: &Machine,
+    store: &Store,
+    target: u32,
+    sym: Option<&Symmetry>,
+) -> (Vec<Transition>, State) {
     let path = store.path(target);
     let mut out = Vec::with_capacity(path.len());
     let mut succ = Vec::new();
     let mut enc = Vec::new();
-    for w in path.windows(2) {
+    let mut real = m.initial_state().clone();
+    for w in &path[1..] {
         succ.clear();
-        m.successors(&store.state(w[0]), &mut succ);
-        let want = store.bytes(w[1]);
-        let tr = succ
+        m.successors(&real, &mut succ);
+        let want = store.bytes(*w);
+        let (tr, next) = succ
             .drain(..)
-            .find(|(_, o)| {
-                o.as_ref().is_ok_and(|s| {
-                    enc.clear();
-                    lbos_vm::codec::encode(s, &mut enc);
-                    enc == want
-                })
+            .filter_map(|(t, o)| o.ok().map(|s| (t, s)))
+            .find(|(_, s)| {
+                let mut c = s.clone();
+                if let Some(sym) = sym {
+                    sym.canonicalize(&mut c);
+                }
+                enc.clear();
+                lbos_vm::codec::encode(&c, &mut enc);
+                enc == want
             })
-            .map(|(t, _)| t)
             .expect("a stored parent has its child among its successors");
         out.push(tr);
+        real = next;
     }
-    out
+    (out, real)
+}
+
+/// A transition of `state` that ends in the same fault (kind, line and message).
+fn matching_fault(m: &Machine, state: &State, fault: &Fault) -> Option<Transition> {
+    let mut succ = Vec::new();
+    m.successors(state, &mut succ);
+    succ.into_iter().find_map(|(t, o)| match o {
+        Err(f) if f.kind == fault.kind && f.line == fault.line && f.message == fault.message => {
+            Some(t)
+        }
+        _ => None,
+    })
 }

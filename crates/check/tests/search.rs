@@ -14,7 +14,18 @@ fn machine(src: &str) -> Machine {
     .unwrap()
 }
 
+/// Without reductions, so that counts are the plain state spaces.
 fn run(src: &str) -> lbos_check::Report {
+    check(
+        &machine(src),
+        &Options {
+            symmetry: false,
+            ..Options::default()
+        },
+    )
+}
+
+fn run_sym(src: &str) -> lbos_check::Report {
     check(&machine(src), &Options::default())
 }
 
@@ -191,4 +202,76 @@ fn counterexamples_replay_to_the_violation() {
         "x = 0\ndone = 0\nm = Semaphore(1)\n## Thread x2\nm.wait()\nt = x\nx = t + 1\nm.signal()\ndone += 1\n## Thread\nwhile done < 2:\n    pass\nassert x == 2, 'lost update'\n",
     );
     assert_eq!(check(&ok, &Options::default()).verdict, Verdict::Ok);
+}
+
+#[test]
+fn symmetry_merges_permutations_of_identical_threads() {
+    // Two identical threads of two rows: 9 ordered position pairs, 6 unordered ones.
+    assert_eq!(run("## Thread x2\npass\npass\n").stats.states, 9);
+    assert_eq!(run_sym("## Thread x2\npass\npass\n").stats.states, 6);
+    // Three: 4^3 = 64 ordered, C(4+2, 3) = 20 multisets.
+    assert_eq!(run("## Thread x3\npass\npass\npass\n").stats.states, 64);
+    assert_eq!(run_sym("## Thread x3\npass\npass\npass\n").stats.states, 20);
+    // Threads that can tell themselves apart are not merged.
+    assert_eq!(
+        run_sym("x = 0\n## Thread x2\nx = self.index\npass\n")
+            .stats
+            .states,
+        run("x = 0\n## Thread x2\nx = self.index\npass\n")
+            .stats
+            .states
+    );
+}
+
+#[test]
+fn symmetry_keeps_every_verdict_and_traces_use_real_threads() {
+    for src in [
+        "s = Semaphore(0)\n## Thread w x2\ns.wait()\n## Thread\ns.signal(2)\n",
+        "s = Semaphore(0)\n## Thread w x3\ns.wait()\n## Thread\ns.signal(2)\n",
+        "x = 0\n## Thread x3\nt = x\nx = t + 1\n## Thread\nwhile x < 3:\n    pass\n",
+        "m = Semaphore(1)\ninside = 0\n## Thread x3\nwhile True:\n    m.wait()\n    inside += 1\n    inside -= 1\n    m.signal()\n## Invariant\ninside <= 1\n",
+        "inside = 0\n## Thread x3\ninside += 1\ninside -= 1\n## Invariant\ninside <= 1\n",
+        "q = []\n## Thread x2\nq.append(1)\n## Thread x2\nx = q.pop()\n",
+        "ls = Lightswitch()\nr = Semaphore(1)\nc = 0\n## Thread x3\nls.lock(r)\nls.unlock(r)\n## Thread x2\nr.wait()\nc += 1\nassert c == 1, 'two writers'\nc -= 1\nr.signal()\n",
+        "b = Barrier(3)\nn = 0\n## Thread x3\nn += 1\nb.wait()\nassert n == 3, 'early'\nb.wait()\n",
+        "s = FifoSemaphore(0)\n## Thread x3\ns.wait()\ns.signal()\n## Thread\ns.signal()\n",
+    ] {
+        let m = machine(src);
+        let plain = check(
+            &m,
+            &Options {
+                symmetry: false,
+                ..Options::default()
+            },
+        );
+        let reduced = check(&m, &Options::default());
+        assert_eq!(plain.verdict, reduced.verdict, "{src}");
+        assert!(reduced.stats.states <= plain.stats.states, "{src}");
+        assert_eq!(plain.dead_rows, reduced.dead_rows, "{src}");
+        if let Some(v) = &reduced.violation {
+            // The trace replays on the real program to the same kind of violation.
+            let mut s = m.initial_state().clone();
+            let mut fault = None;
+            for tr in &v.trace {
+                match m.apply(&s, tr).expect("the trace applies").outcome {
+                    Ok(n) => s = n,
+                    Err(f) => fault = Some(f),
+                }
+            }
+            match (&v.fault, fault) {
+                (Some(want), Some(got)) => assert_eq!(
+                    (want.kind, &want.message),
+                    (got.kind, &got.message),
+                    "{src}"
+                ),
+                (None, None) => assert!(s.is_deadlock(), "{src}"),
+                other => panic!("{src}: {other:?}"),
+            }
+            assert_eq!(
+                v.trace.len(),
+                plain.violation.as_ref().unwrap().trace.len(),
+                "shortest either way: {src}"
+            );
+        }
+    }
 }

@@ -36,6 +36,9 @@ pub struct CheckArgs {
     /// Depth-first search: less memory, but counterexamples are not the shortest.
     #[arg(long)]
     pub dfs: bool,
+    /// Do not merge states that differ only by a permutation of identical threads.
+    #[arg(long)]
+    pub no_symmetry: bool,
     /// Print one JSON object (an array for a folder) as the last line of standard output.
     #[arg(long)]
     pub json: bool,
@@ -97,6 +100,7 @@ pub struct Outcome {
 pub fn options(args: &CheckArgs, stop: Arc<AtomicBool>) -> Options {
     Options {
         dfs: args.dfs,
+        symmetry: !args.no_symmetry,
         max_states: args.max_states,
         max_memory_bytes: args.max_memory,
         timeout: args.timeout.map(Duration::from_secs_f64),

@@ -126,10 +126,23 @@ fn run(args: RunArgs) -> Result<u8, String> {
         });
     } else {
         let threads: Vec<String> = (0..state.threads.len())
-            .map(|t| format!("{} ({})", names[t], m.program.column_label(state.threads[t].column as usize)))
+            .map(|t| {
+                format!(
+                    "{} ({})",
+                    names[t],
+                    m.program.column_label(state.threads[t].column as usize)
+                )
+            })
             .collect();
-        let threads = if threads.is_empty() { "no threads".to_string() } else { format!("threads {}", threads.join(", ")) };
-        println!("lbos run {} ({threads}; schedule {schedule_name})", args.file);
+        let threads = if threads.is_empty() {
+            "no threads".to_string()
+        } else {
+            format!("threads {}", threads.join(", "))
+        };
+        println!(
+            "lbos run {} ({threads}; schedule {schedule_name})",
+            args.file
+        );
         if let Err(f) = m.check_invariants(&state) {
             return Ok(report_fault(&m, &state, &f, args.json));
         }
@@ -273,7 +286,9 @@ pub fn thread_table(m: &Machine, state: &State) -> Vec<String> {
     (0..state.threads.len())
         .map(|t| {
             let p = describe::position(m, state, t as u32);
-            let at = p.line.map_or("".to_string(), |l| format!("{:<8} {}", format!("line {l}"), p.source));
+            let at = p.line.map_or("".to_string(), |l| {
+                format!("{:<8} {}", format!("line {l}"), p.source)
+            });
             match p.blocked_on {
                 Some(o) => format!("  {:<2} {at}  blocked on {o}", p.thread),
                 None => format!(

@@ -470,7 +470,6 @@ impl Parser {
         Ok(Expr::Binary(op, Box::new(left), Box::new(right), span))
     }
 
-
     fn arith(&mut self) -> Result<Expr, Diagnostic> {
         let mut left = self.term()?;
         loop {

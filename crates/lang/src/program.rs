@@ -277,3 +277,101 @@ impl Program {
         self.strings.iter().position(|x| x == s).map(|i| i as StrId)
     }
 }
+
+impl Expr {
+    /// Calls `f` on this expression and every sub-expression.
+    pub fn visit(&self, f: &mut impl FnMut(&Expr)) {
+        f(self);
+        match self {
+            Expr::Index(a, b) | Expr::Binary(_, a, b) | Expr::Comp(a, b) => {
+                a.visit(f);
+                b.visit(f);
+            }
+            Expr::Unary(_, a) => a.visit(f),
+            Expr::List(items)
+            | Expr::Builtin(_, items)
+            | Expr::Func(_, items)
+            | Expr::Action(_, items) => items.iter().for_each(|x| x.visit(f)),
+            Expr::Method(o, _, args) => {
+                o.visit(f);
+                args.iter().for_each(|x| x.visit(f));
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Target {
+    fn visit(&self, f: &mut impl FnMut(&Expr)) {
+        if let Target::Index(a, b) = self {
+            a.visit(f);
+            b.visit(f);
+        }
+    }
+}
+
+impl Stmt {
+    fn visit(&self, f: &mut impl FnMut(&Expr)) {
+        match self {
+            Stmt::Expr(e) | Stmt::Return(Some(e)) => e.visit(f),
+            Stmt::Assign(ts, e) => {
+                ts.iter().for_each(|t| t.visit(f));
+                e.visit(f);
+            }
+            Stmt::AugAssign(t, _, e) => {
+                t.visit(f);
+                e.visit(f);
+            }
+            Stmt::Assert(c, m) => {
+                c.visit(f);
+                if let Some(m) = m {
+                    m.visit(f);
+                }
+            }
+            Stmt::IfInline(c, s) => {
+                c.visit(f);
+                s.visit(f);
+            }
+            Stmt::Call { args, dest, .. } => {
+                args.iter().for_each(|a| a.visit(f));
+                if let Some(d) = dest {
+                    d.visit(f);
+                }
+            }
+            Stmt::Nop | Stmt::Jump(_) | Stmt::Return(None) => {}
+        }
+    }
+}
+
+impl Program {
+    /// Calls `f` on every expression of the program (code, functions, invariants).
+    pub fn visit_exprs(&self, f: &mut impl FnMut(&Expr)) {
+        for i in &self.code {
+            match &i.kind {
+                InstrKind::Exec(s) => s.visit(f),
+                InstrKind::Test { cond, .. } => cond.visit(f),
+                InstrKind::Skip { .. } => {}
+            }
+        }
+        for p in &self.procs {
+            if let Some(e) = &p.inline {
+                e.visit(f);
+            }
+        }
+        for inv in &self.invariants {
+            inv.expr.visit(f);
+        }
+    }
+
+    /// Whether threads can tell themselves apart (`pid()` or `self.index`), which rules out
+    /// treating identical instances of a column as interchangeable.
+    pub fn uses_thread_identity(&self) -> bool {
+        let mut found = false;
+        self.visit_exprs(&mut |e| {
+            if matches!(e, Expr::SelfIndex | Expr::Builtin(Builtin::Pid, _)) {
+                found = true;
+            }
+        });
+        found
+    }
+}

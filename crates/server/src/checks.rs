@@ -177,6 +177,7 @@ impl Checks {
                     inner.1 = Some(s.clone());
                 })),
                 progress_interval: Duration::from_millis(200),
+                ..Options::default()
             };
             let worker = job.clone();
             let result = tokio::task::spawn_blocking(move || {

@@ -82,34 +82,39 @@ pub fn encode(s: &State, out: &mut Vec<u8>) {
     }
     put(out, s.threads.len() as u64);
     for t in &s.threads {
-        put(out, t.column as u64);
-        put(out, t.index as u64);
-        match t.status {
-            Status::Runnable => out.push(0),
-            Status::Blocked(o) => {
-                out.push(1);
-                put(out, o as u64);
-            }
-            Status::Done => out.push(2),
-        }
-        put(out, t.frames.len() as u64);
-        for f in &t.frames {
-            put(
-                out,
-                if f.proc == NO_PROC {
-                    0
-                } else {
-                    f.proc as u64 + 1
-                },
-            );
-            put(out, if f.pc == END { 0 } else { f.pc as u64 + 1 });
-            out.push(f.sub);
-            put_value(out, f.held[0]);
-            put_value(out, f.held[1]);
-            put_values(out, &f.locals);
-        }
-        put_values(out, &t.attrs);
+        encode_thread(t, out);
     }
+}
+
+/// Appends the encoding of one thread.
+pub fn encode_thread(t: &Thread, out: &mut Vec<u8>) {
+    put(out, t.column as u64);
+    put(out, t.index as u64);
+    match t.status {
+        Status::Runnable => out.push(0),
+        Status::Blocked(o) => {
+            out.push(1);
+            put(out, o as u64);
+        }
+        Status::Done => out.push(2),
+    }
+    put(out, t.frames.len() as u64);
+    for f in &t.frames {
+        put(
+            out,
+            if f.proc == NO_PROC {
+                0
+            } else {
+                f.proc as u64 + 1
+            },
+        );
+        put(out, if f.pc == END { 0 } else { f.pc as u64 + 1 });
+        out.push(f.sub);
+        put_value(out, f.held[0]);
+        put_value(out, f.held[1]);
+        put_values(out, &f.locals);
+    }
+    put_values(out, &t.attrs);
 }
 
 struct Reader<'a> {

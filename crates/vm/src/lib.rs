@@ -12,9 +12,11 @@ pub mod config;
 pub mod describe;
 mod machine;
 pub mod state;
+pub mod symmetry;
 pub mod trace;
 
 pub use config::{Config, Limits, SemaphoreModel, ThreadSpec};
 pub use machine::{Applied, Event, Fault, FaultKind, Machine, SetupError, Transition, thread_name};
 pub use state::{Frame, Object, State, Status, Thread, Value};
+pub use symmetry::Symmetry;
 pub use trace::TraceFile;

@@ -970,7 +970,9 @@ impl Exec<'_, '_> {
             }
             return Ok(Flow::Next);
         }
-        queue.push(tid);
+        // The order of arrival at a barrier means nothing: keep the waiters as a sorted set.
+        let pos = queue.partition_point(|&q| q < tid);
+        queue.insert(pos, tid);
         self.cur.status = Status::Blocked(r);
         self.event(Event::Blocked {
             thread: tid,
