@@ -23,13 +23,13 @@ LBOS="$ROOT/target/release/lbos"
 SPIN_CC_FLAGS=(-O2 -DSAFETY)
 SPIN_PAN_FLAGS=(-m10000000)
 
-# problem | Sync file | Promela file | sizes (full run) | k identical threads for symmetry
+# problem | Sync file | Promela file | sizes (full run) | identical threads symmetry may merge
 PROBLEMS=(
-  "philosophers|philosophers.sync|philosophers.pml|3 4 5 6 7 8 9|N philosophers"
+  "philosophers|philosophers.sync|philosophers.pml|3 4 5 6 7 8 9|none (self.index)"
   "barrier|barrier.sync|barrier.pml|2 3 4 5 6 7|N threads"
-  "readers-writers|readers-writers.sync|readers-writers.pml|1 2 3 4 5|N readers, N writers"
-  "barbershop|barbershop.sync|barbershop.pml|3 4 5 6 7|N customers"
-  "h2o|h2o.sync|h2o.pml|2 3 4 5 6 7|N hydrogens"
+  "readers-writers|readers-writers.sync|readers-writers.pml|1 2 3 4 5 6 7 8|N readers, N writers"
+  "barbershop|barbershop.sync|barbershop.pml|3 4 5 6 7 8 9|N customers"
+  "h2o|h2o.sync|h2o.pml|2 3 4 5 6 7 8|N hydrogens"
 )
 
 # what the size means, for the table
@@ -74,6 +74,9 @@ echo "building lbos (cargo build --release -p lbos-cli)" >&2
 (cd "$ROOT" && cargo build --release -q -p lbos-cli) || { echo "error: build failed" >&2; exit 2; }
 
 mkdir -p "$OUT/logs"
+# run a private copy: other builds in the same checkout must not swap the binary mid-run
+cp "$ROOT/target/release/lbos" "$OUT/lbos" && LBOS="$OUT/lbos"
+LBOS_REV=$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null)$(cd "$ROOT" && git diff --quiet HEAD -- crates 2>/dev/null || echo "+dirty crates")
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lbos-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
@@ -91,6 +94,7 @@ run_lbos() { # problem size tag flags...
   local rc=$?
   L_VERDICT=$(sed -n 's/.*"verdict":"\([^"]*\)".*/\1/p' "$log.json" | head -1)
   L_STATES=$(sed -n 's/.*"stats":{[^}]*"states":\([0-9]*\).*/\1/p' "$log.json" | head -1)
+  L_BPS=$(sed -n 's/.*"stats":{[^}]*"bytes_per_state":\([0-9]*\).*/\1/p' "$log.json" | head -1)
   L_SECS=$(sed -n 's/.*"stats":{[^}]*"seconds":\([0-9.eE+-]*\).*/\1/p' "$log.json" | head -1)
   read -r L_WALL L_KB < <(tail -1 "$log.time" 2>/dev/null) || true
   if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then L_VERDICT=timeout; fi
@@ -99,7 +103,7 @@ run_lbos() { # problem size tag flags...
     L_VERDICT="$L_VERDICT (dead rows!)"
   fi
   [ -n "$L_VERDICT" ] || L_VERDICT="error($rc)"
-  : "${L_STATES:=}" "${L_SECS:=}" "${L_WALL:=}" "${L_KB:=}"
+  : "${L_BPS:=}" "${L_STATES:=}" "${L_SECS:=}" "${L_WALL:=}" "${L_KB:=}"
 }
 
 # --- one SPIN run: sets S_VERDICT S_STATES S_SECS S_WALL S_TOTAL S_KB S_VEC ----------------------
@@ -154,72 +158,77 @@ num()     { [ -n "$1" ] && echo "$1" || echo "–"; }
 STAMP=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 TSV="$OUT/results.tsv"
 MD="$OUT/results.md"
-printf 'problem\tN\tlbos_verdict\tspin_verdict\tlbos_states_on\tlbos_states_off\tspin_states\tlbos_s_on\tlbos_wall_on\tlbos_s_off\tspin_pan_s\tspin_pan_wall\tspin_total_wall\tlbos_kb\tspin_kb\tspin_vec_bytes\n' >"$TSV"
+printf 'problem\tN\tlbos_on_verdict\tlbos_off_verdict\tspin_verdict\tlbos_on_states\tlbos_off_states\tspin_states\tlbos_on_s\tlbos_off_s\tspin_pan_s\tspin_pan_wall\tspin_total_wall\tlbos_on_kb\tlbos_off_kb\tspin_kb\tlbos_on_own_bps\tspin_vec_bytes\n' >"$TSV"
 
 {
-  echo "lbos check vs SPIN — $STAMP — $(nproc) cores — timeout ${TIMEOUT} s per run"
+  echo "lbos check vs SPIN — $STAMP — lbos $LBOS_REV — $(nproc) cores — timeout ${TIMEOUT} s per run"
   echo
   echo "- lbos: \`lbos check FILE --threads ... --json --timeout $TIMEOUT\`;" \
-       "reductions on = [${LBOS_ON_FLAGS[*]-}], reductions off = [${LBOS_OFF_FLAGS[*]-}]"
+       "reductions on = [${LBOS_ON_FLAGS[*]-}], reductions off = [${LBOS_OFF_FLAGS[*]-}] (bench/flags.sh)"
   if [ $same_flags = 1 ]; then
-    echo "  **lbos has no reductions yet: both columns are the same plain \`lbos check\` run.**"
+    echo "  **both flag lists are equal: there is no reduction to switch off, both columns are the same plain \`lbos check\` run.**"
   fi
   echo "- SPIN $(spin -V 2>/dev/null | head -1 | sed 's/ -- .*//'): \`spin -DN=n -a\`, \`gcc ${SPIN_CC_FLAGS[*]}\`," \
-       "\`./pan ${SPIN_PAN_FLAGS[*]}\` (partial-order reduction on, SPIN's default)"
-  echo "- seconds: lbos = its own search time (stats.seconds); SPIN = pan's elapsed time;" \
-       "SPIN total = spin -a + gcc + pan, wall clock"
-  echo "- peak MiB: /usr/bin/time -f %M of the lbos process / of pan; B/state = peak / states;" \
-       "SPIN vec = pan's own stored state vector + overhead per state"
-  echo "- ratio = SPIN time / lbos time (> 1: lbos faster); sym = states off / states on" \
-       "(what symmetry merges; ideal ≈ k! for k identical threads)"
+       "\`./pan ${SPIN_PAN_FLAGS[*]}\` (partial-order reduction on, SPIN's default); \"max search depth too small\" = failed"
+  echo "- s = search seconds: lbos = stats.seconds; SPIN = pan's elapsed time. SPIN total = spin -a + gcc + pan, wall clock"
+  echo "- MiB = peak RSS, /usr/bin/time -f %M, of the lbos process / of pan (pan's -m10000000 DFS stack alone is 534 MB)"
+  echo "- B/st = peak RSS / states; own B/st = lbos's stats.bytes_per_state / pan's stored state vector + overhead"
+  echo "- sym = states off / states on: what symmetry merged (ideal ≈ k! for k identical threads)"
+  echo "- ratio = SPIN s / lbos-on s (> 1: lbos faster); st/s = distinct states per second (lbos off vs SPIN; both use one core)"
   echo
-  echo "| problem | N | verdict lbos | verdict SPIN | states lbos on | states lbos off | states SPIN | sym | s lbos on | s lbos off | s SPIN | s SPIN total | states/s lbos off | states/s SPIN | MiB lbos | MiB SPIN | B/state lbos | B/state SPIN | SPIN vec B | ratio SPIN/lbos | ratio SPIN total/lbos |"
+  echo "| problem | N | verdict lbos on / off | verdict SPIN | states lbos on | states lbos off | states SPIN | sym | s lbos on | s lbos off | s SPIN | s SPIN total | ratio SPIN/lbos | st/s lbos off | st/s SPIN | MiB lbos on | MiB SPIN | B/st lbos on | B/st SPIN | own B/st lbos | own B/st SPIN |"
   echo "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } | tee "$MD"
+
+finished() { case "$1" in ok|assertion|deadlock|invariant|error) return 0 ;; *) return 1 ;; esac; }
+states_cell() { if [ "$1" = timeout ] && [ -n "$2" ]; then echo "≥$2"; else num "$2"; fi; }
 
 SUMMARY=()
 for entry in "${PROBLEMS[@]}"; do
   IFS='|' read -r problem sync pml sizes _k <<<"$entry"
   [ -n "$ONLY" ] && [ "$ONLY" != "$problem" ] && continue
   if [ $QUICK = 1 ]; then sizes=${sizes%% *}; fi
-  lbos_dead=0 spin_dead=0
-  best_n="" best_line=""
+  on_dead=0 off_dead=0 spin_dead=0
+  best_line=""
   for n in $sizes; do
-    # lbos, reductions on
-    if [ $lbos_dead = 0 ]; then
+    on_v=skipped on_st="" on_s="" on_kb="" on_bps=""
+    off_v=skipped off_st="" off_s="" off_kb=""
+    if [ $on_dead = 0 ]; then
       run_lbos "$problem" "$n" on "${LBOS_ON_FLAGS[@]}"
-      on_v=$L_VERDICT on_st=$L_STATES on_s=$L_SECS on_w=$L_WALL on_kb=$L_KB
-      if [ $same_flags = 1 ]; then
-        off_v=$on_v off_st=$on_st off_s=$on_s off_w=$on_w off_kb=$on_kb
-      else
-        run_lbos "$problem" "$n" off "${LBOS_OFF_FLAGS[@]}"
-        off_v=$L_VERDICT off_st=$L_STATES off_s=$L_SECS off_w=$L_WALL off_kb=$L_KB
-      fi
-      [ "$on_v" = timeout ] && lbos_dead=1
-    else
-      on_v="skipped" on_st="" on_s="" on_w="" on_kb="" off_v="" off_st="" off_s="" off_w="" off_kb=""
+      on_v=$L_VERDICT on_st=$L_STATES on_s=$L_SECS on_kb=$L_KB on_bps=$L_BPS
+      finished "$on_v" || on_dead=1
     fi
-    # SPIN
+    if [ $same_flags = 1 ]; then
+      off_v=$on_v off_st=$on_st off_s=$on_s off_kb=$on_kb
+    elif [ $off_dead = 0 ]; then
+      run_lbos "$problem" "$n" off "${LBOS_OFF_FLAGS[@]}"
+      off_v=$L_VERDICT off_st=$L_STATES off_s=$L_SECS off_kb=$L_KB
+      finished "$off_v" || off_dead=1
+    fi
     if [ $spin_dead = 0 ]; then
       run_spin "$problem" "$n"
-      case "$S_VERDICT" in ok|assertion|deadlock) ;; *) spin_dead=1 ;; esac
+      finished "$S_VERDICT" || spin_dead=1
     else
       S_VERDICT="skipped" S_STATES="" S_SECS="" S_WALL="" S_TOTAL="" S_KB="" S_VEC=""
     fi
-    lv=$on_v; [ "$on_v" = timeout ] && [ -n "$on_st" ] && lv="timeout (≥$on_st)"
-    line="| $problem | $n | $lv | $S_VERDICT | $( [ "$on_v" = timeout ] && echo "–" || num "$on_st") | $( [ "$off_v" = timeout ] && echo "–" || num "$off_st") | $(num "$S_STATES") | $( [ "$on_v" = timeout ] && echo "–" || ratio "$off_st" "$on_st") | $(fmt_s "$on_s") | $(fmt_s "$off_s") | $(fmt_s "$S_SECS") | $(fmt_s "$S_TOTAL") | $(rate "$off_st" "$off_s") | $(rate "$S_STATES" "$S_SECS") | $(fmt_mib "$on_kb") | $(fmt_mib "$S_KB") | $(bps "$on_kb" "$on_st") | $(bps "$S_KB" "$S_STATES") | $(num "$S_VEC") | $( [ "$on_v" = ok ] && ratio "$S_SECS" "$on_s" || echo "–") | $( [ "$on_v" = ok ] && ratio "$S_TOTAL" "$on_s" || echo "–") |"
+    sym="–"; finished "$on_v" && finished "$off_v" && sym=$(ratio "$off_st" "$on_st")
+    tratio="–"; finished "$on_v" && finished "$S_VERDICT" && tratio=$(ratio "$S_SECS" "$on_s")
+    offrate="–"; finished "$off_v" && offrate=$(rate "$off_st" "$off_s")
+    vcell="$on_v / $off_v"; [ "$on_v" = "$off_v" ] && vcell="$on_v"
+    line="| $problem | $n | $vcell | $S_VERDICT | $(states_cell "$on_v" "$on_st") | $(states_cell "$off_v" "$off_st") | $(num "$S_STATES") | $sym | $(fmt_s "$on_s") | $(fmt_s "$off_s") | $(fmt_s "$S_SECS") | $(fmt_s "$S_TOTAL") | $tratio | $offrate | $(rate "$S_STATES" "$S_SECS") | $(fmt_mib "$on_kb") | $(fmt_mib "$S_KB") | $(bps "$on_kb" "$on_st") | $(bps "$S_KB" "$S_STATES") | $(num "$on_bps") | $(num "$S_VEC") |"
     echo "$line" | tee -a "$MD"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$problem" "$n" "$on_v" "$S_VERDICT" \
-      "$on_st" "$off_st" "$S_STATES" "$on_s" "$on_w" "$off_s" "$S_SECS" "$S_WALL" "$S_TOTAL" "$on_kb" "$S_KB" "$S_VEC" >>"$TSV"
-    if [ "$S_VERDICT" = ok ] || [ "$S_VERDICT" = assertion ] || [ "$S_VERDICT" = deadlock ]; then
-      if awk -v t="$S_TOTAL" -v m="$TIMEOUT" 'BEGIN { exit !(t + 0 <= m + 0) }'; then
-        best_n=$n
-        best_line="$problem N=$n (largest size SPIN finishes): lbos $on_v in $(fmt_s "$on_s") s vs SPIN $S_VERDICT in $(fmt_s "$S_SECS") s (total $(fmt_s "$S_TOTAL") s): SPIN/lbos time $( [ "$on_v" = ok ] && ratio "$S_SECS" "$on_s" || echo "– (lbos did not finish)"); bytes/state lbos $(bps "$on_kb" "$on_st") vs SPIN $(bps "$S_KB" "$S_STATES") (pan's vector $(num "$S_VEC")); states/s lbos off $(rate "$off_st" "$off_s") vs SPIN $(rate "$S_STATES" "$S_SECS")"
-      fi
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$problem" "$n" "$on_v" "$off_v" "$S_VERDICT" \
+      "$on_st" "$off_st" "$S_STATES" "$on_s" "$off_s" "$S_SECS" "$S_WALL" "$S_TOTAL" "$on_kb" "$off_kb" "$S_KB" "$on_bps" "$S_VEC" >>"$TSV"
+    if finished "$S_VERDICT"; then   # pan finished within the limit
+      best_line="$problem N=$n: lbos-on $on_v in $(fmt_s "$on_s") s vs SPIN $S_VERDICT in $(fmt_s "$S_SECS") s (total $(fmt_s "$S_TOTAL") s) → SPIN/lbos time $tratio; B/state peak lbos $(bps "$on_kb" "$on_st") vs SPIN $(bps "$S_KB" "$S_STATES") (own: lbos $(num "$on_bps"), SPIN $(num "$S_VEC")); states/s lbos-off $offrate vs SPIN $(rate "$S_STATES" "$S_SECS")"
     fi
-    if [ "$on_v" != skipped ] && [ "$on_v" != timeout ] && [ -n "$S_VERDICT" ] && [ "$S_VERDICT" != skipped ] &&
-       [ "$S_VERDICT" != timeout ] && [ "${on_v%% *}" != "${S_VERDICT}" ]; then
-      SUMMARY+=("VERDICTS DIFFER: $problem N=$n: lbos $on_v, SPIN $S_VERDICT")
+    for v in "$on_v" "$off_v"; do
+      if finished "$v" && finished "$S_VERDICT" && [ "$v" != "$S_VERDICT" ]; then
+        SUMMARY+=("VERDICTS DIFFER: $problem N=$n: lbos $v, SPIN $S_VERDICT"); break
+      fi
+    done
+    if finished "$on_v" && finished "$off_v" && [ "$on_v" != "$off_v" ]; then
+      SUMMARY+=("LBOS VERDICTS DIFFER: $problem N=$n: reductions on $on_v, off $off_v")
     fi
   done
   [ -n "$best_line" ] && SUMMARY+=("$best_line")
@@ -231,8 +240,8 @@ done
   echo
   for s in "${SUMMARY[@]}"; do echo "- $s"; done
   echo
-  echo "timeout = the run hit the ${TIMEOUT} s limit (lbos: states reached so far in parentheses);" \
-       "skipped = a smaller size of the same problem already timed out or failed for that tool."
+  echo "timeout = the run hit the ${TIMEOUT} s limit (≥ states reached so far);" \
+       "skipped = a smaller size already timed out or failed for that tool/column."
 } | tee -a "$MD"
 echo >&2
 echo "results: $MD, $TSV, raw logs in $OUT/logs/" >&2

@@ -7,6 +7,7 @@
      (lbos releases them at once); a released waiter takes one more step here to pass the
      barrier (lbos: none). A mask rather than a generation bit, so that a waiter that has not
      run yet cannot miss its release when the next group completes the barrier;
+   - the one-line `if oInGroup + hInGroup == 3: oInGroup = hInGroup = 0` is one atomic step;
    - the invariants oInGroup <= 1 and hInGroup <= 2 are asserted in the same atomic step as the
      increments that could falsify them; lbos checks them after every step;
    - statement granularity differs, so the state counts are not expected to be equal. */
@@ -50,10 +51,7 @@ active proctype Oxygen() {
      wait(oxyQueue);
      skip;                                  /* bond() */
      atomic { oInGroup++; assert(oInGroup <= 1) };
-     if
-     :: oInGroup + hInGroup == 3 -> oInGroup = 0; hInGroup = 0
-     :: else
-     fi;
+     atomic { if :: oInGroup + hInGroup == 3 -> oInGroup = 0; hInGroup = 0 :: else fi };
      barrier_wait();
      signal(mutex)
   od
@@ -74,10 +72,7 @@ active [N] proctype Hydrogen() {
      wait(hydroQueue);
      skip;                                  /* bond() */
      atomic { hInGroup++; assert(hInGroup <= 2) };
-     if
-     :: oInGroup + hInGroup == 3 -> oInGroup = 0; hInGroup = 0
-     :: else
-     fi;
+     atomic { if :: oInGroup + hInGroup == 3 -> oInGroup = 0; hInGroup = 0 :: else fi };
      barrier_wait()
   od
 }
