@@ -185,3 +185,25 @@ fn async_cancel_races_signal() {
         assert!(!s.try_wait(), "a permit was duplicated");
     });
 }
+
+/// The check can fail: without the semaphore, loom finds the lost update.
+#[test]
+#[should_panic]
+fn broken_counter_without_semaphore_is_caught() {
+    model(|| {
+        let n = Arc::new(AtomicUsize::new(0));
+        let hs: Vec<_> = (0..2)
+            .map(|_| {
+                let n = n.clone();
+                thread::spawn(move || {
+                    let v = n.load(Ordering::Relaxed);
+                    n.store(v + 1, Ordering::Relaxed);
+                })
+            })
+            .collect();
+        for h in hs {
+            h.join().unwrap();
+        }
+        assert_eq!(n.load(Ordering::Relaxed), 2);
+    });
+}
