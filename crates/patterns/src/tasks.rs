@@ -197,8 +197,8 @@ impl fmt::Debug for Lightswitch {
 /// Async reusable [barrier](crate::blocking::Barrier) for `n` tasks, built
 /// from two preloaded turnstiles. Same guarantees as the blocking one. Not
 /// cancel-safe: a task dropped inside `wait` leaves the round unfinishable.
-/// `tokio::sync::Barrier` is built on a watch channel and is cancel-safe only
-/// in the same limited sense.
+/// Unlike `tokio::sync::Barrier` it exposes the two phases and is built only
+/// from this module's semaphores.
 pub struct Barrier {
     n: usize,
     count: AtomicUsize,

@@ -14,7 +14,7 @@
 //! This is written from the problem's rules rather than transcribed: the
 //! book's listing shares one mutex for three jobs and leaves a signal that
 //! nobody waits for (see the catalog, §5.4). Here each customer owns a small
-//! set of semaphores ([`Seat`]) that the barber who picks it uses for the
+//! set of semaphores (a `Seat`) that the barber who picks it uses for the
 //! haircut and payment rendezvous.
 
 use crate::blocking::{FifoSemaphore, Semaphore};
