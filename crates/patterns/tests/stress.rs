@@ -864,25 +864,27 @@ fn sushi_bar_12_customers() {
 #[test]
 fn child_care_ratio_holds() {
     let cc = Arc::new(child_care::ChildCare::new(3));
-    let adults_here = Arc::new(AtomicUsize::new(0));
-    let kids = Arc::new(Occ::default());
+    // (adults present: superset, children inside: subset), checked together.
+    let here = Arc::new(Mutex::new((0usize, 0usize)));
     let kids_done = Arc::new(AtomicUsize::new(0));
     par(12, move |i| {
         if i < 3 {
             while kids_done.load(SeqCst) < 9 * 100 {
-                adults_here.fetch_add(1, SeqCst);
+                here.lock().unwrap().0 += 1;
                 cc.adult(std::thread::yield_now);
-                adults_here.fetch_sub(1, SeqCst);
+                let mut h = here.lock().unwrap();
+                h.0 -= 1;
+                assert!(h.1 <= 3 * h.0, "an adult left too many children");
             }
         } else {
             for _ in 0..100 {
                 cc.child(|| {
-                    kids.enter(usize::MAX);
-                    assert!(
-                        kids.now.load(SeqCst) <= 3 * adults_here.load(SeqCst),
-                        "ratio broken"
-                    );
-                    kids.leave();
+                    {
+                        let mut h = here.lock().unwrap();
+                        h.1 += 1;
+                        assert!(h.1 <= 3 * h.0, "ratio broken");
+                    }
+                    here.lock().unwrap().1 -= 1;
                 });
                 kids_done.fetch_add(1, SeqCst);
             }
@@ -1030,3 +1032,34 @@ fn coke_machine_2_and_2() {
 // a subset of the tests above.
 #[allow(dead_code)]
 fn _uses(_: FifoSemaphore, _: Semaphore) {}
+
+#[test]
+fn async_bounded_buffer_on_tokio() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let b = Arc::new(producer_consumer::AsyncBoundedBuffer::new(4));
+        let sum = Arc::new(AtomicUsize::new(0));
+        let mut hs = Vec::new();
+        for _ in 0..4 {
+            let bp = b.clone();
+            hs.push(tokio::spawn(async move {
+                for k in 1..=1000 {
+                    bp.put(k).await;
+                }
+            }));
+            let (bc, sum) = (b.clone(), sum.clone());
+            hs.push(tokio::spawn(async move {
+                for _ in 0..1000 {
+                    sum.fetch_add(bc.get().await, SeqCst);
+                }
+            }));
+        }
+        for h in hs {
+            h.await.unwrap();
+        }
+        assert_eq!(sum.load(SeqCst), 4 * 500_500);
+    });
+}

@@ -132,3 +132,59 @@ impl<T> BoundedBuffer<T> {
         e.expect("items counted an event that is not in the buffer")
     }
 }
+
+/// The finite buffer for async tasks (tokio or any executor): the same
+/// three semaphores, from [`crate::tasks`]. Same guarantees as
+/// [`BoundedBuffer`]. Not cancel-safe: a `put` or `get` future dropped after
+/// it passed `spaces`/`items` loses that permit (no item is lost or
+/// duplicated, but the buffer's capacity or item count shrinks by one).
+pub struct AsyncBoundedBuffer<T> {
+    items: crate::tasks::Semaphore,
+    spaces: crate::tasks::Semaphore,
+    mutex: crate::tasks::Semaphore,
+    capacity: usize,
+    buf: Board<VecDeque<T>>,
+}
+
+impl<T> std::fmt::Debug for AsyncBoundedBuffer<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AsyncBoundedBuffer")
+            .field("capacity", &self.capacity)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> AsyncBoundedBuffer<T> {
+    /// An empty buffer holding at most `capacity` events.
+    pub fn new(capacity: usize) -> Self {
+        AsyncBoundedBuffer {
+            items: crate::tasks::Semaphore::new(0),
+            spaces: crate::tasks::Semaphore::new(capacity),
+            mutex: crate::tasks::Semaphore::new(1),
+            capacity,
+            buf: Board::new(VecDeque::with_capacity(capacity)),
+        }
+    }
+
+    /// Adds an event, waiting while the buffer is full.
+    pub async fn put(&self, event: T) {
+        self.spaces.wait().await;
+        self.mutex.wait().await;
+        self.buf.with(|b| {
+            debug_assert!(b.len() < self.capacity);
+            b.push_back(event)
+        });
+        self.mutex.signal();
+        self.items.signal();
+    }
+
+    /// Takes the oldest event, waiting while the buffer is empty.
+    pub async fn get(&self) -> T {
+        self.items.wait().await;
+        self.mutex.wait().await;
+        let e = self.buf.with(|b| b.pop_front());
+        self.mutex.signal();
+        self.spaces.signal();
+        e.expect("items counted an event that is not in the buffer")
+    }
+}

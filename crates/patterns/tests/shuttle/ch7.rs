@@ -119,39 +119,38 @@ fn broken_reek_sushi_bar_is_caught() {
 }
 
 fn child_care_scenario(cc: Arc<ChildCare>, ratio: usize, adults: usize, children: usize) {
-    // Adults present, counted from before they ask to enter until after they
-    // are let out (a superset of the centre's own count), and children inside.
-    let adults_here = Arc::new(AtomicUsize::new(0));
-    let kids = Occupancy::new();
+    // (adults present, children inside), updated and checked together under
+    // one test-owned lock so that the check reads a consistent snapshot.
+    // Adults count from before they ask to enter until after they are let
+    // out (a superset of the centre's own count); children only while in
+    // their closure (a subset). So the centre's invariant implies ours.
+    let here = Arc::new(Mutex::new((0usize, 0usize)));
     let kids_done = Arc::new(AtomicUsize::new(0));
     let mut actors: Vec<Actor> = Vec::new();
     for _ in 0..adults {
-        let (cc, a, done) = (cc.clone(), adults_here.clone(), kids_done.clone());
+        let (cc, here, done) = (cc.clone(), here.clone(), kids_done.clone());
         // Adults keep coming back until every child has been looked after.
         actors.push(Box::new(move || {
             while done.load(Ordering::SeqCst) < children {
-                a.fetch_add(1, Ordering::SeqCst);
+                here.lock().unwrap().0 += 1;
                 cc.adult(shuttle::thread::yield_now);
-                a.fetch_sub(1, Ordering::SeqCst);
+                let mut h = here.lock().unwrap();
+                h.0 -= 1;
+                assert!(h.1 <= ratio * h.0, "an adult left too many children behind");
             }
         }));
     }
     for _ in 0..children {
-        let (cc, a, kids, done) = (
-            cc.clone(),
-            adults_here.clone(),
-            kids.clone(),
-            kids_done.clone(),
-        );
+        let (cc, here, done) = (cc.clone(), here.clone(), kids_done.clone());
         actors.push(Box::new(move || {
             cc.child(|| {
-                kids.enter(usize::MAX, "children");
-                assert!(
-                    kids.now() <= ratio * a.load(Ordering::SeqCst),
-                    "too many children per adult"
-                );
+                {
+                    let mut h = here.lock().unwrap();
+                    h.1 += 1;
+                    assert!(h.1 <= ratio * h.0, "too many children per adult");
+                }
                 shuttle::thread::yield_now();
-                kids.leave();
+                here.lock().unwrap().1 -= 1;
             });
             done.fetch_add(1, Ordering::SeqCst);
         }));
