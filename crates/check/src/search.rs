@@ -83,6 +83,8 @@ pub struct Report {
     pub dead_rows: Vec<u32>,
     /// Why the search stopped early (for `incomplete`).
     pub incomplete_reason: Option<String>,
+    /// Whether the counterexample is known to be a shortest one.
+    pub shortest: bool,
 }
 
 pub type Progress = Stats;
@@ -96,6 +98,10 @@ pub struct Options {
     pub dfs: bool,
     /// Merge states that differ only by a permutation of identical threads.
     pub symmetry: bool,
+    /// Partial-order reduction: take thread-local steps alone (see `lbos_vm::reduction`).
+    pub por: bool,
+    /// Do not expand states deeper than this (used to search for a shortest counterexample).
+    pub max_depth: Option<u32>,
     pub max_states: u64,
     pub max_memory_bytes: u64,
     pub timeout: Option<Duration>,
@@ -111,6 +117,8 @@ impl Default for Options {
         Options {
             dfs: false,
             symmetry: true,
+            por: true,
+            max_depth: None,
             max_states: 50_000_000,
             max_memory_bytes: 4 << 30,
             timeout: None,
@@ -277,6 +285,7 @@ impl Search<'_> {
             stats: self.stats,
             dead_rows,
             incomplete_reason: reason,
+            shortest: false,
         }
     }
 
@@ -307,7 +316,36 @@ impl Search<'_> {
 }
 
 /// Explores every reachable state of `m` and returns the verdict.
+///
+/// Breadth-first without partial-order reduction, a counterexample is a shortest one. The
+/// reduction may lengthen it (a thread's local steps are taken early), so when it finds a
+/// violation, a search without it, bounded by that length, looks for a shortest one.
 pub fn check(m: &Machine, opts: &Options) -> Report {
+    let mut report = search(m, opts);
+    report.shortest = !opts.dfs && !opts.por;
+    if let Some(v) = &report.violation
+        && opts.por
+        && !opts.dfs
+    {
+        let bounded = Options {
+            por: false,
+            max_depth: Some(v.trace.len() as u32),
+            max_states: opts.max_states.min(5_000_000),
+            progress: None,
+            ..opts.clone()
+        };
+        let exact = search(m, &bounded);
+        if let Some(short) = exact.violation
+            && short.verdict == report.verdict
+        {
+            report.violation = Some(short);
+            report.shortest = true;
+        }
+    }
+    report
+}
+
+fn search(m: &Machine, opts: &Options) -> Report {
     let rss = current_rss_bytes().unwrap_or(0);
     let mut search = Search {
         m,
@@ -330,6 +368,9 @@ pub fn check(m: &Machine, opts: &Options) -> Report {
     }
     mark_rows(m, &init, &mut search.rows);
     let sym = if opts.symmetry { m.symmetry() } else { None };
+    let local = opts
+        .por
+        .then(|| lbos_vm::reduction::local_instructions(&m.program));
     let canonical = |s: &mut State| {
         if let Some(sym) = &sym {
             sym.canonicalize(s);
@@ -396,9 +437,18 @@ pub fn check(m: &Machine, opts: &Options) -> Report {
             }
         }
 
+        if opts
+            .max_depth
+            .is_some_and(|d| search.store.depth[current as usize] >= d)
+        {
+            continue;
+        }
         let state = search.store.state(current);
         succ.clear();
-        m.successors(&state, &mut succ);
+        match &local {
+            Some(local) => m.reduced_successors(local, &state, &mut succ),
+            None => m.successors(&state, &mut succ),
+        }
         search.stats.transitions += succ.len() as u64;
         for (tr, outcome) in succ.drain(..) {
             match outcome {

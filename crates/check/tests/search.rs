@@ -20,13 +20,20 @@ fn run(src: &str) -> lbos_check::Report {
         &machine(src),
         &Options {
             symmetry: false,
+            por: false,
             ..Options::default()
         },
     )
 }
 
 fn run_sym(src: &str) -> lbos_check::Report {
-    check(&machine(src), &Options::default())
+    check(
+        &machine(src),
+        &Options {
+            por: false,
+            ..Options::default()
+        },
+    )
 }
 
 #[test]

@@ -39,6 +39,9 @@ pub struct CheckArgs {
     /// Do not merge states that differ only by a permutation of identical threads.
     #[arg(long)]
     pub no_symmetry: bool,
+    /// Do not use the partial-order reduction (thread-local steps taken alone).
+    #[arg(long)]
+    pub no_por: bool,
     /// Print one JSON object (an array for a folder) as the last line of standard output.
     #[arg(long)]
     pub json: bool,
@@ -101,6 +104,7 @@ pub fn options(args: &CheckArgs, stop: Arc<AtomicBool>) -> Options {
     Options {
         dfs: args.dfs,
         symmetry: !args.no_symmetry,
+        por: !args.no_por,
         max_states: args.max_states,
         max_memory_bytes: args.max_memory,
         timeout: args.timeout.map(Duration::from_secs_f64),
@@ -271,7 +275,7 @@ fn print_text(path: &str, args: &CheckArgs, o: &Outcome) {
             Verdict::Deadlock => "deadlock".to_string(),
             _ => fault_text(m, v.fault.as_ref().unwrap()),
         };
-        let shortest = if args.dfs { "" } else { " (shortest)" };
+        let shortest = if r.shortest { " (shortest)" } else { "" };
         println!(
             "\n{what}\ncounterexample, {} step(s){shortest}:",
             v.trace.len()

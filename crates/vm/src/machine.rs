@@ -288,22 +288,32 @@ impl Machine {
     /// thread, then by choice indices.
     pub fn successors(&self, state: &State, out: &mut Vec<(Transition, Result<State, Fault>)>) {
         for t in state.runnable() {
-            let mut forced: Vec<u32> = Vec::new();
-            loop {
-                let mut chooser = Chooser::forced(&forced);
-                let result = self.exec(state, t as u32, &mut chooser, None);
-                let choices: Vec<u32> = chooser.made.iter().map(|c| c.0).collect();
-                out.push((
-                    Transition {
-                        thread: t as u32,
-                        choices,
-                    },
-                    result,
-                ));
-                match chooser.next_forced() {
-                    Some(f) => forced = f,
-                    None => break,
-                }
+            self.thread_successors(state, t, out);
+        }
+    }
+
+    /// The transitions of one runnable thread (one per combination of choices).
+    pub fn thread_successors(
+        &self,
+        state: &State,
+        t: usize,
+        out: &mut Vec<(Transition, Result<State, Fault>)>,
+    ) {
+        let mut forced: Vec<u32> = Vec::new();
+        loop {
+            let mut chooser = Chooser::forced(&forced);
+            let result = self.exec(state, t as u32, &mut chooser, None);
+            let choices: Vec<u32> = chooser.made.iter().map(|c| c.0).collect();
+            out.push((
+                Transition {
+                    thread: t as u32,
+                    choices,
+                },
+                result,
+            ));
+            match chooser.next_forced() {
+                Some(f) => forced = f,
+                None => break,
             }
         }
     }
