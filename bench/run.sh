@@ -173,10 +173,10 @@ printf 'problem\tN\tlbos_on_verdict\tlbos_off_verdict\tspin_verdict\tlbos_on_sta
   echo "- s = search seconds: lbos = stats.seconds; SPIN = pan's elapsed time. SPIN total = spin -a + gcc + pan, wall clock"
   echo "- MiB = peak RSS, /usr/bin/time -f %M, of the lbos process / of pan (pan's -m10000000 DFS stack alone is 534 MB)"
   echo "- B/st = peak RSS / states; own B/st = lbos's stats.bytes_per_state / pan's stored state vector + overhead"
-  echo "- sym = states off / states on: what symmetry merged (ideal ≈ k! for k identical threads)"
-  echo "- ratio = SPIN s / lbos-on s (> 1: lbos faster); st/s = distinct states per second (lbos off vs SPIN; both use one core)"
+  echo "- red = states off / states on: what the reductions merged (symmetry: ideal ≈ k! for k identical threads; POR alone removes a few %, see philosophers, which get no symmetry)"
+  echo "- ratio = SPIN s / lbos-on s (> 1: lbos faster); st/s = distinct states per second (lbos off vs SPIN; both use one core; for an lbos timeout: states reached / seconds)"
   echo
-  echo "| problem | N | verdict lbos on / off | verdict SPIN | states lbos on | states lbos off | states SPIN | sym | s lbos on | s lbos off | s SPIN | s SPIN total | ratio SPIN/lbos | st/s lbos off | st/s SPIN | MiB lbos on | MiB SPIN | B/st lbos on | B/st SPIN | own B/st lbos | own B/st SPIN |"
+  echo "| problem | N | verdict lbos on / off | verdict SPIN | states lbos on | states lbos off | states SPIN | red | s lbos on | s lbos off | s SPIN | s SPIN total | ratio SPIN/lbos | st/s lbos off | st/s SPIN | MiB lbos on | MiB SPIN | B/st lbos on | B/st SPIN | own B/st lbos | own B/st SPIN |"
   echo "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } | tee "$MD"
 
@@ -213,7 +213,7 @@ for entry in "${PROBLEMS[@]}"; do
     fi
     sym="–"; finished "$on_v" && finished "$off_v" && sym=$(ratio "$off_st" "$on_st")
     tratio="–"; finished "$on_v" && finished "$S_VERDICT" && tratio=$(ratio "$S_SECS" "$on_s")
-    offrate="–"; finished "$off_v" && offrate=$(rate "$off_st" "$off_s")
+    offrate="–"; { finished "$off_v" || [ "$off_v" = timeout ]; } && offrate=$(rate "$off_st" "$off_s")   # a timeout still measures throughput
     vcell="$on_v / $off_v"; [ "$on_v" = "$off_v" ] && vcell="$on_v"
     line="| $problem | $n | $vcell | $S_VERDICT | $(states_cell "$on_v" "$on_st") | $(states_cell "$off_v" "$off_st") | $(num "$S_STATES") | $sym | $(fmt_s "$on_s") | $(fmt_s "$off_s") | $(fmt_s "$S_SECS") | $(fmt_s "$S_TOTAL") | $tratio | $offrate | $(rate "$S_STATES" "$S_SECS") | $(fmt_mib "$on_kb") | $(fmt_mib "$S_KB") | $(bps "$on_kb" "$on_st") | $(bps "$S_KB" "$S_STATES") | $(num "$on_bps") | $(num "$S_VEC") |"
     echo "$line" | tee -a "$MD"
