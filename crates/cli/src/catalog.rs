@@ -37,7 +37,7 @@ pub enum CatalogCommand {
         /// Entry names; all entries when none are given.
         names: Vec<String>,
         /// Time limit per program, in seconds.
-        #[arg(long, default_value_t = 120.0)]
+        #[arg(long, default_value_t = 300.0)]
         timeout: f64,
         /// Print the results as a JSON array.
         #[arg(long)]
@@ -335,11 +335,7 @@ fn check(entries: &[&Entry], timeout: f64, json: bool) -> u8 {
     let stop = Arc::new(AtomicBool::new(false));
     let s = stop.clone();
     let _ = ctrlc::set_handler(move || s.store(true, std::sync::atomic::Ordering::SeqCst));
-    let opts = Options {
-        timeout: Some(Duration::from_secs_f64(timeout)),
-        stop,
-        ..Options::default()
-    };
+    let opts = Options { timeout: Some(Duration::from_secs_f64(timeout)), stop, max_memory_bytes: 8 << 30, ..Options::default() };
     let mut results = Vec::new();
     let mut rows = Vec::new();
     let mut problems = Vec::new();
