@@ -335,7 +335,12 @@ fn check(entries: &[&Entry], timeout: f64, json: bool) -> u8 {
     let stop = Arc::new(AtomicBool::new(false));
     let s = stop.clone();
     let _ = ctrlc::set_handler(move || s.store(true, std::sync::atomic::Ordering::SeqCst));
-    let opts = Options { timeout: Some(Duration::from_secs_f64(timeout)), stop, max_memory_bytes: 8 << 30, ..Options::default() };
+    let opts = Options {
+        timeout: Some(Duration::from_secs_f64(timeout)),
+        stop,
+        max_memory_bytes: 8 << 30,
+        ..Options::default()
+    };
     let mut results = Vec::new();
     let mut rows = Vec::new();
     let mut problems = Vec::new();
