@@ -328,23 +328,9 @@ fn finish(m: &Machine, state: &State, json: bool, result: &str, message: String,
 }
 
 fn print_globals(m: &Machine, state: &State) {
-    let vars: Vec<String> = m
-        .program
-        .globals
-        .iter()
-        .enumerate()
-        .filter(|(g, _)| state.globals[*g] != lbos_vm::Value::Unset)
-        .map(|(g, name)| {
-            let v = state.globals[g];
-            match v {
-                lbos_vm::Value::Ref(r)
-                    if !matches!(state.heap[r as usize], lbos_vm::Object::List(_)) =>
-                {
-                    format!("{name} = {}", describe::object_summary(m, state, r))
-                }
-                _ => format!("{name} = {}", m.show(state, v)),
-            }
-        })
+    let vars: Vec<String> = crate::check::variables(m, state)
+        .into_iter()
+        .map(|(k, v)| format!("{k} = {v}"))
         .collect();
     if !vars.is_empty() {
         println!("  {}", vars.join(", "));
@@ -357,20 +343,5 @@ fn report_fault(m: &Machine, state: &State, f: &Fault, json: bool) -> u8 {
         FaultKind::Invariant => "invariant",
         FaultKind::Error => "error",
     };
-    let who = f
-        .thread
-        .map(|t| format!("thread {}", m.thread_name(t)))
-        .unwrap_or_default();
-    let at = f.line.map(|l| format!("line {l}")).unwrap_or_default();
-    let place = [who, at]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let message = match f.kind {
-        FaultKind::Assertion => format!("assertion failed ({place}): {}", f.message),
-        FaultKind::Invariant => format!("{} (line {})", f.message, f.line.unwrap_or(0)),
-        FaultKind::Error => format!("runtime error ({place}): {}", f.message),
-    };
-    finish(m, state, json, kind, message, 1)
+    finish(m, state, json, kind, crate::check::fault_text(m, f), 1)
 }

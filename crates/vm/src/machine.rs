@@ -918,18 +918,20 @@ impl Exec<'_, '_> {
             self.cur.status = Status::Blocked(r);
             return Ok(Flow::Blocked);
         };
-        if *fifo {
-            queue.push(t);
-        } else {
-            let pos = queue.partition_point(|&q| q < t);
-            queue.insert(pos, t);
-        }
+        enqueue(queue, t, *fifo);
+        Ok(self.block_on(r))
+    }
+
+    /// Marks the current thread blocked in the queue of `r` (it is already queued).
+    fn block_on(&mut self, r: u32) -> Flow {
         self.cur.status = Status::Blocked(r);
-        self.event(Event::Blocked {
-            thread: t,
-            object: r,
-        });
-        Ok(Flow::Blocked)
+        if let Some(t) = self.tid {
+            self.event(Event::Blocked {
+                thread: t,
+                object: r,
+            });
+        }
+        Flow::Blocked
     }
 
     fn sem_signal(&mut self, r: u32, k: i64) -> R<()> {
@@ -981,14 +983,8 @@ impl Exec<'_, '_> {
             return Ok(Flow::Next);
         }
         // The order of arrival at a barrier means nothing: keep the waiters as a sorted set.
-        let pos = queue.partition_point(|&q| q < tid);
-        queue.insert(pos, tid);
-        self.cur.status = Status::Blocked(r);
-        self.event(Event::Blocked {
-            thread: tid,
-            object: r,
-        });
-        Ok(Flow::Blocked)
+        enqueue(queue, tid, false);
+        Ok(self.block_on(r))
     }
 
     /// Moves a blocked thread past the operation it is blocked in.
@@ -1603,6 +1599,17 @@ fn method_name(m: Method) -> &'static str {
         Method::Remove => "remove",
         Method::Index => "index",
         Method::Count => "count",
+    }
+}
+
+/// Adds a waiter: FIFO queues keep arrival order; others are sets, kept sorted so that the
+/// order of arrival does not make states differ.
+fn enqueue(queue: &mut Vec<u32>, t: u32, fifo: bool) {
+    if fifo {
+        queue.push(t);
+    } else {
+        let pos = queue.partition_point(|&q| q < t);
+        queue.insert(pos, t);
     }
 }
 
