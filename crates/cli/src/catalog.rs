@@ -341,15 +341,17 @@ fn check(entries: &[&Entry], timeout: f64, json: bool) -> u8 {
         max_memory_bytes: 8 << 30,
         ..Options::default()
     };
+    // The name of the program being checked, on a terminal only (logs get the table alone).
+    let show_progress = !json && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let mut results = Vec::new();
     let mut rows = Vec::new();
     let mut problems = Vec::new();
     for e in entries {
         for p in &e.programs {
-            let r = check_program(e, p, &opts);
-            if !json {
+            if show_progress {
                 eprint!("\r{:<70}", format!("{} / {}", e.name, p.file));
             }
+            let r = check_program(e, p, &opts);
             rows.push(vec![
                 e.name.clone(),
                 p.file.trim_end_matches(".sync").to_string(),
@@ -376,7 +378,9 @@ fn check(entries: &[&Entry], timeout: f64, json: bool) -> u8 {
     if json {
         println!("{}", serde_json::to_string(&results).unwrap());
     } else {
-        eprint!("\r{:<70}\r", "");
+        if show_progress {
+            eprint!("\r{:<70}\r", "");
+        }
         print_table(
             &[
                 "problem", "program", "kind", "threads", "expected", "got", "states", "time",
