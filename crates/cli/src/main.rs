@@ -4,7 +4,6 @@
 mod catalog;
 mod check;
 mod load;
-mod rng;
 mod run;
 
 use clap::{Parser, Subcommand};

@@ -8,7 +8,6 @@ use lbos_vm::{
 use serde::Serialize;
 
 use crate::load::{self, EXIT_BAD_INPUT};
-use crate::rng::Rng;
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -107,7 +106,7 @@ fn run(args: RunArgs) -> Result<u8, String> {
     };
     let m = load::machine(&args.file, program, config)?;
     let mut state = m.initial_state().clone();
-    let mut rng = Rng::new(args.seed);
+    let mut rng = lbos_vm::random::SplitMix64::new(args.seed);
     let names: Vec<String> = (0..state.threads.len())
         .map(|t| m.thread_name(t as u32).to_string())
         .collect();
@@ -244,14 +243,15 @@ fn run(args: RunArgs) -> Result<u8, String> {
 }
 
 /// Random choices for a step (which waiter wakes, random.choice values).
-fn pick_choices(m: &Machine, state: &State, t: u32, rng: &mut Rng) -> Transition {
-    let mut choices = Vec::new();
-    loop {
-        let arities = m.choice_arities(state, t, &choices);
-        if arities.len() <= choices.len() {
-            return Transition { thread: t, choices };
-        }
-        choices.push(rng.below(arities[choices.len()]));
+fn pick_choices(
+    m: &Machine,
+    state: &State,
+    t: u32,
+    rng: &mut lbos_vm::random::SplitMix64,
+) -> Transition {
+    Transition {
+        thread: t,
+        choices: m.random_choices(state, t, |n| rng.below(n)),
     }
 }
 

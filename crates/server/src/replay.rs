@@ -565,37 +565,21 @@ fn show_global(m: &Machine, st: &State, v: lbos_vm::Value) -> String {
     }
 }
 
-/// A small deterministic generator for random steps (SplitMix64).
-pub struct Rng(u64);
+/// The generator for random steps: the vm's SplitMix64, seeded as this server always was.
+pub struct Rng(lbos_vm::random::SplitMix64);
 
 impl Rng {
     pub fn new(seed: u64) -> Rng {
-        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
-    }
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        Rng(lbos_vm::random::SplitMix64::new(
+            seed ^ 0x9E37_79B9_7F4A_7C15,
+        ))
     }
     pub fn below(&mut self, n: u32) -> u32 {
-        (self.next() % n.max(1) as u64) as u32
+        self.0.below(n)
     }
 }
 
 /// Random choices for a step of `thread`, one choice point at a time, as the vm reports them.
 pub fn random_choices(m: &Machine, st: &State, thread: u32, rng: &mut Rng) -> Vec<u32> {
-    let mut choices: Vec<u32> = Vec::new();
-    loop {
-        let arities = m.choice_arities(st, thread, &choices);
-        if arities.len() <= choices.len() {
-            return choices;
-        }
-        let a = arities[choices.len()];
-        choices.push(rng.below(a));
-        if choices.len() > 64 {
-            return choices;
-        }
-    }
+    m.random_choices(st, thread, |n| rng.below(n))
 }

@@ -11,6 +11,7 @@ pub mod codec;
 pub mod config;
 pub mod describe;
 mod machine;
+pub mod random;
 pub mod reduction;
 pub mod state;
 pub mod symmetry;
