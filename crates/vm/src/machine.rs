@@ -218,17 +218,7 @@ impl Machine {
                 });
             }
             let mut chooser = Chooser::forbidding();
-            let mut ex = Exec {
-                m: self,
-                st: state,
-                cur: init_thread,
-                tid: None,
-                chooser: &mut chooser,
-                events: None,
-                comp: Vec::new(),
-                fn_locals: Vec::new(),
-                depth: 0,
-            };
+            let mut ex = Exec::new(self, state, init_thread, None, &mut chooser, None);
             let r = ex.step();
             let line = ex.line();
             state = ex.st;
@@ -368,27 +358,8 @@ impl Machine {
         events: Option<&mut Vec<Event>>,
     ) -> Result<State, Fault> {
         let mut st = state.clone();
-        let cur = std::mem::replace(
-            &mut st.threads[t as usize],
-            Thread {
-                column: 0,
-                index: 0,
-                status: Status::Done,
-                frames: Vec::new(),
-                attrs: Vec::new(),
-            },
-        );
-        let mut ex = Exec {
-            m: self,
-            st,
-            cur,
-            tid: Some(t),
-            chooser,
-            events,
-            comp: Vec::new(),
-            fn_locals: Vec::new(),
-            depth: 0,
-        };
+        let cur = std::mem::replace(&mut st.threads[t as usize], Thread::placeholder());
+        let mut ex = Exec::new(self, st, cur, Some(t), chooser, events);
         let line = ex.line();
         match ex.step() {
             Ok(()) => {
@@ -426,25 +397,9 @@ impl Machine {
             return Ok(state);
         }
         let mut chooser = Chooser::forbidding();
-        let cur = Thread {
-            column: u32::MAX,
-            index: 0,
-            status: Status::Done,
-            frames: Vec::new(),
-            attrs: Vec::new(),
-        };
+        let cur = Thread::placeholder();
         let heap_len = state.heap.len();
-        let mut ex = Exec {
-            m: self,
-            st: state,
-            cur,
-            tid: None,
-            chooser: &mut chooser,
-            events: None,
-            comp: Vec::new(),
-            fn_locals: Vec::new(),
-            depth: 0,
-        };
+        let mut ex = Exec::new(self, state, cur, None, &mut chooser, None);
         for inv in &self.program.invariants {
             let result = ex.eval(&inv.expr);
             // Objects an invariant builds (a list literal) are not part of the state.
@@ -565,6 +520,29 @@ struct Exec<'a, 'c> {
 
 fn binop_name(op: BinOp) -> &'static str {
     op.symbol()
+}
+
+impl<'a, 'c> Exec<'a, 'c> {
+    fn new(
+        m: &'a Machine,
+        st: State,
+        cur: Thread,
+        tid: Option<u32>,
+        chooser: &'c mut Chooser,
+        events: Option<&'c mut Vec<Event>>,
+    ) -> Self {
+        Exec {
+            m,
+            st,
+            cur,
+            tid,
+            chooser,
+            events,
+            comp: Vec::new(),
+            fn_locals: Vec::new(),
+            depth: 0,
+        }
+    }
 }
 
 impl Exec<'_, '_> {
@@ -994,16 +972,7 @@ impl Exec<'_, '_> {
             object: obj,
         });
         // Run the woken thread's bookkeeping as the current thread, then swap back.
-        let other = std::mem::replace(
-            &mut self.st.threads[t as usize],
-            Thread {
-                column: 0,
-                index: 0,
-                status: Status::Done,
-                frames: Vec::new(),
-                attrs: Vec::new(),
-            },
-        );
+        let other = std::mem::replace(&mut self.st.threads[t as usize], Thread::placeholder());
         let me = std::mem::replace(&mut self.cur, other);
         let my_tid = self.tid.replace(t);
         let result = self.advance_woken();

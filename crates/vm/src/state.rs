@@ -87,6 +87,18 @@ pub struct Thread {
 }
 
 impl Thread {
+    /// A done thread with no data: what stands in the thread vector while a thread steps
+    /// (and for the initialization block and invariants, which run outside any thread).
+    pub fn placeholder() -> Thread {
+        Thread {
+            column: u32::MAX,
+            index: 0,
+            status: Status::Done,
+            frames: Vec::new(),
+            attrs: Vec::new(),
+        }
+    }
+
     pub fn pc(&self) -> Option<u32> {
         self.frames.last().map(|f| f.pc)
     }
