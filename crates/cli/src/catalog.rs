@@ -333,8 +333,7 @@ fn violation_text(o: &Outcome) -> String {
 
 fn check(entries: &[&Entry], timeout: f64, json: bool) -> u8 {
     let stop = Arc::new(AtomicBool::new(false));
-    let s = stop.clone();
-    let _ = ctrlc::set_handler(move || s.store(true, std::sync::atomic::Ordering::SeqCst));
+    crate::check::install_ctrlc(&stop);
     let opts = Options {
         timeout: Some(Duration::from_secs_f64(timeout)),
         stop,

@@ -328,7 +328,7 @@ fn files_in(dir: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-fn install_ctrlc(stop: &Arc<AtomicBool>) {
+pub fn install_ctrlc(stop: &Arc<AtomicBool>) {
     let s = stop.clone();
     let _ = ctrlc::set_handler(move || s.store(true, std::sync::atomic::Ordering::SeqCst));
 }

@@ -170,14 +170,14 @@ fn split_sections(source: &str, diags: &mut Vec<Diagnostic>) -> Sections {
             Sect::Invariant => unreachable!(),
         }
     }
-    let init = build_blocks(&init_rows, source, diags);
+    let init = build_blocks(&init_rows, diags);
     let columns = columns
         .into_iter()
         .map(|(name, header_line, instances, rws)| ColumnSrc {
             name,
             header_line,
             instances,
-            nodes: build_blocks(&rws, source, diags),
+            nodes: build_blocks(&rws, diags),
         })
         .collect();
     Sections {
@@ -202,16 +202,15 @@ fn is_header(kind: &RowKind) -> bool {
     )
 }
 
-fn build_blocks(rows: &[ast::Row], source: &str, diags: &mut Vec<Diagnostic>) -> Vec<Node> {
+fn build_blocks(rows: &[ast::Row], diags: &mut Vec<Diagnostic>) -> Vec<Node> {
     let mut i = 0;
-    build(rows, &mut i, None, source, diags)
+    build(rows, &mut i, None, diags)
 }
 
 fn build(
     rows: &[ast::Row],
     i: &mut usize,
     parent: Option<usize>,
-    source: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Node> {
     let mut out = Vec::new();
@@ -219,7 +218,7 @@ fn build(
         let row = rows[*i].clone();
         *i += 1;
         let body = if is_header(&row.kind) {
-            let body = build(rows, i, Some(row.indent), source, diags);
+            let body = build(rows, i, Some(row.indent), diags);
             if body.is_empty() {
                 let kw = row
                     .text
@@ -236,7 +235,6 @@ fn build(
                 {
                     d = d.with_hint("tabs and spaces are mixed here; lbos counts a tab as 4 columns, as Sync.py does");
                 }
-                let _ = source;
                 diags.push(d);
             }
             body
@@ -784,7 +782,7 @@ impl<'a> Compiler<'a> {
                         dest: None,
                     };
                 }
-                if let ast::Expr::Call(f, args, span) = e
+                if let ast::Expr::Call(f, args, _) = e
                     && let ast::Expr::Attr(obj, m, _) = &**f
                     && let Some(method) = Method::lookup(m)
                     && method.may_block()
@@ -792,7 +790,6 @@ impl<'a> Compiler<'a> {
                 {
                     let obj = self.expr(obj, line);
                     let args = args.iter().map(|a| self.expr(a, line)).collect();
-                    let _ = span;
                     return Stmt::Expr(Expr::Method(Box::new(obj), method, args));
                 }
                 Stmt::Expr(self.expr(e, line))
@@ -1136,7 +1133,6 @@ impl<'a> Compiler<'a> {
     }
 
     fn finish(self) -> Program {
-        let _ = self.source;
         Program {
             source: self.source.to_string(),
             globals: self.globals,

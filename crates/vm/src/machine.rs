@@ -8,7 +8,7 @@ use lbos_lang::program::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Config, Limits, SemaphoreModel, thread_counts};
+use crate::config::{Config, SemaphoreModel, thread_counts};
 use crate::state::{Frame, NO_PROC, Object, State, Status, Thread, Value};
 
 /// One scheduling decision: which thread steps, and the index of each nondeterministic choice
@@ -135,10 +135,6 @@ impl Machine {
         };
         m.init = m.run_init().map_err(SetupError::Init)?;
         Ok(m)
-    }
-
-    pub fn limits(&self) -> &Limits {
-        &self.config.limits
     }
 
     pub fn string(&self, id: u32) -> &str {
@@ -516,10 +512,6 @@ struct Exec<'a, 'c> {
     comp: Vec<Value>,
     fn_locals: Vec<Vec<Value>>,
     depth: usize,
-}
-
-fn binop_name(op: BinOp) -> &'static str {
-    op.symbol()
 }
 
 impl<'a, 'c> Exec<'a, 'c> {
@@ -1259,7 +1251,7 @@ impl Exec<'_, '_> {
             format!(
                 "integer overflow in `{} {} {}`",
                 self.show(x),
-                binop_name(op),
+                op.symbol(),
                 self.show(y)
             )
         };

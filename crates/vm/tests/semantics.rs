@@ -218,8 +218,6 @@ fn lightswitch_first_reader_blocks_holding_the_mutex() {
         "ls = Lightswitch()\nroom = Semaphore(0)\ninside = 0\n## Thread r x2\nls.lock(room)\ninside += 1\n",
     );
     let s = run_schedule(&m, &[0, 0, 0, 1]).unwrap();
-    let room = 1; // heap: 0 = ls mutex, 1 = ls, 2 = room
-    let _ = room;
     assert!(matches!(s.threads[0].status, Status::Blocked(_)));
     assert!(matches!(s.threads[1].status, Status::Blocked(_)));
     let pos_a = lbos_vm::describe::position(&m, &s, 0);
