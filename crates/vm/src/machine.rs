@@ -770,7 +770,7 @@ impl Exec<'_, '_> {
         }
     }
 
-    fn object(&self, v: Value, what: &str) -> R<u32> {
+    fn object(&self, v: Value, what: impl std::fmt::Display) -> R<u32> {
         match v {
             Value::Ref(r) => Ok(r),
             other => Err(format!(
@@ -788,7 +788,7 @@ impl Exec<'_, '_> {
             return self.lightswitch_step(ls, sem, method);
         }
         let target = self.eval(obj)?;
-        let r = self.object(target, &format!("`{}`", method_name(method)))?;
+        let r = self.object(target, format_args!("`{}`", method_name(method)))?;
         let argv = args.iter().map(|a| self.eval(a)).collect::<R<Vec<_>>>()?;
         match (&self.st.heap[r as usize], method) {
             (Object::Semaphore { .. }, Method::Wait) => {
@@ -1116,7 +1116,7 @@ impl Exec<'_, '_> {
         }
     }
 
-    fn int(&self, v: Value, what: &str) -> R<i64> {
+    fn int(&self, v: Value, what: impl std::fmt::Display) -> R<i64> {
         match v {
             Value::Int(i) => Ok(i),
             Value::Bool(b) => Ok(b as i64),
@@ -1124,7 +1124,7 @@ impl Exec<'_, '_> {
         }
     }
 
-    fn list(&self, v: Value, what: &str) -> R<&Vec<Value>> {
+    fn list(&self, v: Value, what: impl std::fmt::Display) -> R<&Vec<Value>> {
         match v {
             Value::Ref(r) => match &self.st.heap[r as usize] {
                 Object::List(items) => Ok(items),
@@ -1259,7 +1259,7 @@ impl Exec<'_, '_> {
             Eq => Ok(Value::Bool(self.equal(x, y))),
             Ne => Ok(Value::Bool(!self.equal(x, y))),
             In | NotIn => {
-                let items = self.list(y, &format!("`{}`", op.symbol()))?;
+                let items = self.list(y, format_args!("`{}`", op.symbol()))?;
                 let found = items.iter().any(|&v| self.equal(v, x));
                 Ok(Value::Bool(found == (op == In)))
             }
@@ -1267,8 +1267,8 @@ impl Exec<'_, '_> {
                 let ord = match (x, y) {
                     (Value::Str(a), Value::Str(b)) => self.m.string(a).cmp(self.m.string(b)),
                     _ => self
-                        .int(x, &format!("`{}`", op.symbol()))?
-                        .cmp(&self.int(y, &format!("`{}`", op.symbol()))?),
+                        .int(x, format_args!("`{}`", op.symbol()))?
+                        .cmp(&self.int(y, format_args!("`{}`", op.symbol()))?),
                 };
                 Ok(Value::Bool(match op {
                     Lt => ord.is_lt(),
@@ -1308,8 +1308,8 @@ impl Exec<'_, '_> {
                 Err("strings cannot be concatenated in Sync (they are constants)".into())
             }
             Add | Sub | Mul | FloorDiv | Mod => {
-                let a = self.int(x, &format!("`{}`", op.symbol()))?;
-                let b = self.int(y, &format!("`{}`", op.symbol()))?;
+                let a = self.int(x, format_args!("`{}`", op.symbol()))?;
+                let b = self.int(y, format_args!("`{}`", op.symbol()))?;
                 let r = match op {
                     Add => a.checked_add(b),
                     Sub => a.checked_sub(b),
@@ -1472,7 +1472,7 @@ impl Exec<'_, '_> {
     }
 
     fn method(&mut self, o: Value, m: Method, argv: &[Value]) -> R<Value> {
-        let r = self.object(o, &format!("`.{}()`", method_name(m)))?;
+        let r = self.object(o, format_args!("`.{}()`", method_name(m)))?;
         let max_len = self.m.config.limits.max_list_len;
         match (&self.st.heap[r as usize], m) {
             (Object::Semaphore { .. }, Method::Signal) => {
