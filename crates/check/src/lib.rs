@@ -10,6 +10,7 @@
 
 mod memory;
 mod search;
+mod store;
 
 pub use memory::current_rss_bytes;
 pub use search::{Options, Progress, ProgressFn, Report, Stats, Verdict, Violation, check};

@@ -1,17 +1,17 @@
-//! Breadth-first and depth-first search with a visited set, parent links for traces, limits and
-//! progress reports.
+//! Breadth-first (in parallel, level by level) and depth-first search over the store, with
+//! limits, progress reports and counterexample paths.
 
-use std::hash::BuildHasher;
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use hashbrown::DefaultHashBuilder;
-use hashbrown::HashTable;
 use lbos_vm::{Fault, FaultKind, Machine, State, Symmetry, Transition};
 use serde::Serialize;
 
 use crate::memory::current_rss_bytes;
+use crate::store::{ROOT, Store, hash_parts};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -102,6 +102,9 @@ pub struct Options {
     pub por: bool,
     /// Do not expand states deeper than this (used to search for a shortest counterexample).
     pub max_depth: Option<u32>,
+    /// Threads for a breadth-first search (a depth-first search uses one). The result does not
+    /// depend on it.
+    pub jobs: usize,
     pub max_states: u64,
     pub max_memory_bytes: u64,
     pub timeout: Option<Duration>,
@@ -119,6 +122,7 @@ impl Default for Options {
             symmetry: true,
             por: true,
             max_depth: None,
+            jobs: 1,
             max_states: 50_000_000,
             max_memory_bytes: 4 << 30,
             timeout: None,
@@ -126,104 +130,6 @@ impl Default for Options {
             progress: None,
             progress_interval: Duration::from_millis(500),
         }
-    }
-}
-
-/// The visited set: every state's compact encoding in one arena, indexed by a hash table,
-/// with a parent link (and depth) per state for counterexamples.
-struct Store {
-    arena: Vec<u8>,
-    starts: Vec<u64>,
-    parent: Vec<u32>,
-    depth: Vec<u32>,
-    table: HashTable<u32>,
-    hasher: DefaultHashBuilder,
-}
-
-const ROOT: u32 = u32::MAX;
-
-fn slice<'a>(arena: &'a [u8], starts: &[u64], i: u32) -> &'a [u8] {
-    let start = starts[i as usize] as usize;
-    let end = starts
-        .get(i as usize + 1)
-        .map_or(arena.len(), |e| *e as usize);
-    &arena[start..end]
-}
-
-impl Store {
-    fn new() -> Self {
-        Store {
-            arena: Vec::new(),
-            starts: Vec::new(),
-            parent: Vec::new(),
-            depth: Vec::new(),
-            table: HashTable::new(),
-            hasher: DefaultHashBuilder::default(),
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.starts.len()
-    }
-
-    fn bytes(&self, i: u32) -> &[u8] {
-        slice(&self.arena, &self.starts, i)
-    }
-
-    fn state(&self, i: u32) -> State {
-        lbos_vm::codec::decode(self.bytes(i))
-    }
-
-    /// Inserts an encoded state unless known; returns its index if it is new.
-    fn insert(&mut self, enc: &[u8], parent: u32) -> Option<u32> {
-        let hash = self.hasher.hash_one(enc);
-        let (arena, starts, hasher) = (&self.arena, &self.starts, &self.hasher);
-        if self
-            .table
-            .find(hash, |&i| slice(arena, starts, i) == enc)
-            .is_some()
-        {
-            return None;
-        }
-        let idx = self.starts.len() as u32;
-        self.table
-            .insert_unique(hash, idx, |&i| hasher.hash_one(slice(arena, starts, i)));
-        self.starts.push(self.arena.len() as u64);
-        self.arena.extend_from_slice(enc);
-        let d = if parent == ROOT {
-            0
-        } else {
-            self.depth[parent as usize] + 1
-        };
-        self.parent.push(parent);
-        self.depth.push(d);
-        Some(idx)
-    }
-
-    /// Bytes of memory the store holds per state: encodings, links and the hash table.
-    fn bytes_per_state(&self) -> u64 {
-        if self.len() == 0 {
-            return 0;
-        }
-        let total = self.arena.len() + self.len() * (8 + 4 + 4) + self.table.capacity() * 5;
-        (total / self.len()) as u64
-    }
-
-    fn heap_bytes(&self) -> u64 {
-        (self.arena.capacity()
-            + self.starts.capacity() * 8
-            + self.parent.capacity() * 8
-            + self.table.capacity() * 5) as u64
-    }
-
-    fn path(&self, mut i: u32) -> Vec<u32> {
-        let mut p = vec![i];
-        while self.parent[i as usize] != ROOT {
-            i = self.parent[i as usize];
-            p.push(i);
-        }
-        p.reverse();
-        p
     }
 }
 
@@ -245,25 +151,156 @@ fn fault_verdict(f: &Fault) -> Verdict {
     }
 }
 
+/// Computes successors the way the search was asked to (reductions), in the form the store
+/// takes. Shared read-only by the workers of a parallel search.
+struct Expander<'m> {
+    m: &'m Machine,
+    sym: Option<Symmetry>,
+    local: Option<Vec<bool>>,
+    hasher: DefaultHashBuilder,
+}
+
+/// One successor of an expanded state, in the order the successor function gives them.
+enum Item {
+    State {
+        /// The expanded state, numbered within its batch.
+        source: u32,
+        /// Its canonical encoding: `bytes[bytes.0..bytes.1]` of the batch.
+        bytes: (u32, u32),
+        /// Its parts: `parts[parts.0..parts.1]` of the batch.
+        parts: (u32, u32),
+        deadlock: bool,
+    },
+    Fault {
+        source: u32,
+        fault: Fault,
+        transition: Transition,
+    },
+}
+
+/// The successors of a run of consecutive states.
+#[derive(Default)]
+struct Batch {
+    items: Vec<Item>,
+    bytes: Vec<u8>,
+    parts: Vec<(u32, u32)>,
+    hashes: Vec<u64>,
+    transitions: u64,
+}
+
+impl Batch {
+    fn clear(&mut self) {
+        self.items.clear();
+        self.bytes.clear();
+        self.parts.clear();
+        self.hashes.clear();
+        self.transitions = 0;
+    }
+}
+
+/// Scratch space of one worker.
+#[derive(Default)]
+struct Scratch {
+    succ: Vec<(Transition, Result<State, Fault>)>,
+    rows: Vec<bool>,
+}
+
+impl Expander<'_> {
+    fn canonical(&self, s: &mut State) {
+        if let Some(sym) = &self.sym {
+            sym.canonicalize(s);
+        }
+    }
+
+    /// Appends the successors of `state` (numbered `source` in the batch) to `batch`.
+    fn expand(&self, source: u32, state: &State, batch: &mut Batch, scratch: &mut Scratch) {
+        mark_rows(self.m, state, &mut scratch.rows);
+        let succ = &mut scratch.succ;
+        succ.clear();
+        match &self.local {
+            Some(local) => self.m.reduced_successors(local, state, succ),
+            None => self.m.successors(state, succ),
+        }
+        batch.transitions += succ.len() as u64;
+        for (transition, outcome) in succ.drain(..) {
+            match outcome {
+                Err(fault) => batch.items.push(Item::Fault {
+                    source,
+                    fault,
+                    transition,
+                }),
+                Ok(mut next) => {
+                    self.canonical(&mut next);
+                    let start = batch.bytes.len();
+                    let first_part = batch.parts.len();
+                    lbos_vm::codec::encode_parts(&next, &mut batch.bytes, &mut batch.parts);
+                    for p in &mut batch.parts[first_part..] {
+                        p.0 += start as u32;
+                        p.1 += start as u32;
+                    }
+                    hash_parts(
+                        &self.hasher,
+                        &batch.bytes,
+                        &batch.parts[first_part..],
+                        &mut batch.hashes,
+                    );
+                    batch.items.push(Item::State {
+                        source,
+                        bytes: (start as u32, batch.bytes.len() as u32),
+                        parts: (first_part as u32, batch.parts.len() as u32),
+                        deadlock: next.is_deadlock(),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The encodings of the states of one breadth-first level, in the order they were numbered.
+#[derive(Default)]
+struct Level {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Level {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn push(&mut self, enc: &[u8]) {
+        self.bytes.extend_from_slice(enc);
+        self.ends.push(self.bytes.len());
+    }
+
+    fn get(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bytes[start..self.ends[i]]
+    }
+}
+
+/// How a search ended early.
+type Stop = (Verdict, Option<Violation>, Option<String>);
+
 /// The search in progress: what `finish` needs to build a report.
 struct Search<'m> {
     m: &'m Machine,
     opts: &'m Options,
+    /// For traces: stored states are canonical under this symmetry.
+    sym: Option<Symmetry>,
     start: Instant,
     store: Store,
     rows: Vec<bool>,
     stats: Stats,
     peak_rss: u64,
     base_rss: u64,
+    last_progress: Instant,
+    /// States stored when the limits were last looked at.
+    last_limit_check: usize,
 }
 
 impl Search<'_> {
-    fn finish(
-        mut self,
-        verdict: Verdict,
-        violation: Option<Violation>,
-        reason: Option<String>,
-    ) -> Report {
+    fn finish(mut self, (verdict, violation, reason): Stop) -> Report {
         let s = &mut self.stats;
         s.states = self.store.len() as u64;
         s.seconds = self.start.elapsed().as_secs_f64();
@@ -289,6 +326,32 @@ impl Search<'_> {
         }
     }
 
+    /// Every thousand or so new states: stops the search if a limit is reached, and reports
+    /// progress.
+    fn tick(&mut self, frontier: u64) -> Result<(), Stop> {
+        if self.store.len() < self.last_limit_check + 1024 {
+            return Ok(());
+        }
+        self.last_limit_check = self.store.len();
+        self.stats.frontier = frontier;
+        if let Some(reason) = self.limit_reached() {
+            return Err((Verdict::Incomplete, None, Some(reason)));
+        }
+        if let Some(cb) = &self.opts.progress
+            && self.last_progress.elapsed() >= self.opts.progress_interval
+        {
+            self.last_progress = Instant::now();
+            let mut p = self.stats.clone();
+            p.states = self.store.len() as u64;
+            p.seconds = self.start.elapsed().as_secs_f64();
+            p.states_per_second = p.states as f64 / p.seconds.max(1e-9);
+            p.peak_memory_bytes = self.peak_rss;
+            p.bytes_per_state = self.store.bytes_per_state();
+            cb(&p);
+        }
+        Ok(())
+    }
+
     /// Why the search must stop now, if it must.
     fn limit_reached(&mut self) -> Option<String> {
         let elapsed = self.start.elapsed();
@@ -303,6 +366,12 @@ impl Search<'_> {
         if self.store.len() as u64 >= self.opts.max_states {
             return Some(format!("state limit of {} reached", self.opts.max_states));
         }
+        if self.store.full() {
+            return Some(format!(
+                "the store numbers at most {} states",
+                self.store.len()
+            ));
+        }
         let rss = current_rss_bytes().unwrap_or(self.base_rss + self.store.heap_bytes());
         self.peak_rss = self.peak_rss.max(rss);
         if rss.saturating_sub(self.base_rss) >= self.opts.max_memory_bytes {
@@ -312,6 +381,75 @@ impl Search<'_> {
             ));
         }
         None
+    }
+
+    /// Stores the successors in `batch` in order, the states of the batch being numbered from
+    /// `first` on; calls `new` with each new state's number and encoding. Ends the search at
+    /// the first violation.
+    fn absorb(
+        &mut self,
+        batch: &Batch,
+        first: u32,
+        depth: u32,
+        mut new: impl FnMut(u32, &[u8]),
+    ) -> Result<(), Stop> {
+        self.stats.transitions += batch.transitions;
+        for it in &batch.items {
+            match it {
+                Item::Fault {
+                    source,
+                    fault,
+                    transition,
+                } => {
+                    let (mut trace, real) =
+                        transitions_to(self.m, &self.store, first + source, self.sym.as_ref());
+                    // The stored parent may be a permutation of the real one: find the same
+                    // fault among the real state's transitions.
+                    let tr = match self.sym {
+                        Some(_) => matching_fault(self.m, &real, fault),
+                        None => None,
+                    };
+                    trace.push(tr.unwrap_or_else(|| transition.clone()));
+                    self.stats.max_depth = self.stats.max_depth.max(depth as u64 + 1);
+                    let verdict = fault_verdict(fault);
+                    let v = Violation {
+                        verdict,
+                        fault: Some(fault.clone()),
+                        trace,
+                    };
+                    return Err((verdict, Some(v), None));
+                }
+                Item::State {
+                    source,
+                    bytes,
+                    parts,
+                    deadlock,
+                } => {
+                    let parts = parts.0 as usize..parts.1 as usize;
+                    let Some(idx) = self.store.insert(
+                        &batch.bytes,
+                        &batch.parts[parts.clone()],
+                        &batch.hashes[parts],
+                        first + source,
+                    ) else {
+                        continue;
+                    };
+                    self.stats.max_depth = self.stats.max_depth.max(depth as u64 + 1);
+                    if *deadlock {
+                        let (trace, _) =
+                            transitions_to(self.m, &self.store, idx, self.sym.as_ref());
+                        let v = Violation {
+                            verdict: Verdict::Deadlock,
+                            fault: None,
+                            trace,
+                        };
+                        return Err((Verdict::Deadlock, Some(v), None));
+                    }
+                    new(idx, &batch.bytes[bytes.0 as usize..bytes.1 as usize]);
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -347,161 +485,239 @@ pub fn check(m: &Machine, opts: &Options) -> Report {
 
 fn search(m: &Machine, opts: &Options) -> Report {
     let rss = current_rss_bytes().unwrap_or(0);
+    let store = Store::new();
+    let exp = Expander {
+        m,
+        sym: if opts.symmetry { m.symmetry() } else { None },
+        local: opts
+            .por
+            .then(|| lbos_vm::reduction::local_instructions(&m.program)),
+        hasher: *store.hasher(),
+    };
     let mut search = Search {
         m,
         opts,
+        sym: exp.sym.clone(),
         start: Instant::now(),
-        store: Store::new(),
+        store,
         rows: vec![false; m.program.rows.len()],
         stats: Stats::default(),
         peak_rss: rss,
         base_rss: rss,
+        last_progress: Instant::now(),
+        last_limit_check: 0,
     };
-    let init = m.initial_state().clone();
-    if let Err(f) = m.check_invariants(&init) {
+    let init = m.initial_state();
+    if let Err(f) = m.check_invariants(init) {
         let v = Violation {
             verdict: fault_verdict(&f),
             fault: Some(f),
             trace: Vec::new(),
         };
-        return search.finish(v.verdict, Some(v), None);
+        return search.finish((v.verdict, Some(v), None));
     }
-    mark_rows(m, &init, &mut search.rows);
-    let sym = if opts.symmetry { m.symmetry() } else { None };
-    let local = opts
-        .por
-        .then(|| lbos_vm::reduction::local_instructions(&m.program));
-    let canonical = |s: &mut State| {
-        if let Some(sym) = &sym {
-            sym.canonicalize(s);
-        }
-    };
-    let mut enc = Vec::new();
-    let mut init_canon = init.clone();
-    canonical(&mut init_canon);
-    lbos_vm::codec::encode(&init_canon, &mut enc);
-    search.store.insert(&enc, ROOT);
+    let mut canonical = init.clone();
+    exp.canonical(&mut canonical);
+    let (mut enc, mut parts, mut hashes) = (Vec::new(), Vec::new(), Vec::new());
+    lbos_vm::codec::encode_parts(&canonical, &mut enc, &mut parts);
+    hash_parts(search.store.hasher(), &enc, &parts, &mut hashes);
+    search.store.insert(&enc, &parts, &hashes, ROOT);
     if init.is_deadlock() {
+        mark_rows(m, init, &mut search.rows);
         let v = Violation {
             verdict: Verdict::Deadlock,
             fault: None,
             trace: Vec::new(),
         };
-        return search.finish(Verdict::Deadlock, Some(v), None);
+        return search.finish((Verdict::Deadlock, Some(v), None));
     }
+    let end = if opts.dfs {
+        depth_first(&mut search, &exp)
+    } else {
+        let mut level = Level::default();
+        level.push(&enc);
+        breadth_first(&mut search, &exp, level)
+    };
+    search.finish(end.err().unwrap_or((Verdict::Ok, None, None)))
+}
 
-    let mut stack: Vec<u32> = vec![0];
-    let mut next_bfs: usize = 0;
-    let mut succ = Vec::new();
-    let mut last_progress = Instant::now();
-    let mut expanded: u64 = 0;
-    loop {
-        let current = if opts.dfs {
-            match stack.pop() {
-                Some(i) => i,
-                None => break,
+fn depth_first(search: &mut Search, exp: &Expander) -> Result<(), Stop> {
+    let mut stack: Vec<(u32, u32)> = vec![(0, 0)];
+    let mut batch = Batch::default();
+    let mut scratch = Scratch {
+        rows: std::mem::take(&mut search.rows),
+        ..Scratch::default()
+    };
+    let mut enc = Vec::new();
+    let result = (|| {
+        while let Some((current, depth)) = stack.pop() {
+            search.tick(stack.len() as u64)?;
+            if search.opts.max_depth.is_some_and(|d| depth >= d) {
+                continue;
             }
-        } else {
-            if next_bfs >= search.store.len() {
+            enc.clear();
+            search.store.encoding(current, &mut enc);
+            let state = lbos_vm::codec::decode(&enc);
+            batch.clear();
+            exp.expand(0, &state, &mut batch, &mut scratch);
+            search.absorb(&batch, current, depth, |idx, _| {
+                stack.push((idx, depth + 1))
+            })?;
+        }
+        Ok(())
+    })();
+    search.rows = scratch.rows;
+    result
+}
+
+/// States expanded per unit of work handed to a worker.
+const CHUNK: usize = 256;
+
+/// Breadth-first, level by level. The states of a level are expanded in chunks, in parallel
+/// by `opts.jobs` threads, and their successors are stored strictly in the order a one-thread
+/// search would store them: chunk by chunk, state by state. So the numbering of states, the
+/// counts, the verdict and the counterexample do not depend on the number of jobs.
+fn breadth_first(search: &mut Search, exp: &Expander, mut level: Level) -> Result<(), Stop> {
+    let jobs = search.opts.jobs.max(1);
+    let mut first: u32 = 0;
+    let mut depth: u32 = 0;
+    while level.len() > 0 {
+        if search.opts.max_depth.is_some_and(|d| depth >= d) {
+            for i in 0..level.len() {
+                let s = lbos_vm::codec::decode(level.get(i));
+                mark_rows(search.m, &s, &mut search.rows);
+            }
+            break;
+        }
+        let next = expand_level(search, exp, &level, first, depth, jobs)?;
+        first += level.len() as u32;
+        depth += 1;
+        level = next;
+    }
+    Ok(())
+}
+
+/// Chunks of a level waiting to be stored, and the workers' claims.
+struct Pipeline {
+    /// The next chunk nobody has claimed.
+    next: usize,
+    /// Chunks stored so far (chunk `stored` is the next to store).
+    stored: usize,
+    ready: HashMap<usize, Batch>,
+    spare: Vec<Batch>,
+    stop: bool,
+}
+
+fn expand_level(
+    search: &mut Search,
+    exp: &Expander,
+    level: &Level,
+    first: u32,
+    depth: u32,
+    jobs: usize,
+) -> Result<Level, Stop> {
+    let chunk = level.len().div_ceil(jobs * 4).clamp(1, CHUNK);
+    let chunks = level.len().div_ceil(chunk);
+    // Workers run at most this many chunks ahead of the one being stored (bounded memory).
+    let window = jobs * 4;
+    let shared = Mutex::new(Pipeline {
+        next: 0,
+        stored: 0,
+        ready: HashMap::new(),
+        spare: Vec::new(),
+        stop: false,
+    });
+    let cv = Condvar::new();
+    let nrows = search.rows.len();
+    let run_chunk = |c: usize, batch: &mut Batch, scratch: &mut Scratch| {
+        batch.clear();
+        for i in c * chunk..((c + 1) * chunk).min(level.len()) {
+            let state = lbos_vm::codec::decode(level.get(i));
+            exp.expand(i as u32, &state, batch, scratch);
+        }
+    };
+    // Claims the next chunk if it is within the window of chunk `stored`.
+    let claim = |p: &mut Pipeline| -> Option<(usize, Batch)> {
+        (!p.stop && p.next < chunks && p.next < p.stored + window).then(|| {
+            p.next += 1;
+            (p.next - 1, p.spare.pop().unwrap_or_default())
+        })
+    };
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (1..jobs.min(chunks))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut scratch = Scratch {
+                        rows: vec![false; nrows],
+                        ..Scratch::default()
+                    };
+                    let mut p = shared.lock().unwrap();
+                    loop {
+                        if p.stop || p.next >= chunks {
+                            return scratch.rows;
+                        }
+                        let Some((c, mut batch)) = claim(&mut p) else {
+                            p = cv.wait(p).unwrap();
+                            continue;
+                        };
+                        drop(p);
+                        run_chunk(c, &mut batch, &mut scratch);
+                        p = shared.lock().unwrap();
+                        p.ready.insert(c, batch);
+                        cv.notify_all();
+                    }
+                })
+            })
+            .collect();
+
+        // This thread stores the chunks in order, and expands chunks itself while the next
+        // one to store is not ready.
+        let mut scratch = Scratch {
+            rows: std::mem::take(&mut search.rows),
+            ..Scratch::default()
+        };
+        let mut next_level = Level::default();
+        let mut result = Ok(());
+        for k in 0..chunks {
+            let batch = loop {
+                let mut p = shared.lock().unwrap();
+                if let Some(b) = p.ready.remove(&k) {
+                    break b;
+                }
+                if let Some((c, mut batch)) = claim(&mut p) {
+                    drop(p);
+                    run_chunk(c, &mut batch, &mut scratch);
+                    if c == k {
+                        break batch;
+                    }
+                    shared.lock().unwrap().ready.insert(c, batch);
+                } else {
+                    drop(cv.wait(p).unwrap());
+                }
+            };
+            let remaining = (level.len() - (k * chunk).min(level.len())) as u64;
+            result = search
+                .absorb(&batch, first, depth, |_, enc| next_level.push(enc))
+                .and_then(|()| search.tick(remaining + next_level.len() as u64));
+            let mut p = shared.lock().unwrap();
+            p.stored = k + 1;
+            p.spare.push(batch);
+            p.stop = result.is_err();
+            cv.notify_all();
+            drop(p);
+            if result.is_err() {
                 break;
             }
-            next_bfs += 1;
-            (next_bfs - 1) as u32
-        };
-        let frontier = |search: &Search, stack: &Vec<u32>| {
-            if opts.dfs {
-                stack.len() as u64
-            } else {
-                (search.store.len() - next_bfs) as u64
-            }
-        };
-
-        expanded += 1;
-        if expanded % 1024 == 0 {
-            if let Some(reason) = search.limit_reached() {
-                search.stats.frontier = frontier(&search, &stack);
-                return search.finish(Verdict::Incomplete, None, Some(reason));
-            }
-            if let Some(cb) = &opts.progress
-                && last_progress.elapsed() >= opts.progress_interval
-            {
-                last_progress = Instant::now();
-                let mut p = search.stats.clone();
-                p.states = search.store.len() as u64;
-                p.seconds = search.start.elapsed().as_secs_f64();
-                p.states_per_second = p.states as f64 / p.seconds.max(1e-9);
-                p.frontier = frontier(&search, &stack);
-                p.peak_memory_bytes = search.peak_rss;
-                p.bytes_per_state = search.store.bytes_per_state();
-                cb(&p);
+        }
+        for w in workers {
+            let rows = w.join().expect("a search worker does not panic");
+            for (a, b) in scratch.rows.iter_mut().zip(rows) {
+                *a |= b;
             }
         }
-
-        if opts
-            .max_depth
-            .is_some_and(|d| search.store.depth[current as usize] >= d)
-        {
-            continue;
-        }
-        let state = search.store.state(current);
-        succ.clear();
-        match &local {
-            Some(local) => m.reduced_successors(local, &state, &mut succ),
-            None => m.successors(&state, &mut succ),
-        }
-        search.stats.transitions += succ.len() as u64;
-        for (tr, outcome) in succ.drain(..) {
-            match outcome {
-                Err(fault) => {
-                    let (mut trace, real) = transitions_to(m, &search.store, current, sym.as_ref());
-                    // The stored parent may be a permutation of the real one: find the same
-                    // fault among the real state's transitions.
-                    let tr = if sym.is_some() {
-                        matching_fault(m, &real, &fault).unwrap_or(tr)
-                    } else {
-                        tr
-                    };
-                    trace.push(tr);
-                    let verdict = fault_verdict(&fault);
-                    search.stats.max_depth = search
-                        .stats
-                        .max_depth
-                        .max(search.store.depth[current as usize] as u64 + 1);
-                    let v = Violation {
-                        verdict,
-                        fault: Some(fault),
-                        trace,
-                    };
-                    return search.finish(verdict, Some(v), None);
-                }
-                Ok(mut next) => {
-                    mark_rows(m, &next, &mut search.rows);
-                    canonical(&mut next);
-                    enc.clear();
-                    lbos_vm::codec::encode(&next, &mut enc);
-                    if let Some(idx) = search.store.insert(&enc, current) {
-                        search.stats.max_depth = search
-                            .stats
-                            .max_depth
-                            .max(search.store.depth[idx as usize] as u64);
-                        if next.is_deadlock() {
-                            let (trace, _) = transitions_to(m, &search.store, idx, sym.as_ref());
-                            let v = Violation {
-                                verdict: Verdict::Deadlock,
-                                fault: None,
-                                trace,
-                            };
-                            return search.finish(Verdict::Deadlock, Some(v), None);
-                        }
-                        if opts.dfs {
-                            stack.push(idx);
-                        }
-                    }
-                }
-            }
-        }
-    }
-    search.finish(Verdict::Ok, None, None)
+        search.rows = scratch.rows;
+        result.map(|()| next_level)
+    })
 }
 
 /// Rebuilds the transitions along the stored path to `target` by re-running the successor
@@ -517,12 +733,13 @@ fn transitions_to(
     let path = store.path(target);
     let mut out = Vec::with_capacity(path.len());
     let mut succ = Vec::new();
-    let mut enc = Vec::new();
+    let (mut enc, mut want) = (Vec::new(), Vec::new());
     let mut real = m.initial_state().clone();
     for w in &path[1..] {
         succ.clear();
         m.successors(&real, &mut succ);
-        let want = store.bytes(*w);
+        want.clear();
+        store.encoding(*w, &mut want);
         let (tr, next) = succ
             .drain(..)
             .filter_map(|(t, o)| o.ok().map(|s| (t, s)))

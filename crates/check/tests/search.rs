@@ -282,3 +282,87 @@ fn symmetry_keeps_every_verdict_and_traces_use_real_threads() {
         }
     }
 }
+
+/// Every combination of the reductions and of the number of search threads.
+fn all_options() -> Vec<Options> {
+    let mut out = Vec::new();
+    for symmetry in [false, true] {
+        for por in [false, true] {
+            for jobs in [1, 2, 3] {
+                out.push(Options {
+                    symmetry,
+                    por,
+                    jobs,
+                    ..Options::default()
+                });
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn parallel_search_gives_the_one_thread_result_exactly() {
+    for src in [
+        "## Thread x3\npass\npass\npass\n",
+        "s = Semaphore(0)\n## Thread w x3\ns.wait()\n## Thread\ns.signal(2)\n",
+        "m = Semaphore(1)\ninside = 0\n## Thread x4\nwhile True:\n    m.wait()\n    inside += 1\n    inside -= 1\n    m.signal()\n## Invariant\ninside <= 1\n",
+        "inside = 0\n## Thread x3\ninside += 1\ninside -= 1\n## Invariant\ninside <= 1\n",
+        "x = 0\n## Thread x3\nt = x\nx = t + 1\n## Thread\nwhile x < 3:\n    pass\n",
+        "ls = Lightswitch()\nr = Semaphore(1)\nc = 0\n## Thread x3\nls.lock(r)\nls.unlock(r)\n## Thread x2\nr.wait()\nc += 1\nassert c == 1, 'two writers'\nc -= 1\nr.signal()\n",
+        "b = Barrier(3)\nn = 0\n## Thread x3\nwhile True:\n    n += 1\n    b.wait()\n    n -= 1\n    b.wait()\n",
+        "x = 0\n## Thread\nif x == 1:\n    # never\n    x = 2\npass\n## Thread x3\nx = 0\n",
+    ] {
+        let m = machine(src);
+        for base in all_options().into_iter().filter(|o| o.jobs == 1) {
+            let one = check(&m, &base);
+            for jobs in [2, 3, 8] {
+                let many = check(
+                    &m,
+                    &Options {
+                        jobs,
+                        ..base.clone()
+                    },
+                );
+                let what = format!(
+                    "{src}\nsymmetry {} por {} jobs {jobs}",
+                    base.symmetry, base.por
+                );
+                assert_eq!(one.verdict, many.verdict, "{what}");
+                assert_eq!(one.stats.states, many.stats.states, "{what}");
+                assert_eq!(one.stats.transitions, many.stats.transitions, "{what}");
+                assert_eq!(one.stats.max_depth, many.stats.max_depth, "{what}");
+                assert_eq!(one.dead_rows, many.dead_rows, "{what}");
+                assert_eq!(
+                    one.violation, many.violation,
+                    "the same counterexample: {what}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_reduction_keeps_the_verdict_and_the_dead_rows() {
+    for src in [
+        "a = Semaphore(0)\nb = Semaphore(0)\n## Thread A\n# a1\nb.wait()\na.signal()\n## Thread B\n# b1\na.wait()\nb.signal()\n",
+        "m = Semaphore(1)\ninside = 0\n## Thread x3\nwhile True:\n    # think\n    m.wait()\n    inside += 1\n    inside -= 1\n    m.signal()\n## Invariant\ninside <= 1\n",
+        "inside = 0\n## Thread x3\n# enter\ninside += 1\ninside -= 1\n## Invariant\ninside <= 1\n",
+        "x = 0\n## Thread\nif x == 1:\n    # never\n    x = 2\npass\n## Thread x2\nself.y = 1\n",
+        "q = []\n## Thread x2\nq.append(1)\n## Thread x2\n# consume\nx = q.pop()\n",
+    ] {
+        let m = machine(src);
+        let results: Vec<_> = all_options().iter().map(|o| check(&m, o)).collect();
+        for r in &results[1..] {
+            assert_eq!(r.verdict, results[0].verdict, "{src}");
+            assert_eq!(r.dead_rows, results[0].dead_rows, "{src}");
+            assert!(r.stats.states <= results[0].stats.states, "{src}");
+            // Counterexamples are shortest with or without the reductions.
+            assert_eq!(
+                r.violation.as_ref().map(|v| v.trace.len()),
+                results[0].violation.as_ref().map(|v| v.trace.len()),
+                "{src}"
+            );
+        }
+    }
+}

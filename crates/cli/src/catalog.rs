@@ -42,6 +42,9 @@ pub enum CatalogCommand {
         /// Print the results as a JSON array.
         #[arg(long)]
         json: bool,
+        /// Threads per search (default: every core).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        jobs: Option<u16>,
     },
 }
 
@@ -81,6 +84,7 @@ pub fn main(args: CatalogArgs) -> u8 {
             names,
             timeout,
             json,
+            jobs,
         } => {
             let selected: Result<Vec<&Entry>, String> = if names.is_empty() {
                 Ok(entries.iter().collect())
@@ -88,7 +92,7 @@ pub fn main(args: CatalogArgs) -> u8 {
                 names.iter().map(|n| find(&entries, n)).collect()
             };
             match selected {
-                Ok(sel) => check(&sel, timeout, json),
+                Ok(sel) => check(&sel, timeout, json, crate::check::jobs(jobs)),
                 Err(msg) => {
                     eprintln!("{msg}");
                     EXIT_BAD_INPUT
@@ -331,13 +335,14 @@ fn violation_text(o: &Outcome) -> String {
     }
 }
 
-fn check(entries: &[&Entry], timeout: f64, json: bool) -> u8 {
+fn check(entries: &[&Entry], timeout: f64, json: bool, jobs: usize) -> u8 {
     let stop = Arc::new(AtomicBool::new(false));
     crate::check::install_ctrlc(&stop);
     let opts = Options {
         timeout: Some(Duration::from_secs_f64(timeout)),
         stop,
         max_memory_bytes: 8 << 30,
+        jobs,
         ..Options::default()
     };
     // The name of the program being checked, on a terminal only (logs get the table alone).

@@ -42,12 +42,24 @@ pub struct CheckArgs {
     /// Do not use the partial-order reduction (thread-local steps taken alone).
     #[arg(long)]
     pub no_por: bool,
+    /// Threads for the breadth-first search (default: every core). The verdict, the counts and
+    /// the counterexample are the same for any number.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
     /// Print one JSON object (an array for a folder) as the last line of standard output.
     #[arg(long)]
     pub json: bool,
     /// Write the counterexample as a trace file for `lbos run --replay` and the web UI.
     #[arg(long, value_name = "FILE")]
     pub trace_out: Option<String>,
+}
+
+/// The number of search threads: as asked, or one per core.
+pub fn jobs(asked: Option<u16>) -> usize {
+    asked.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        usize::from,
+    )
 }
 
 pub fn parse_size(s: &str) -> Result<u64, String> {
@@ -105,6 +117,7 @@ pub fn options(args: &CheckArgs, stop: Arc<AtomicBool>) -> Options {
         dfs: args.dfs,
         symmetry: !args.no_symmetry,
         por: !args.no_por,
+        jobs: jobs(args.jobs),
         max_states: args.max_states,
         max_memory_bytes: args.max_memory,
         timeout: args.timeout.map(Duration::from_secs_f64),

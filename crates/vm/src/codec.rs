@@ -54,6 +54,42 @@ fn put_ids(out: &mut Vec<u8>, ids: &[u32]) {
 
 /// Appends the encoding of `s` to `out`.
 pub fn encode(s: &State, out: &mut Vec<u8>) {
+    encode_shared(s, out);
+    put(out, s.threads.len() as u64);
+    for t in &s.threads {
+        encode_thread(t, out);
+    }
+}
+
+/// Like [`encode`], and records the byte ranges (relative to where the encoding starts in
+/// `out`) of its parts: first the shared part (globals and heap), then each thread. The
+/// checker stores each part once and a state as the list of its parts' numbers.
+pub fn encode_parts(s: &State, out: &mut Vec<u8>, parts: &mut Vec<(u32, u32)>) {
+    let base = out.len();
+    encode_shared(s, out);
+    parts.push((0, (out.len() - base) as u32));
+    put(out, s.threads.len() as u64);
+    for t in &s.threads {
+        let start = out.len() - base;
+        encode_thread(t, out);
+        parts.push((start as u32, (out.len() - base) as u32));
+    }
+}
+
+/// Rebuilds the output of [`encode`] from the parts [`encode_parts`] recorded.
+pub fn join_parts<'a>(
+    shared: &[u8],
+    threads: impl ExactSizeIterator<Item = &'a [u8]>,
+    out: &mut Vec<u8>,
+) {
+    out.extend_from_slice(shared);
+    put(out, threads.len() as u64);
+    for t in threads {
+        out.extend_from_slice(t);
+    }
+}
+
+fn encode_shared(s: &State, out: &mut Vec<u8>) {
     put_values(out, &s.globals);
     put(out, s.heap.len() as u64);
     for o in &s.heap {
@@ -79,10 +115,6 @@ pub fn encode(s: &State, out: &mut Vec<u8>) {
                 put_ids(out, queue);
             }
         }
-    }
-    put(out, s.threads.len() as u64);
-    for t in &s.threads {
-        encode_thread(t, out);
     }
 }
 

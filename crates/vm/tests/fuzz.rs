@@ -71,6 +71,11 @@ fn explore_bounded(m: &Machine, limit: usize) {
             s,
             "the state encoding round-trips"
         );
+        let (mut split, mut parts, mut joined) = (Vec::new(), Vec::new(), Vec::new());
+        lbos_vm::codec::encode_parts(&s, &mut split, &mut parts);
+        let part = |&(a, b): &(u32, u32)| &split[a as usize..b as usize];
+        lbos_vm::codec::join_parts(part(&parts[0]), parts[1..].iter().map(part), &mut joined);
+        assert_eq!(joined, enc, "the parts of an encoding join back into it");
         for t in 0..s.threads.len() {
             let _ = lbos_vm::describe::position(m, &s, t as u32);
         }
