@@ -217,7 +217,9 @@ mod real {
             g.bench_with_input(BenchmarkId::new("lbos", t), &t, |b, &t| {
                 b.iter_custom(|iters| {
                     let bar = Arc::new(blocking::Barrier::new(t));
-                    threads(t, iters, move || bar.wait())
+                    threads(t, iters, move || {
+                        bar.wait();
+                    })
                 })
             });
             g.bench_with_input(BenchmarkId::new("std", t), &t, |b, &t| {

@@ -18,7 +18,6 @@
 //! nor FIFO order. The benchmark in the crate README compares the two.
 
 use crate::raw::{Policy, RawSemaphore};
-use crate::sync::atomic::{AtomicUsize, Ordering};
 use std::fmt;
 
 /// What the book's solutions need from a semaphore: `wait` and `signal`.
@@ -50,6 +49,19 @@ macro_rules! blocking_semaphore {
             /// `wait`s that can proceed before any `signal`).
             pub fn new(value: usize) -> Self {
                 $name { raw: RawSemaphore::new(value, $policy) }
+            }
+
+            /// This semaphore with another hand-off policy (crate-internal:
+            /// `problems::mutex` chooses weak or FIFO at run time).
+            #[allow(dead_code)]
+            pub(crate) fn with_policy(value: usize, policy: Policy) -> Self {
+                $name { raw: RawSemaphore::new(value, policy) }
+            }
+
+            /// Whether waiters are served in arrival order (diagnostics).
+            #[allow(dead_code)]
+            pub(crate) fn is_fifo(&self) -> bool {
+                self.raw.policy() == Policy::Fifo
             }
 
             /// Decrements the value; if no permit is free, blocks until a
@@ -131,150 +143,4 @@ blocking_semaphore! {
     FifoSemaphore, Policy::Fifo
 }
 
-/// The book's lightswitch (§4.2): the first thread in locks a semaphore, the
-/// last one out unlocks it.
-///
-/// Faithful to the book: the lightswitch's own mutex is a semaphore that the
-/// first caller **keeps while it blocks** on the protected semaphore, so later
-/// callers queue on the lightswitch instead of slipping into the room. (The
-/// Sync.py simulator gets this wrong; see the catalog, §9.3.) The internal
-/// mutex is FIFO, so a lightswitch never adds unfairness of its own.
-pub struct Lightswitch {
-    mutex: FifoSemaphore,
-    // Only read or written while `mutex` is held.
-    counter: AtomicUsize,
-}
-
-impl Default for Lightswitch {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Lightswitch {
-    /// An empty room.
-    pub fn new() -> Self {
-        Lightswitch {
-            mutex: FifoSemaphore::new(1),
-            counter: AtomicUsize::new(0),
-        }
-    }
-
-    /// Enter: if this is the first thread in, wait on `sem`.
-    pub fn lock<S: Sem + ?Sized>(&self, sem: &S) {
-        self.mutex.wait();
-        let n = self.counter.load(Ordering::Relaxed) + 1;
-        self.counter.store(n, Ordering::Relaxed);
-        if n == 1 {
-            sem.wait();
-        }
-        self.mutex.signal();
-    }
-
-    /// Leave: if this is the last thread out, signal `sem`.
-    pub fn unlock<S: Sem + ?Sized>(&self, sem: &S) {
-        self.mutex.wait();
-        let n = self.counter.load(Ordering::Relaxed) - 1;
-        self.counter.store(n, Ordering::Relaxed);
-        if n == 0 {
-            sem.signal();
-        }
-        self.mutex.signal();
-    }
-}
-
-impl fmt::Debug for Lightswitch {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Lightswitch")
-            .field("counter", &self.counter.load(Ordering::Relaxed))
-            .finish()
-    }
-}
-
-/// A reusable barrier for `n` threads, built as the book builds it (§3.7,
-/// "preloaded turnstile"): a counter under a mutex and two turnstiles.
-///
-/// Guarantees: no thread returns from [`Barrier::wait`] of round *k* before
-/// all `n` threads have called it for round *k*, and no thread can enter
-/// round *k+1*'s first phase while a thread is still in round *k* (no lap
-/// overtaking). Exactly `n` threads must use it per round; an extra thread is
-/// simply counted into the next round.
-///
-/// Differs from `std::sync::Barrier` (mutex + condvar + generation counter,
-/// wakes everyone with `notify_all`) in construction, not in contract: this
-/// one exists to show the turnstile pattern and expose the two phases. It
-/// reports no leader: use [`Barrier::wait_leader`] for that.
-pub struct Barrier {
-    n: usize,
-    // Only read or written while `mutex` is held.
-    count: AtomicUsize,
-    mutex: Semaphore,
-    turnstile: Semaphore,
-    turnstile2: Semaphore,
-}
-
-impl Barrier {
-    /// A barrier for `n` threads. Panics if `n == 0`.
-    pub fn new(n: usize) -> Self {
-        assert!(n > 0, "a barrier needs at least one thread");
-        Barrier {
-            n,
-            count: AtomicUsize::new(0),
-            mutex: Semaphore::new(1),
-            turnstile: Semaphore::new(0),
-            turnstile2: Semaphore::new(0),
-        }
-    }
-
-    /// The number of threads per round.
-    pub fn parties(&self) -> usize {
-        self.n
-    }
-
-    /// First phase: returns once all `n` threads have arrived. Returns `true`
-    /// in exactly one thread per round (the last to arrive).
-    pub fn phase1(&self) -> bool {
-        self.mutex.wait();
-        let c = self.count.load(Ordering::Relaxed) + 1;
-        self.count.store(c, Ordering::Relaxed);
-        let last = c == self.n;
-        if last {
-            self.turnstile.signal_n(self.n);
-        }
-        self.mutex.signal();
-        self.turnstile.wait();
-        last
-    }
-
-    /// Second phase: returns once all `n` threads have left phase 1, which
-    /// re-locks the first turnstile for the next round.
-    pub fn phase2(&self) {
-        self.mutex.wait();
-        let c = self.count.load(Ordering::Relaxed) - 1;
-        self.count.store(c, Ordering::Relaxed);
-        if c == 0 {
-            self.turnstile2.signal_n(self.n);
-        }
-        self.mutex.signal();
-        self.turnstile2.wait();
-    }
-
-    /// Both phases.
-    pub fn wait(&self) {
-        self.phase1();
-        self.phase2();
-    }
-
-    /// Both phases; `true` in exactly one thread per round.
-    pub fn wait_leader(&self) -> bool {
-        let leader = self.phase1();
-        self.phase2();
-        leader
-    }
-}
-
-impl fmt::Debug for Barrier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Barrier").field("n", &self.n).finish()
-    }
-}
+pub use crate::compound::{Barrier, Lightswitch};

@@ -16,7 +16,10 @@
 //!   type's docs say how it differs.
 //! * **Problems**: one module per problem of the book under [`problems`],
 //!   each solved with those primitives, with an API a program would call and
-//!   docs listing the constraints it guarantees.
+//!   docs listing the constraints it guarantees. Each is written once and
+//!   comes in both flavours: `problems::h2o::Water` for threads,
+//!   `problems::h2o::tasks::Water` (`async fn oxygen`, ...) for tasks; see
+//!   [`flavour`] for how one text yields both.
 //!
 //! It does not own the Sync-language interpreter or the model checker (other
 //! crates of this workspace): it is plain Rust.
@@ -30,9 +33,14 @@
 //! underneath. See the crate README for the commands.
 
 #![warn(missing_docs, missing_debug_implementations)]
+// The blocking flavour of each solution is produced by a tt-muncher
+// (`flavour::__blocking_flavour!`) whose depth grows with the text.
+#![recursion_limit = "4096"]
 
 pub mod blocking;
 mod board;
+mod compound;
+pub mod flavour;
 pub mod problems;
 mod raw;
 mod sync;

@@ -25,7 +25,6 @@
 //! killing a thread half-way through the book's code would.
 
 use crate::raw::{Acquire, Policy, RawSemaphore};
-use crate::sync::atomic::{AtomicUsize, Ordering};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -52,7 +51,7 @@ impl fmt::Debug for Wait<'_> {
 }
 
 /// What the book's solutions need from an async semaphore.
-pub trait AsyncSem: Send + Sync {
+pub trait Sem: Send + Sync {
     /// Takes one permit, waiting until one is handed to this task.
     fn wait(&self) -> Wait<'_>;
     /// Releases one permit, waking one waiting task if there is any.
@@ -78,6 +77,19 @@ macro_rules! async_semaphore {
                 $name { raw: RawSemaphore::new(value, $policy) }
             }
 
+            /// This semaphore with another hand-off policy (crate-internal:
+            /// `problems::mutex` chooses weak or FIFO at run time).
+            #[allow(dead_code)]
+            pub(crate) fn with_policy(value: usize, policy: Policy) -> Self {
+                $name { raw: RawSemaphore::new(value, policy) }
+            }
+
+            /// Whether waiters are served in arrival order (diagnostics).
+            #[allow(dead_code)]
+            pub(crate) fn is_fifo(&self) -> bool {
+                self.raw.policy() == Policy::Fifo
+            }
+
             /// Decrements the value; if no permit is free, the returned future
             /// stays pending until a `signal` hands one to this task.
             pub fn wait(&self) -> Wait<'_> {
@@ -101,7 +113,7 @@ macro_rules! async_semaphore {
             }
         }
 
-        impl AsyncSem for $name {
+        impl Sem for $name {
             fn wait(&self) -> Wait<'_> {
                 $name::wait(self)
             }
@@ -140,122 +152,4 @@ async_semaphore! {
     FifoSemaphore, Policy::Fifo
 }
 
-/// Async [lightswitch](crate::blocking::Lightswitch): first in waits on the
-/// semaphore, last out signals it. The first task holds the lightswitch's own
-/// (FIFO) mutex while it waits. Not cancel-safe.
-pub struct Lightswitch {
-    mutex: FifoSemaphore,
-    counter: AtomicUsize,
-}
-
-impl Default for Lightswitch {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Lightswitch {
-    /// An empty room.
-    pub fn new() -> Self {
-        Lightswitch {
-            mutex: FifoSemaphore::new(1),
-            counter: AtomicUsize::new(0),
-        }
-    }
-
-    /// Enter: the first task in waits on `sem`.
-    pub async fn lock<S: AsyncSem + ?Sized>(&self, sem: &S) {
-        self.mutex.wait().await;
-        let n = self.counter.load(Ordering::Relaxed) + 1;
-        self.counter.store(n, Ordering::Relaxed);
-        if n == 1 {
-            sem.wait().await;
-        }
-        self.mutex.signal();
-    }
-
-    /// Leave: the last task out signals `sem`.
-    pub async fn unlock<S: AsyncSem + ?Sized>(&self, sem: &S) {
-        self.mutex.wait().await;
-        let n = self.counter.load(Ordering::Relaxed) - 1;
-        self.counter.store(n, Ordering::Relaxed);
-        if n == 0 {
-            sem.signal();
-        }
-        self.mutex.signal();
-    }
-}
-
-impl fmt::Debug for Lightswitch {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Lightswitch")
-            .field("counter", &self.counter.load(Ordering::Relaxed))
-            .finish()
-    }
-}
-
-/// Async reusable [barrier](crate::blocking::Barrier) for `n` tasks, built
-/// from two preloaded turnstiles. Same guarantees as the blocking one. Not
-/// cancel-safe: a task dropped inside `wait` leaves the round unfinishable.
-/// Unlike `tokio::sync::Barrier` it exposes the two phases and is built only
-/// from this module's semaphores.
-pub struct Barrier {
-    n: usize,
-    count: AtomicUsize,
-    mutex: Semaphore,
-    turnstile: Semaphore,
-    turnstile2: Semaphore,
-}
-
-impl Barrier {
-    /// A barrier for `n` tasks. Panics if `n == 0`.
-    pub fn new(n: usize) -> Self {
-        assert!(n > 0, "a barrier needs at least one task");
-        Barrier {
-            n,
-            count: AtomicUsize::new(0),
-            mutex: Semaphore::new(1),
-            turnstile: Semaphore::new(0),
-            turnstile2: Semaphore::new(0),
-        }
-    }
-
-    /// First phase; `true` in exactly one task per round.
-    pub async fn phase1(&self) -> bool {
-        self.mutex.wait().await;
-        let c = self.count.load(Ordering::Relaxed) + 1;
-        self.count.store(c, Ordering::Relaxed);
-        let last = c == self.n;
-        if last {
-            self.turnstile.signal_n(self.n);
-        }
-        self.mutex.signal();
-        self.turnstile.wait().await;
-        last
-    }
-
-    /// Second phase: re-locks the first turnstile for the next round.
-    pub async fn phase2(&self) {
-        self.mutex.wait().await;
-        let c = self.count.load(Ordering::Relaxed) - 1;
-        self.count.store(c, Ordering::Relaxed);
-        if c == 0 {
-            self.turnstile2.signal_n(self.n);
-        }
-        self.mutex.signal();
-        self.turnstile2.wait().await;
-    }
-
-    /// Both phases; `true` in exactly one task per round.
-    pub async fn wait(&self) -> bool {
-        let leader = self.phase1().await;
-        self.phase2().await;
-        leader
-    }
-}
-
-impl fmt::Debug for Barrier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Barrier").field("n", &self.n).finish()
-    }
-}
+pub use crate::compound::tasks::{Barrier, Lightswitch};

@@ -1032,34 +1032,3 @@ fn coke_machine_2_and_2() {
 // a subset of the tests above.
 #[allow(dead_code)]
 fn _uses(_: FifoSemaphore, _: Semaphore) {}
-
-#[test]
-fn async_bounded_buffer_on_tokio() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(4)
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let b = Arc::new(producer_consumer::AsyncBoundedBuffer::new(4));
-        let sum = Arc::new(AtomicUsize::new(0));
-        let mut hs = Vec::new();
-        for _ in 0..4 {
-            let bp = b.clone();
-            hs.push(tokio::spawn(async move {
-                for k in 1..=1000 {
-                    bp.put(k).await;
-                }
-            }));
-            let (bc, sum) = (b.clone(), sum.clone());
-            hs.push(tokio::spawn(async move {
-                for _ in 0..1000 {
-                    sum.fetch_add(bc.get().await, SeqCst);
-                }
-            }));
-        }
-        for h in hs {
-            h.await.unwrap();
-        }
-        assert_eq!(sum.load(SeqCst), 4 * 500_500);
-    });
-}

@@ -7,49 +7,52 @@
 //! [`crate::tasks::Barrier`] for async code), re-exported here.
 
 pub use crate::blocking::Barrier;
-use crate::blocking::Semaphore;
 use crate::board::Board;
 
-/// The book's counter + mutex + turnstile barrier, for a single round.
-pub struct OneShotBarrier {
-    n: usize,
-    count: Board<usize>,
-    mutex: Semaphore,
-    turnstile: Semaphore,
-}
+crate::flavours! {
+    use {Semaphore};
 
-impl std::fmt::Debug for OneShotBarrier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OneShotBarrier")
-            .field("n", &self.n)
-            .finish()
+    /// The book's counter + mutex + turnstile barrier, for a single round.
+    pub struct OneShotBarrier {
+        n: usize,
+        count: Board<usize>,
+        mutex: Semaphore,
+        turnstile: Semaphore,
     }
-}
 
-impl OneShotBarrier {
-    /// A barrier for `n` threads.
-    pub fn new(n: usize) -> Self {
-        OneShotBarrier {
-            n,
-            count: Board::new(0),
-            mutex: Semaphore::new(1),
-            turnstile: Semaphore::new(0),
+    impl std::fmt::Debug for OneShotBarrier {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("OneShotBarrier")
+                .field("n", &self.n)
+                .finish()
         }
     }
 
-    /// Arrive (rendezvous), then return only once all `n` have arrived
-    /// (critical point).
-    pub fn wait(&self) {
-        self.mutex.wait();
-        let c = self.count.with(|c| {
-            *c += 1;
-            *c
-        });
-        self.mutex.signal();
-        if c == self.n {
+    impl OneShotBarrier {
+        /// A barrier for `n` threads.
+        pub fn new(n: usize) -> Self {
+            OneShotBarrier {
+                n,
+                count: Board::new(0),
+                mutex: Semaphore::new(1),
+                turnstile: Semaphore::new(0),
+            }
+        }
+
+        /// Arrive (rendezvous), then return only once all `n` have arrived
+        /// (critical point).
+        pub async fn wait(&self) {
+            self.mutex.wait().await;
+            let c = self.count.with(|c| {
+                *c += 1;
+                *c
+            });
+            self.mutex.signal();
+            if c == self.n {
+                self.turnstile.signal();
+            }
+            self.turnstile.wait().await;
             self.turnstile.signal();
         }
-        self.turnstile.wait();
-        self.turnstile.signal();
     }
 }

@@ -7,112 +7,115 @@
 //! an adult who may not leave yet is let out by the child whose departure
 //! makes it legal ("I'll do it for you").
 
-use crate::blocking::Semaphore;
 use crate::board::Board;
 
-#[derive(Default)]
-struct State {
-    children: usize,
-    adults: usize,
-    waiting: usize,
-    leaving: usize,
-}
+crate::flavours! {
+    use {Semaphore};
 
-/// The center.
-pub struct ChildCare {
-    ratio: usize,
-    mutex: Semaphore,
-    child_queue: Semaphore,
-    adult_queue: Semaphore,
-    st: Board<State>,
-}
-
-impl std::fmt::Debug for ChildCare {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ChildCare")
-            .field("ratio", &self.ratio)
-            .finish_non_exhaustive()
+    #[derive(Default)]
+    struct State {
+        children: usize,
+        adults: usize,
+        waiting: usize,
+        leaving: usize,
     }
-}
 
-impl ChildCare {
-    /// A center allowing `ratio` children per adult (three in the book).
-    pub fn new(ratio: usize) -> Self {
-        ChildCare {
-            ratio,
-            mutex: Semaphore::new(1),
-            child_queue: Semaphore::new(0),
-            adult_queue: Semaphore::new(0),
-            st: Board::new(State::default()),
+    /// The center.
+    pub struct ChildCare {
+        ratio: usize,
+        mutex: Semaphore,
+        child_queue: Semaphore,
+        adult_queue: Semaphore,
+        st: Board<State>,
+    }
+
+    impl std::fmt::Debug for ChildCare {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("ChildCare")
+                .field("ratio", &self.ratio)
+                .finish_non_exhaustive()
         }
     }
 
-    /// A child comes in, stays while `f` runs, and leaves.
-    pub fn child<R>(&self, f: impl FnOnce() -> R) -> R {
-        self.mutex.wait();
-        let wait = self.st.with(|s| {
-            if s.children < self.ratio * s.adults {
-                s.children += 1;
-                false
-            } else {
-                s.waiting += 1;
-                true
+    impl ChildCare {
+        /// A center allowing `ratio` children per adult (three in the book).
+        pub fn new(ratio: usize) -> Self {
+            ChildCare {
+                ratio,
+                mutex: Semaphore::new(1),
+                child_queue: Semaphore::new(0),
+                adult_queue: Semaphore::new(0),
+                st: Board::new(State::default()),
             }
-        });
-        self.mutex.signal();
-        if wait {
-            self.child_queue.wait();
         }
 
-        let r = f();
-
-        self.mutex.wait();
-        let release_adult = self.st.with(|s| {
-            s.children -= 1;
-            if s.leaving > 0 && s.children <= self.ratio * (s.adults - 1) {
-                s.leaving -= 1;
-                s.adults -= 1;
-                true
-            } else {
-                false
+        /// A child comes in, stays while `f` runs, and leaves.
+        pub async fn child<R>(&self, f: impl FnOnce() -> R) -> R {
+            self.mutex.wait().await;
+            let wait = self.st.with(|s| {
+                if s.children < self.ratio * s.adults {
+                    s.children += 1;
+                    false
+                } else {
+                    s.waiting += 1;
+                    true
+                }
+            });
+            self.mutex.signal();
+            if wait {
+                self.child_queue.wait().await;
             }
-        });
-        if release_adult {
-            self.adult_queue.signal();
-        }
-        self.mutex.signal();
-        r
-    }
 
-    /// An adult comes in, stays while `f` runs, and leaves once that is legal.
-    pub fn adult<R>(&self, f: impl FnOnce() -> R) -> R {
-        self.mutex.wait();
-        let admit = self.st.with(|s| {
-            s.adults += 1;
-            let n = s.waiting.min(self.ratio);
-            s.waiting -= n;
-            s.children += n;
-            n
-        });
-        self.child_queue.signal_n(admit);
-        self.mutex.signal();
+            let r = f();
 
-        let r = f();
-
-        self.mutex.wait();
-        let can_leave = self.st.with(|s| {
-            if s.children <= self.ratio * (s.adults - 1) {
-                s.adults -= 1;
-                true
-            } else {
-                s.leaving += 1;
-                false
+            self.mutex.wait().await;
+            let release_adult = self.st.with(|s| {
+                s.children -= 1;
+                if s.leaving > 0 && s.children <= self.ratio * (s.adults - 1) {
+                    s.leaving -= 1;
+                    s.adults -= 1;
+                    true
+                } else {
+                    false
+                }
+            });
+            if release_adult {
+                self.adult_queue.signal();
             }
-        });
-        self.mutex.signal();
-        if !can_leave {
-            self.adult_queue.wait();
+            self.mutex.signal();
+            r
         }
-        r
+
+        /// An adult comes in, stays while `f` runs, and leaves once that is legal.
+        pub async fn adult<R>(&self, f: impl FnOnce() -> R) -> R {
+            self.mutex.wait().await;
+            let admit = self.st.with(|s| {
+                s.adults += 1;
+                let n = s.waiting.min(self.ratio);
+                s.waiting -= n;
+                s.children += n;
+                n
+            });
+            self.child_queue.signal_n(admit);
+            self.mutex.signal();
+
+            let r = f();
+
+            self.mutex.wait().await;
+            let can_leave = self.st.with(|s| {
+                if s.children <= self.ratio * (s.adults - 1) {
+                    s.adults -= 1;
+                    true
+                } else {
+                    s.leaving += 1;
+                    false
+                }
+            });
+            self.mutex.signal();
+            if !can_leave {
+                self.adult_queue.wait().await;
+            }
+            r
+        }
     }
 }

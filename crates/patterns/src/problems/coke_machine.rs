@@ -8,62 +8,65 @@
 //! under the mutex, so the value each call reports is exact (the book's
 //! version peeks at the semaphore, whose value moves outside the mutex).
 
-use crate::blocking::Semaphore;
 use crate::board::Board;
 
-/// The machine.
-pub struct CokeMachine {
-    capacity: usize,
-    cokes: Semaphore,
-    slots: Semaphore,
-    mutex: Semaphore,
-    count: Board<usize>,
-}
+crate::flavours! {
+    use {Semaphore};
 
-impl std::fmt::Debug for CokeMachine {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CokeMachine")
-            .field("capacity", &self.capacity)
-            .finish_non_exhaustive()
+    /// The machine.
+    pub struct CokeMachine {
+        capacity: usize,
+        cokes: Semaphore,
+        slots: Semaphore,
+        mutex: Semaphore,
+        count: Board<usize>,
     }
-}
 
-impl CokeMachine {
-    /// A machine for `capacity` cokes holding `start` (the book: 10 and 5).
-    pub fn new(capacity: usize, start: usize) -> Self {
-        assert!(start <= capacity);
-        CokeMachine {
-            capacity,
-            cokes: Semaphore::new(start),
-            slots: Semaphore::new(capacity - start),
-            mutex: Semaphore::new(1),
-            count: Board::new(start),
+    impl std::fmt::Debug for CokeMachine {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("CokeMachine")
+                .field("capacity", &self.capacity)
+                .finish_non_exhaustive()
         }
     }
 
-    /// Takes a coke (waiting while empty); returns how many are left.
-    pub fn consume(&self) -> usize {
-        self.cokes.wait();
-        self.mutex.wait();
-        let left = self.count.with(|c| {
-            *c -= 1;
-            *c
-        });
-        self.mutex.signal();
-        self.slots.signal();
-        left
-    }
+    impl CokeMachine {
+        /// A machine for `capacity` cokes holding `start` (the book: 10 and 5).
+        pub fn new(capacity: usize, start: usize) -> Self {
+            assert!(start <= capacity);
+            CokeMachine {
+                capacity,
+                cokes: Semaphore::new(start),
+                slots: Semaphore::new(capacity - start),
+                mutex: Semaphore::new(1),
+                count: Board::new(start),
+            }
+        }
 
-    /// Adds a coke (waiting while full); returns how many there are now.
-    pub fn produce(&self) -> usize {
-        self.slots.wait();
-        self.mutex.wait();
-        let now = self.count.with(|c| {
-            *c += 1;
-            *c
-        });
-        self.mutex.signal();
-        self.cokes.signal();
-        now
+        /// Takes a coke (waiting while empty); returns how many are left.
+        pub async fn consume(&self) -> usize {
+            self.cokes.wait().await;
+            self.mutex.wait().await;
+            let left = self.count.with(|c| {
+                *c -= 1;
+                *c
+            });
+            self.mutex.signal();
+            self.slots.signal();
+            left
+        }
+
+        /// Adds a coke (waiting while full); returns how many there are now.
+        pub async fn produce(&self) -> usize {
+            self.slots.wait().await;
+            self.mutex.wait().await;
+            let now = self.count.with(|c| {
+                *c += 1;
+                *c
+            });
+            self.mutex.signal();
+            self.cokes.signal();
+            now
+        }
     }
 }

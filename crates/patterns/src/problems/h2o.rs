@@ -10,94 +10,97 @@
 //! The thread that completes a molecule keeps the mutex until the molecule's
 //! oxygen has passed the barrier, so molecules cannot interleave.
 
-use crate::blocking::{Barrier, Semaphore};
 use crate::board::Board;
 
-#[derive(Default)]
-struct Waiting {
-    oxygen: usize,
-    hydrogen: usize,
-}
+crate::flavours! {
+    use {Barrier, Semaphore};
 
-/// The reaction chamber.
-pub struct Water {
-    mutex: Semaphore,
-    waiting: Board<Waiting>,
-    barrier: Barrier,
-    oxy_queue: Semaphore,
-    hydro_queue: Semaphore,
-}
-
-impl std::fmt::Debug for Water {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Water { .. }")
+    #[derive(Default)]
+    struct Waiting {
+        oxygen: usize,
+        hydrogen: usize,
     }
-}
 
-impl Default for Water {
-    fn default() -> Self {
-        Self::new()
+    /// The reaction chamber.
+    pub struct Water {
+        mutex: Semaphore,
+        waiting: Board<Waiting>,
+        barrier: Barrier,
+        oxy_queue: Semaphore,
+        hydro_queue: Semaphore,
     }
-}
 
-impl Water {
-    /// Nobody waiting.
-    pub fn new() -> Self {
-        Water {
-            mutex: Semaphore::new(1),
-            waiting: Board::new(Waiting::default()),
-            barrier: Barrier::new(3),
-            oxy_queue: Semaphore::new(0),
-            hydro_queue: Semaphore::new(0),
+    impl std::fmt::Debug for Water {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("Water { .. }")
         }
     }
 
-    /// An oxygen atom: returns once bonded into a molecule.
-    pub fn oxygen(&self, bond: impl FnOnce()) {
-        self.mutex.wait();
-        let complete = self.waiting.with(|w| {
-            w.oxygen += 1;
-            if w.hydrogen >= 2 {
-                w.hydrogen -= 2;
-                w.oxygen -= 1;
-                true
-            } else {
-                false
+    impl Default for Water {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl Water {
+        /// Nobody waiting.
+        pub fn new() -> Self {
+            Water {
+                mutex: Semaphore::new(1),
+                waiting: Board::new(Waiting::default()),
+                barrier: Barrier::new(3),
+                oxy_queue: Semaphore::new(0),
+                hydro_queue: Semaphore::new(0),
             }
-        });
-        if complete {
-            self.hydro_queue.signal_n(2);
-            self.oxy_queue.signal();
-        } else {
+        }
+
+        /// An oxygen atom: returns once bonded into a molecule.
+        pub async fn oxygen(&self, bond: impl FnOnce()) {
+            self.mutex.wait().await;
+            let complete = self.waiting.with(|w| {
+                w.oxygen += 1;
+                if w.hydrogen >= 2 {
+                    w.hydrogen -= 2;
+                    w.oxygen -= 1;
+                    true
+                } else {
+                    false
+                }
+            });
+            if complete {
+                self.hydro_queue.signal_n(2);
+                self.oxy_queue.signal();
+            } else {
+                self.mutex.signal();
+            }
+            self.oxy_queue.wait().await;
+            bond();
+            self.barrier.wait().await;
             self.mutex.signal();
         }
-        self.oxy_queue.wait();
-        bond();
-        self.barrier.wait();
-        self.mutex.signal();
-    }
 
-    /// A hydrogen atom: returns once bonded into a molecule.
-    pub fn hydrogen(&self, bond: impl FnOnce()) {
-        self.mutex.wait();
-        let complete = self.waiting.with(|w| {
-            w.hydrogen += 1;
-            if w.hydrogen >= 2 && w.oxygen >= 1 {
-                w.hydrogen -= 2;
-                w.oxygen -= 1;
-                true
+        /// A hydrogen atom: returns once bonded into a molecule.
+        pub async fn hydrogen(&self, bond: impl FnOnce()) {
+            self.mutex.wait().await;
+            let complete = self.waiting.with(|w| {
+                w.hydrogen += 1;
+                if w.hydrogen >= 2 && w.oxygen >= 1 {
+                    w.hydrogen -= 2;
+                    w.oxygen -= 1;
+                    true
+                } else {
+                    false
+                }
+            });
+            if complete {
+                self.hydro_queue.signal_n(2);
+                self.oxy_queue.signal();
             } else {
-                false
+                self.mutex.signal();
             }
-        });
-        if complete {
-            self.hydro_queue.signal_n(2);
-            self.oxy_queue.signal();
-        } else {
-            self.mutex.signal();
+            self.hydro_queue.wait().await;
+            bond();
+            self.barrier.wait().await;
         }
-        self.hydro_queue.wait();
-        bond();
-        self.barrier.wait();
     }
 }

@@ -17,20 +17,12 @@
 //! set of semaphores (a `Seat`) that the barber who picks it uses for the
 //! haircut and payment rendezvous.
 
-use crate::blocking::{FifoSemaphore, Semaphore};
 use crate::board::Board;
 use crate::sync::Arc;
 use crate::sync::atomic::{AtomicBool, Ordering};
 use std::collections::VecDeque;
 
 pub use super::barbershop::Visit;
-
-struct Seat {
-    called: Semaphore,
-    cut_done: Semaphore,
-    paid: Semaphore,
-    receipt: Semaphore,
-}
 
 /// What a customer does, as callbacks run at the right moments.
 pub trait Customer {
@@ -54,113 +46,124 @@ pub trait Barber {
     fn accept_payment(&mut self) {}
 }
 
-/// The shop.
-pub struct HilzerShop {
-    capacity: usize,
-    customers: Board<usize>,
-    mutex: Semaphore,
-    sofa: FifoSemaphore,
-    on_sofa: Board<VecDeque<Arc<Seat>>>,
-    customer_on_sofa: Semaphore,
-    register: Semaphore,
-    closed: AtomicBool,
-}
+crate::flavours! {
+    use {FifoSemaphore, Semaphore};
 
-impl std::fmt::Debug for HilzerShop {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HilzerShop")
-            .field("capacity", &self.capacity)
-            .finish_non_exhaustive()
+    struct Seat {
+        called: Semaphore,
+        cut_done: Semaphore,
+        paid: Semaphore,
+        receipt: Semaphore,
     }
-}
 
-impl HilzerShop {
-    /// A shop for `capacity` customers with a sofa of `sofa` seats.
-    pub fn new(capacity: usize, sofa: usize) -> Self {
-        HilzerShop {
-            capacity,
-            customers: Board::new(0),
-            mutex: Semaphore::new(1),
-            sofa: FifoSemaphore::new(sofa),
-            on_sofa: Board::new(VecDeque::new()),
-            customer_on_sofa: Semaphore::new(0),
-            register: Semaphore::new(1),
-            closed: AtomicBool::new(false),
+    /// The shop.
+    pub struct HilzerShop {
+        capacity: usize,
+        customers: Board<usize>,
+        mutex: Semaphore,
+        sofa: FifoSemaphore,
+        on_sofa: Board<VecDeque<Arc<Seat>>>,
+        customer_on_sofa: Semaphore,
+        register: Semaphore,
+        closed: AtomicBool,
+    }
+
+    impl std::fmt::Debug for HilzerShop {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("HilzerShop")
+                .field("capacity", &self.capacity)
+                .finish_non_exhaustive()
         }
     }
 
-    /// One customer's visit.
-    pub fn customer(&self, c: &mut impl Customer) -> Visit {
-        self.mutex.wait();
-        let full = self.customers.with(|n| {
-            if *n == self.capacity {
-                true
-            } else {
-                *n += 1;
-                false
+    impl HilzerShop {
+        /// A shop for `capacity` customers with a sofa of `sofa` seats.
+        pub fn new(capacity: usize, sofa: usize) -> Self {
+            HilzerShop {
+                capacity,
+                customers: Board::new(0),
+                mutex: Semaphore::new(1),
+                sofa: FifoSemaphore::new(sofa),
+                on_sofa: Board::new(VecDeque::new()),
+                customer_on_sofa: Semaphore::new(0),
+                register: Semaphore::new(1),
+                closed: AtomicBool::new(false),
             }
-        });
-        self.mutex.signal();
-        if full {
-            return Visit::Balked;
         }
-        c.enter_shop();
-        self.sofa.wait();
-        let seat = Arc::new(Seat {
-            called: Semaphore::new(0),
-            cut_done: Semaphore::new(0),
-            paid: Semaphore::new(0),
-            receipt: Semaphore::new(0),
-        });
-        // Sitting down and joining the sofa's queue are one step, so the
-        // queue order is the order in which customers sat down.
-        self.mutex.wait();
-        c.sit_on_sofa();
-        self.on_sofa.with(|q| q.push_back(seat.clone()));
-        self.mutex.signal();
-        self.customer_on_sofa.signal();
-        seat.called.wait();
-        c.sit_in_barber_chair();
-        self.sofa.signal();
-        c.get_haircut();
-        seat.cut_done.wait();
-        c.pay();
-        seat.paid.signal();
-        seat.receipt.wait();
-        self.mutex.wait();
-        self.customers.with(|n| *n -= 1);
-        self.mutex.signal();
-        Visit::Haircut
-    }
 
-    /// One barber serves the customer who has sat longest on the sofa;
-    /// `false` once the shop is closed.
-    pub fn barber(&self, b: &mut impl Barber) -> bool {
-        self.customer_on_sofa.wait();
-        if self.closed.load(Ordering::SeqCst) {
-            return false;
+        /// One customer's visit.
+        pub async fn customer(&self, c: &mut impl Customer) -> Visit {
+            self.mutex.wait().await;
+            let full = self.customers.with(|n| {
+                if *n == self.capacity {
+                    true
+                } else {
+                    *n += 1;
+                    false
+                }
+            });
+            self.mutex.signal();
+            if full {
+                return Visit::Balked;
+            }
+            c.enter_shop();
+            self.sofa.wait().await;
+            let seat = Arc::new(Seat {
+                called: Semaphore::new(0),
+                cut_done: Semaphore::new(0),
+                paid: Semaphore::new(0),
+                receipt: Semaphore::new(0),
+            });
+            // Sitting down and joining the sofa's queue are one step, so the
+            // queue order is the order in which customers sat down.
+            self.mutex.wait().await;
+            c.sit_on_sofa();
+            self.on_sofa.with(|q| q.push_back(seat.clone()));
+            self.mutex.signal();
+            self.customer_on_sofa.signal();
+            seat.called.wait().await;
+            c.sit_in_barber_chair();
+            self.sofa.signal();
+            c.get_haircut();
+            seat.cut_done.wait().await;
+            c.pay();
+            seat.paid.signal();
+            seat.receipt.wait().await;
+            self.mutex.wait().await;
+            self.customers.with(|n| *n -= 1);
+            self.mutex.signal();
+            Visit::Haircut
         }
-        self.mutex.wait();
-        let seat = self
-            .on_sofa
-            .with(|q| q.pop_front())
-            .expect("a customer signalled without sitting down");
-        self.mutex.signal();
-        seat.called.signal();
-        b.cut_hair();
-        seat.cut_done.signal();
-        seat.paid.wait();
-        self.register.wait();
-        b.accept_payment();
-        self.register.signal();
-        seat.receipt.signal();
-        true
-    }
 
-    /// Closes the shop after the last customer left: each of the `barbers`
-    /// barbers' next call returns `false`.
-    pub fn close(&self, barbers: usize) {
-        self.closed.store(true, Ordering::SeqCst);
-        self.customer_on_sofa.signal_n(barbers);
+        /// One barber serves the customer who has sat longest on the sofa;
+        /// `false` once the shop is closed.
+        pub async fn barber(&self, b: &mut impl Barber) -> bool {
+            self.customer_on_sofa.wait().await;
+            if self.closed.load(Ordering::SeqCst) {
+                return false;
+            }
+            self.mutex.wait().await;
+            let seat = self
+                .on_sofa
+                .with(|q| q.pop_front())
+                .expect("a customer signalled without sitting down");
+            self.mutex.signal();
+            seat.called.signal();
+            b.cut_hair();
+            seat.cut_done.signal();
+            seat.paid.wait().await;
+            self.register.wait().await;
+            b.accept_payment();
+            self.register.signal();
+            seat.receipt.signal();
+            true
+        }
+
+        /// Closes the shop after the last customer left: each of the `barbers`
+        /// barbers' next call returns `false`.
+        pub fn close(&self, barbers: usize) {
+            self.closed.store(true, Ordering::SeqCst);
+            self.customer_on_sofa.signal_n(barbers);
+        }
     }
 }

@@ -5,43 +5,45 @@
 //! arrival order (the multiplex is a [`FifoSemaphore`]), so nobody starves as
 //! long as every guard is eventually dropped.
 
-use crate::blocking::FifoSemaphore;
+crate::flavours! {
+    use {FifoSemaphore};
 
-/// A semaphore initialised to `n`.
-#[derive(Debug)]
-pub struct Multiplex {
-    sem: FifoSemaphore,
-}
+    /// A semaphore initialised to `n`.
+    #[derive(Debug)]
+    pub struct Multiplex {
+        sem: FifoSemaphore,
+    }
 
-impl Multiplex {
-    /// Room for `n` threads.
-    pub fn new(n: usize) -> Self {
-        Multiplex {
-            sem: FifoSemaphore::new(n),
+    impl Multiplex {
+        /// Room for `n` threads.
+        pub fn new(n: usize) -> Self {
+            Multiplex {
+                sem: FifoSemaphore::new(n),
+            }
+        }
+
+        /// Enter; leave by dropping the guard.
+        pub async fn enter(&self) -> MultiplexGuard<'_> {
+            self.sem.wait().await;
+            MultiplexGuard { m: self }
+        }
+
+        /// Runs `f` inside the multiplex.
+        pub fn run<R>(&self, f: impl FnOnce() -> R) -> R {
+            let _g = self.enter();
+            f()
         }
     }
 
-    /// Enter; leave by dropping the guard.
-    pub fn enter(&self) -> MultiplexGuard<'_> {
-        self.sem.wait();
-        MultiplexGuard { m: self }
+    /// One of the `n` places in a [`Multiplex`].
+    #[derive(Debug)]
+    pub struct MultiplexGuard<'a> {
+        m: &'a Multiplex,
     }
 
-    /// Runs `f` inside the multiplex.
-    pub fn run<R>(&self, f: impl FnOnce() -> R) -> R {
-        let _g = self.enter();
-        f()
-    }
-}
-
-/// One of the `n` places in a [`Multiplex`].
-#[derive(Debug)]
-pub struct MultiplexGuard<'a> {
-    m: &'a Multiplex,
-}
-
-impl Drop for MultiplexGuard<'_> {
-    fn drop(&mut self) {
-        self.m.sem.signal();
+    impl Drop for MultiplexGuard<'_> {
+        fn drop(&mut self) {
+            self.m.sem.signal();
+        }
     }
 }

@@ -7,184 +7,131 @@
 //! (`event.process()`) happen outside the buffer's mutex: the caller does them
 //! before `put` and after `get`.
 
-use crate::blocking::Semaphore;
 use crate::board::Board;
 use std::collections::VecDeque;
 
-/// Unbounded buffer: `mutex` + `items`.
-pub struct Buffer<T> {
-    items: Semaphore,
-    mutex: Semaphore,
-    buf: Board<VecDeque<T>>,
-}
+crate::flavours! {
+    use {Semaphore};
 
-impl<T> std::fmt::Debug for Buffer<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Buffer")
-            .field("items", &self.items)
-            .finish()
+    /// Unbounded buffer: `mutex` + `items`.
+    pub struct Buffer<T> {
+        items: Semaphore,
+        mutex: Semaphore,
+        buf: Board<VecDeque<T>>,
     }
-}
 
-impl<T> Default for Buffer<T> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<T> Buffer<T> {
-    /// An empty buffer.
-    pub fn new() -> Self {
-        Buffer {
-            items: Semaphore::new(0),
-            mutex: Semaphore::new(1),
-            buf: Board::new(VecDeque::new()),
+    impl<T> std::fmt::Debug for Buffer<T> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("Buffer")
+                .field("items", &self.items)
+                .finish()
         }
     }
 
-    /// Adds an event; never blocks except on the mutex. Signals `items`
-    /// after releasing the mutex (the book's improved producer).
-    pub fn put(&self, event: T) {
-        self.mutex.wait();
-        self.buf.with(|b| b.push_back(event));
-        self.mutex.signal();
-        self.items.signal();
-    }
-
-    /// Takes the oldest event, waiting while the buffer is empty.
-    pub fn get(&self) -> T {
-        self.items.wait();
-        self.mutex.wait();
-        let e = self.buf.with(|b| b.pop_front());
-        self.mutex.signal();
-        e.expect("items counted an event that is not in the buffer")
-    }
-}
-
-/// Finite buffer: `mutex` + `items` + `spaces`.
-pub struct BoundedBuffer<T> {
-    items: Semaphore,
-    spaces: Semaphore,
-    mutex: Semaphore,
-    capacity: usize,
-    buf: Board<VecDeque<T>>,
-}
-
-impl<T> std::fmt::Debug for BoundedBuffer<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BoundedBuffer")
-            .field("capacity", &self.capacity)
-            .field("items", &self.items)
-            .finish()
-    }
-}
-
-impl<T> BoundedBuffer<T> {
-    /// An empty buffer holding at most `capacity` events.
-    pub fn new(capacity: usize) -> Self {
-        BoundedBuffer {
-            items: Semaphore::new(0),
-            spaces: Semaphore::new(capacity),
-            mutex: Semaphore::new(1),
-            capacity,
-            buf: Board::new(VecDeque::with_capacity(capacity)),
+    impl<T> Default for Buffer<T> {
+        fn default() -> Self {
+            Self::new()
         }
     }
 
-    /// A buffer of `capacity` already holding `initial` (at most `capacity`)
-    /// events, e.g. the coke machine that starts with 5 of 10.
-    pub fn with_items(capacity: usize, initial: impl IntoIterator<Item = T>) -> Self {
-        let buf: VecDeque<T> = initial.into_iter().collect();
-        assert!(buf.len() <= capacity, "more initial items than capacity");
-        BoundedBuffer {
-            items: Semaphore::new(buf.len()),
-            spaces: Semaphore::new(capacity - buf.len()),
-            mutex: Semaphore::new(1),
-            capacity,
-            buf: Board::new(buf),
+    impl<T> Buffer<T> {
+        /// An empty buffer.
+        pub fn new() -> Self {
+            Buffer {
+                items: Semaphore::new(0),
+                mutex: Semaphore::new(1),
+                buf: Board::new(VecDeque::new()),
+            }
+        }
+
+        /// Adds an event; never blocks except on the mutex. Signals `items`
+        /// after releasing the mutex (the book's improved producer).
+        pub async fn put(&self, event: T) {
+            self.mutex.wait().await;
+            self.buf.with(|b| b.push_back(event));
+            self.mutex.signal();
+            self.items.signal();
+        }
+
+        /// Takes the oldest event, waiting while the buffer is empty.
+        pub async fn get(&self) -> T {
+            self.items.wait().await;
+            self.mutex.wait().await;
+            let e = self.buf.with(|b| b.pop_front());
+            self.mutex.signal();
+            e.expect("items counted an event that is not in the buffer")
         }
     }
 
-    /// The capacity.
-    pub fn capacity(&self) -> usize {
-        self.capacity
+    /// Finite buffer: `mutex` + `items` + `spaces`.
+    pub struct BoundedBuffer<T> {
+        items: Semaphore,
+        spaces: Semaphore,
+        mutex: Semaphore,
+        capacity: usize,
+        buf: Board<VecDeque<T>>,
     }
 
-    /// Adds an event, waiting while the buffer is full.
-    pub fn put(&self, event: T) {
-        self.spaces.wait();
-        self.mutex.wait();
-        self.buf.with(|b| {
-            debug_assert!(b.len() < self.capacity);
-            b.push_back(event)
-        });
-        self.mutex.signal();
-        self.items.signal();
-    }
-
-    /// Takes the oldest event, waiting while the buffer is empty.
-    pub fn get(&self) -> T {
-        self.items.wait();
-        self.mutex.wait();
-        let e = self.buf.with(|b| b.pop_front());
-        self.mutex.signal();
-        self.spaces.signal();
-        e.expect("items counted an event that is not in the buffer")
-    }
-}
-
-/// The finite buffer for async tasks (tokio or any executor): the same
-/// three semaphores, from [`crate::tasks`]. Same guarantees as
-/// [`BoundedBuffer`]. Not cancel-safe: a `put` or `get` future dropped after
-/// it passed `spaces`/`items` loses that permit (no item is lost or
-/// duplicated, but the buffer's capacity or item count shrinks by one).
-pub struct AsyncBoundedBuffer<T> {
-    items: crate::tasks::Semaphore,
-    spaces: crate::tasks::Semaphore,
-    mutex: crate::tasks::Semaphore,
-    capacity: usize,
-    buf: Board<VecDeque<T>>,
-}
-
-impl<T> std::fmt::Debug for AsyncBoundedBuffer<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AsyncBoundedBuffer")
-            .field("capacity", &self.capacity)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<T> AsyncBoundedBuffer<T> {
-    /// An empty buffer holding at most `capacity` events.
-    pub fn new(capacity: usize) -> Self {
-        AsyncBoundedBuffer {
-            items: crate::tasks::Semaphore::new(0),
-            spaces: crate::tasks::Semaphore::new(capacity),
-            mutex: crate::tasks::Semaphore::new(1),
-            capacity,
-            buf: Board::new(VecDeque::with_capacity(capacity)),
+    impl<T> std::fmt::Debug for BoundedBuffer<T> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("BoundedBuffer")
+                .field("capacity", &self.capacity)
+                .field("items", &self.items)
+                .finish()
         }
     }
 
-    /// Adds an event, waiting while the buffer is full.
-    pub async fn put(&self, event: T) {
-        self.spaces.wait().await;
-        self.mutex.wait().await;
-        self.buf.with(|b| {
-            debug_assert!(b.len() < self.capacity);
-            b.push_back(event)
-        });
-        self.mutex.signal();
-        self.items.signal();
-    }
+    impl<T> BoundedBuffer<T> {
+        /// An empty buffer holding at most `capacity` events.
+        pub fn new(capacity: usize) -> Self {
+            BoundedBuffer {
+                items: Semaphore::new(0),
+                spaces: Semaphore::new(capacity),
+                mutex: Semaphore::new(1),
+                capacity,
+                buf: Board::new(VecDeque::with_capacity(capacity)),
+            }
+        }
 
-    /// Takes the oldest event, waiting while the buffer is empty.
-    pub async fn get(&self) -> T {
-        self.items.wait().await;
-        self.mutex.wait().await;
-        let e = self.buf.with(|b| b.pop_front());
-        self.mutex.signal();
-        self.spaces.signal();
-        e.expect("items counted an event that is not in the buffer")
+        /// A buffer of `capacity` already holding `initial` (at most `capacity`)
+        /// events, e.g. the coke machine that starts with 5 of 10.
+        pub fn with_items(capacity: usize, initial: impl IntoIterator<Item = T>) -> Self {
+            let buf: VecDeque<T> = initial.into_iter().collect();
+            assert!(buf.len() <= capacity, "more initial items than capacity");
+            BoundedBuffer {
+                items: Semaphore::new(buf.len()),
+                spaces: Semaphore::new(capacity - buf.len()),
+                mutex: Semaphore::new(1),
+                capacity,
+                buf: Board::new(buf),
+            }
+        }
+
+        /// The capacity.
+        pub fn capacity(&self) -> usize {
+            self.capacity
+        }
+
+        /// Adds an event, waiting while the buffer is full.
+        pub async fn put(&self, event: T) {
+            self.spaces.wait().await;
+            self.mutex.wait().await;
+            self.buf.with(|b| {
+                debug_assert!(b.len() < self.capacity);
+                b.push_back(event)
+            });
+            self.mutex.signal();
+            self.items.signal();
+        }
+
+        /// Takes the oldest event, waiting while the buffer is empty.
+        pub async fn get(&self) -> T {
+            self.items.wait().await;
+            self.mutex.wait().await;
+            let e = self.buf.with(|b| b.pop_front());
+            self.mutex.signal();
+            self.spaces.signal();
+            e.expect("items counted an event that is not in the buffer")
+        }
     }
 }

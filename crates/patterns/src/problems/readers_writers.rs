@@ -16,232 +16,236 @@
 //! `std::sync::RwLock` leaves the policy to the OS; this type makes it a
 //! visible, documented choice.
 
-use crate::blocking::{FifoSemaphore, Lightswitch};
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 
-/// The four operations of a readers–writers protocol.
-pub trait Protocol: Default + Send + Sync {
-    /// Reader entry.
-    fn read_lock(&self);
-    /// Reader exit.
-    fn read_unlock(&self);
-    /// Writer entry.
-    fn write_lock(&self);
-    /// Writer exit.
-    fn write_unlock(&self);
-}
+crate::flavours! {
+    use {FifoSemaphore, Lightswitch};
 
-/// Readers' lightswitch on `roomEmpty`; writers may starve.
-#[derive(Debug)]
-pub struct ReadersFirst {
-    room_empty: FifoSemaphore,
-    read_switch: Lightswitch,
-}
+    /// The four operations of a readers–writers protocol.
+    #[allow(async_fn_in_trait)]
+    pub trait Protocol: Default + Send + Sync {
+        /// Reader entry.
+        async fn read_lock(&self);
+        /// Reader exit (never waits, so a guard can run it on drop).
+        fn read_unlock(&self);
+        /// Writer entry.
+        async fn write_lock(&self);
+        /// Writer exit (never waits).
+        fn write_unlock(&self);
+    }
 
-impl Default for ReadersFirst {
-    fn default() -> Self {
-        ReadersFirst {
-            room_empty: FifoSemaphore::new(1),
-            read_switch: Lightswitch::new(),
-        }
+    /// Readers' lightswitch on `roomEmpty`; writers may starve.
+    #[derive(Debug)]
+    pub struct ReadersFirst {
+        room_empty: FifoSemaphore,
+        read_switch: Lightswitch,
     }
-}
 
-impl Protocol for ReadersFirst {
-    fn read_lock(&self) {
-        self.read_switch.lock(&self.room_empty);
-    }
-    fn read_unlock(&self) {
-        self.read_switch.unlock(&self.room_empty);
-    }
-    fn write_lock(&self) {
-        self.room_empty.wait();
-    }
-    fn write_unlock(&self) {
-        self.room_empty.signal();
-    }
-}
-
-/// Adds a turnstile that a waiting writer holds shut; nobody starves.
-#[derive(Debug)]
-pub struct NoStarve {
-    room_empty: FifoSemaphore,
-    turnstile: FifoSemaphore,
-    read_switch: Lightswitch,
-}
-
-impl Default for NoStarve {
-    fn default() -> Self {
-        NoStarve {
-            room_empty: FifoSemaphore::new(1),
-            turnstile: FifoSemaphore::new(1),
-            read_switch: Lightswitch::new(),
-        }
-    }
-}
-
-impl Protocol for NoStarve {
-    fn read_lock(&self) {
-        self.turnstile.wait();
-        self.turnstile.signal();
-        self.read_switch.lock(&self.room_empty);
-    }
-    fn read_unlock(&self) {
-        self.read_switch.unlock(&self.room_empty);
-    }
-    fn write_lock(&self) {
-        self.turnstile.wait();
-        self.room_empty.wait();
-    }
-    fn write_unlock(&self) {
-        self.turnstile.signal();
-        self.room_empty.signal();
-    }
-}
-
-/// Writers' lightswitch on `noReaders`; readers may starve.
-#[derive(Debug)]
-pub struct WriterPriority {
-    no_readers: FifoSemaphore,
-    no_writers: FifoSemaphore,
-    read_switch: Lightswitch,
-    write_switch: Lightswitch,
-}
-
-impl Default for WriterPriority {
-    fn default() -> Self {
-        WriterPriority {
-            no_readers: FifoSemaphore::new(1),
-            no_writers: FifoSemaphore::new(1),
-            read_switch: Lightswitch::new(),
-            write_switch: Lightswitch::new(),
-        }
-    }
-}
-
-impl Protocol for WriterPriority {
-    fn read_lock(&self) {
-        self.no_readers.wait();
-        self.read_switch.lock(&self.no_writers);
-        self.no_readers.signal();
-    }
-    fn read_unlock(&self) {
-        self.read_switch.unlock(&self.no_writers);
-    }
-    fn write_lock(&self) {
-        self.write_switch.lock(&self.no_readers);
-        self.no_writers.wait();
-    }
-    fn write_unlock(&self) {
-        self.no_writers.signal();
-        self.write_switch.unlock(&self.no_readers);
-    }
-}
-
-/// A value guarded by a readers–writers protocol `P`.
-pub struct RwLock<T, P: Protocol = NoStarve> {
-    protocol: P,
-    value: UnsafeCell<T>,
-    _p: PhantomData<P>,
-}
-
-// SAFETY: the protocol admits either shared readers (`&T`, needs `T: Sync`) or
-// one writer (`&mut T`, needs `T: Send`), never both at once.
-unsafe impl<T: Send + Sync, P: Protocol> Sync for RwLock<T, P> {}
-unsafe impl<T: Send, P: Protocol> Send for RwLock<T, P> {}
-
-impl<T, P: Protocol> RwLock<T, P> {
-    /// Wraps `value`.
-    pub fn new(value: T) -> Self {
-        RwLock {
-            protocol: P::default(),
-            value: UnsafeCell::new(value),
-            _p: PhantomData,
+    impl Default for ReadersFirst {
+        fn default() -> Self {
+            ReadersFirst {
+                room_empty: FifoSemaphore::new(1),
+                read_switch: Lightswitch::new(),
+            }
         }
     }
 
-    /// Enter as a reader.
-    pub fn read(&self) -> ReadGuard<'_, T, P> {
-        self.protocol.read_lock();
-        ReadGuard { l: self }
+    impl Protocol for ReadersFirst {
+        async fn read_lock(&self) {
+            self.read_switch.lock(&self.room_empty).await;
+        }
+        fn read_unlock(&self) {
+            self.read_switch.unlock(&self.room_empty);
+        }
+        async fn write_lock(&self) {
+            self.room_empty.wait().await;
+        }
+        fn write_unlock(&self) {
+            self.room_empty.signal();
+        }
     }
 
-    /// Enter as a writer.
-    pub fn write(&self) -> WriteGuard<'_, T, P> {
-        self.protocol.write_lock();
-        WriteGuard { l: self }
+    /// Adds a turnstile that a waiting writer holds shut; nobody starves.
+    #[derive(Debug)]
+    pub struct NoStarve {
+        room_empty: FifoSemaphore,
+        turnstile: FifoSemaphore,
+        read_switch: Lightswitch,
     }
 
-    /// The value, once no guard can exist.
-    pub fn into_inner(self) -> T {
-        self.value.into_inner()
+    impl Default for NoStarve {
+        fn default() -> Self {
+            NoStarve {
+                room_empty: FifoSemaphore::new(1),
+                turnstile: FifoSemaphore::new(1),
+                read_switch: Lightswitch::new(),
+            }
+        }
     }
-}
 
-impl<T, P: Protocol> fmt::Debug for RwLock<T, P> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RwLock")
-            .field("protocol", &std::any::type_name::<P>())
-            .finish_non_exhaustive()
+    impl Protocol for NoStarve {
+        async fn read_lock(&self) {
+            self.turnstile.wait().await;
+            self.turnstile.signal();
+            self.read_switch.lock(&self.room_empty).await;
+        }
+        fn read_unlock(&self) {
+            self.read_switch.unlock(&self.room_empty);
+        }
+        async fn write_lock(&self) {
+            self.turnstile.wait().await;
+            self.room_empty.wait().await;
+        }
+        fn write_unlock(&self) {
+            self.turnstile.signal();
+            self.room_empty.signal();
+        }
     }
-}
 
-/// Shared access; the reader leaves on drop.
-pub struct ReadGuard<'a, T, P: Protocol> {
-    l: &'a RwLock<T, P>,
-}
-
-impl<T, P: Protocol> Deref for ReadGuard<'_, T, P> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        // SAFETY: no writer is inside while a reader is.
-        unsafe { &*self.l.value.get() }
+    /// Writers' lightswitch on `noReaders`; readers may starve.
+    #[derive(Debug)]
+    pub struct WriterPriority {
+        no_readers: FifoSemaphore,
+        no_writers: FifoSemaphore,
+        read_switch: Lightswitch,
+        write_switch: Lightswitch,
     }
-}
 
-impl<T: fmt::Debug, P: Protocol> fmt::Debug for ReadGuard<'_, T, P> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        (**self).fmt(f)
+    impl Default for WriterPriority {
+        fn default() -> Self {
+            WriterPriority {
+                no_readers: FifoSemaphore::new(1),
+                no_writers: FifoSemaphore::new(1),
+                read_switch: Lightswitch::new(),
+                write_switch: Lightswitch::new(),
+            }
+        }
     }
-}
 
-impl<T, P: Protocol> Drop for ReadGuard<'_, T, P> {
-    fn drop(&mut self) {
-        self.l.protocol.read_unlock();
+    impl Protocol for WriterPriority {
+        async fn read_lock(&self) {
+            self.no_readers.wait().await;
+            self.read_switch.lock(&self.no_writers).await;
+            self.no_readers.signal();
+        }
+        fn read_unlock(&self) {
+            self.read_switch.unlock(&self.no_writers);
+        }
+        async fn write_lock(&self) {
+            self.write_switch.lock(&self.no_readers).await;
+            self.no_writers.wait().await;
+        }
+        fn write_unlock(&self) {
+            self.no_writers.signal();
+            self.write_switch.unlock(&self.no_readers);
+        }
     }
-}
 
-/// Exclusive access; the writer leaves on drop.
-pub struct WriteGuard<'a, T, P: Protocol> {
-    l: &'a RwLock<T, P>,
-}
-
-impl<T, P: Protocol> Deref for WriteGuard<'_, T, P> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        // SAFETY: the writer is alone inside.
-        unsafe { &*self.l.value.get() }
+    /// A value guarded by a readers–writers protocol `P`.
+    pub struct RwLock<T, P: Protocol = NoStarve> {
+        protocol: P,
+        value: UnsafeCell<T>,
+        _p: PhantomData<P>,
     }
-}
 
-impl<T, P: Protocol> DerefMut for WriteGuard<'_, T, P> {
-    fn deref_mut(&mut self) -> &mut T {
-        // SAFETY: the writer is alone inside, and `&mut self` is unique.
-        unsafe { &mut *self.l.value.get() }
+    // SAFETY: the protocol admits either shared readers (`&T`, needs `T: Sync`) or
+    // one writer (`&mut T`, needs `T: Send`), never both at once.
+    unsafe impl<T: Send + Sync, P: Protocol> Sync for RwLock<T, P> {}
+    unsafe impl<T: Send, P: Protocol> Send for RwLock<T, P> {}
+
+    impl<T, P: Protocol> RwLock<T, P> {
+        /// Wraps `value`.
+        pub fn new(value: T) -> Self {
+            RwLock {
+                protocol: P::default(),
+                value: UnsafeCell::new(value),
+                _p: PhantomData,
+            }
+        }
+
+        /// Enter as a reader.
+        pub async fn read(&self) -> ReadGuard<'_, T, P> {
+            self.protocol.read_lock().await;
+            ReadGuard { l: self }
+        }
+
+        /// Enter as a writer.
+        pub async fn write(&self) -> WriteGuard<'_, T, P> {
+            self.protocol.write_lock().await;
+            WriteGuard { l: self }
+        }
+
+        /// The value, once no guard can exist.
+        pub fn into_inner(self) -> T {
+            self.value.into_inner()
+        }
     }
-}
 
-impl<T: fmt::Debug, P: Protocol> fmt::Debug for WriteGuard<'_, T, P> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        (**self).fmt(f)
+    impl<T, P: Protocol> fmt::Debug for RwLock<T, P> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("RwLock")
+                .field("protocol", &std::any::type_name::<P>())
+                .finish_non_exhaustive()
+        }
     }
-}
 
-impl<T, P: Protocol> Drop for WriteGuard<'_, T, P> {
-    fn drop(&mut self) {
-        self.l.protocol.write_unlock();
+    /// Shared access; the reader leaves on drop.
+    pub struct ReadGuard<'a, T, P: Protocol> {
+        l: &'a RwLock<T, P>,
+    }
+
+    impl<T, P: Protocol> Deref for ReadGuard<'_, T, P> {
+        type Target = T;
+        fn deref(&self) -> &T {
+            // SAFETY: no writer is inside while a reader is.
+            unsafe { &*self.l.value.get() }
+        }
+    }
+
+    impl<T: fmt::Debug, P: Protocol> fmt::Debug for ReadGuard<'_, T, P> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            (**self).fmt(f)
+        }
+    }
+
+    impl<T, P: Protocol> Drop for ReadGuard<'_, T, P> {
+        fn drop(&mut self) {
+            self.l.protocol.read_unlock();
+        }
+    }
+
+    /// Exclusive access; the writer leaves on drop.
+    pub struct WriteGuard<'a, T, P: Protocol> {
+        l: &'a RwLock<T, P>,
+    }
+
+    impl<T, P: Protocol> Deref for WriteGuard<'_, T, P> {
+        type Target = T;
+        fn deref(&self) -> &T {
+            // SAFETY: the writer is alone inside.
+            unsafe { &*self.l.value.get() }
+        }
+    }
+
+    impl<T, P: Protocol> DerefMut for WriteGuard<'_, T, P> {
+        fn deref_mut(&mut self) -> &mut T {
+            // SAFETY: the writer is alone inside, and `&mut self` is unique.
+            unsafe { &mut *self.l.value.get() }
+        }
+    }
+
+    impl<T: fmt::Debug, P: Protocol> fmt::Debug for WriteGuard<'_, T, P> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            (**self).fmt(f)
+        }
+    }
+
+    impl<T, P: Protocol> Drop for WriteGuard<'_, T, P> {
+        fn drop(&mut self) {
+            self.l.protocol.write_unlock();
+        }
     }
 }

@@ -7,39 +7,41 @@
 //! neither can deadlock the other. Reusable: round *k* of A pairs with round
 //! *k* of B.
 
-use crate::blocking::Semaphore;
+crate::flavours! {
+    use {Semaphore};
 
-/// The two semaphores `aArrived` and `bArrived`.
-#[derive(Debug)]
-pub struct Rendezvous {
-    a_arrived: Semaphore,
-    b_arrived: Semaphore,
-}
-
-impl Default for Rendezvous {
-    fn default() -> Self {
-        Self::new()
+    /// The two semaphores `aArrived` and `bArrived`.
+    #[derive(Debug)]
+    pub struct Rendezvous {
+        a_arrived: Semaphore,
+        b_arrived: Semaphore,
     }
-}
 
-impl Rendezvous {
-    /// Neither side has arrived.
-    pub fn new() -> Self {
-        Rendezvous {
-            a_arrived: Semaphore::new(0),
-            b_arrived: Semaphore::new(0),
+    impl Default for Rendezvous {
+        fn default() -> Self {
+            Self::new()
         }
     }
 
-    /// Thread A arrives; returns once B has arrived too.
-    pub fn a(&self) {
-        self.a_arrived.signal();
-        self.b_arrived.wait();
-    }
+    impl Rendezvous {
+        /// Neither side has arrived.
+        pub fn new() -> Self {
+            Rendezvous {
+                a_arrived: Semaphore::new(0),
+                b_arrived: Semaphore::new(0),
+            }
+        }
 
-    /// Thread B arrives; returns once A has arrived too.
-    pub fn b(&self) {
-        self.b_arrived.signal();
-        self.a_arrived.wait();
+        /// Thread A arrives; returns once B has arrived too.
+        pub async fn a(&self) {
+            self.a_arrived.signal();
+            self.b_arrived.wait().await;
+        }
+
+        /// Thread B arrives; returns once A has arrived too.
+        pub async fn b(&self) {
+            self.b_arrived.signal();
+            self.a_arrived.wait().await;
+        }
     }
 }

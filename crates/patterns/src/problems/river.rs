@@ -6,7 +6,6 @@
 //! captain, the thread that completed the load) calls `row_boat`. The captain
 //! keeps the mutex until the boat has left, so loads do not interleave.
 
-use crate::blocking::{Barrier, Semaphore};
 use crate::board::Board;
 
 /// Which bank a passenger comes from.
@@ -18,89 +17,93 @@ pub enum Kind {
     Serf,
 }
 
-#[derive(Default)]
-struct Waiting {
-    hackers: usize,
-    serfs: usize,
-}
+crate::flavours! {
+    use {Barrier, Semaphore};
 
-/// The dock.
-pub struct Dock {
-    barrier: Barrier,
-    mutex: Semaphore,
-    waiting: Board<Waiting>,
-    hacker_queue: Semaphore,
-    serf_queue: Semaphore,
-}
-
-impl std::fmt::Debug for Dock {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Dock { .. }")
+    #[derive(Default)]
+    struct Waiting {
+        hackers: usize,
+        serfs: usize,
     }
-}
 
-impl Default for Dock {
-    fn default() -> Self {
-        Self::new()
+    /// The dock.
+    pub struct Dock {
+        barrier: Barrier,
+        mutex: Semaphore,
+        waiting: Board<Waiting>,
+        hacker_queue: Semaphore,
+        serf_queue: Semaphore,
     }
-}
 
-impl Dock {
-    /// Nobody waiting.
-    pub fn new() -> Self {
-        Dock {
-            barrier: Barrier::new(4),
-            mutex: Semaphore::new(1),
-            waiting: Board::new(Waiting::default()),
-            hacker_queue: Semaphore::new(0),
-            serf_queue: Semaphore::new(0),
+    impl std::fmt::Debug for Dock {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("Dock { .. }")
         }
     }
 
-    /// A passenger of `kind` arrives, boards with a legal load, and returns
-    /// `true` if it was the captain (who ran `row_boat`).
-    pub fn cross(&self, kind: Kind, board: impl FnOnce(), row_boat: impl FnOnce()) -> bool {
-        self.mutex.wait();
-        // (same-kind signals, other-kind signals) when this thread completes a load
-        let load = self.waiting.with(|w| {
-            let (mine, other) = match kind {
-                Kind::Hacker => (&mut w.hackers, &mut w.serfs),
-                Kind::Serf => (&mut w.serfs, &mut w.hackers),
+    impl Default for Dock {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl Dock {
+        /// Nobody waiting.
+        pub fn new() -> Self {
+            Dock {
+                barrier: Barrier::new(4),
+                mutex: Semaphore::new(1),
+                waiting: Board::new(Waiting::default()),
+                hacker_queue: Semaphore::new(0),
+                serf_queue: Semaphore::new(0),
+            }
+        }
+
+        /// A passenger of `kind` arrives, boards with a legal load, and returns
+        /// `true` if it was the captain (who ran `row_boat`).
+        pub async fn cross(&self, kind: Kind, board: impl FnOnce(), row_boat: impl FnOnce()) -> bool {
+            self.mutex.wait().await;
+            // (same-kind signals, other-kind signals) when this thread completes a load
+            let load = self.waiting.with(|w| {
+                let (mine, other) = match kind {
+                    Kind::Hacker => (&mut w.hackers, &mut w.serfs),
+                    Kind::Serf => (&mut w.serfs, &mut w.hackers),
+                };
+                *mine += 1;
+                if *mine == 4 {
+                    *mine = 0;
+                    Some((4, 0))
+                } else if *mine == 2 && *other >= 2 {
+                    *mine = 0;
+                    *other -= 2;
+                    Some((2, 2))
+                } else {
+                    None
+                }
+            });
+            let (my_queue, other_queue) = match kind {
+                Kind::Hacker => (&self.hacker_queue, &self.serf_queue),
+                Kind::Serf => (&self.serf_queue, &self.hacker_queue),
             };
-            *mine += 1;
-            if *mine == 4 {
-                *mine = 0;
-                Some((4, 0))
-            } else if *mine == 2 && *other >= 2 {
-                *mine = 0;
-                *other -= 2;
-                Some((2, 2))
-            } else {
-                None
-            }
-        });
-        let (my_queue, other_queue) = match kind {
-            Kind::Hacker => (&self.hacker_queue, &self.serf_queue),
-            Kind::Serf => (&self.serf_queue, &self.hacker_queue),
-        };
-        let captain = match load {
-            Some((same, other)) => {
-                my_queue.signal_n(same);
-                other_queue.signal_n(other);
-                true
-            }
-            None => {
+            let captain = match load {
+                Some((same, other)) => {
+                    my_queue.signal_n(same);
+                    other_queue.signal_n(other);
+                    true
+                }
+                None => {
+                    self.mutex.signal();
+                    false
+                }
+            };
+            my_queue.wait().await;
+            board();
+            self.barrier.wait().await;
+            if captain {
+                row_boat();
                 self.mutex.signal();
-                false
             }
-        };
-        my_queue.wait();
-        board();
-        self.barrier.wait();
-        if captain {
-            row_boat();
-            self.mutex.signal();
+            captain
         }
-        captain
     }
 }

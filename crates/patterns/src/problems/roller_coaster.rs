@@ -16,7 +16,6 @@
 //! (who then "unboards" a car that is still on the track). Here each car has
 //! its own unboarding queue, and a passenger notes which car it boarded.
 
-use crate::blocking::Semaphore;
 use crate::board::Board;
 
 /// What the car does, as callbacks.
@@ -29,167 +28,171 @@ pub trait Car {
     fn unload(&mut self) {}
 }
 
-struct Shared {
-    c: usize,
-    mutex: Semaphore,
-    mutex2: Semaphore,
-    boarders: Board<usize>,
-    unboarders: Board<usize>,
-    board_queue: Semaphore,
-    unboard_queue: Vec<Semaphore>,
-    loading: Board<usize>,
-    all_aboard: Semaphore,
-    all_ashore: Semaphore,
-}
+crate::flavours! {
+    use {Semaphore};
 
-impl Shared {
-    fn new(c: usize, m: usize) -> Self {
-        assert!(c > 0, "a car needs seats");
-        Shared {
-            c,
-            mutex: Semaphore::new(1),
-            mutex2: Semaphore::new(1),
-            boarders: Board::new(0),
-            unboarders: Board::new(0),
-            board_queue: Semaphore::new(0),
-            unboard_queue: (0..m).map(|_| Semaphore::new(0)).collect(),
-            loading: Board::new(0),
-            all_aboard: Semaphore::new(0),
-            all_ashore: Semaphore::new(0),
-        }
+    struct Shared {
+        c: usize,
+        mutex: Semaphore,
+        mutex2: Semaphore,
+        boarders: Board<usize>,
+        unboarders: Board<usize>,
+        board_queue: Semaphore,
+        unboard_queue: Vec<Semaphore>,
+        loading: Board<usize>,
+        all_aboard: Semaphore,
+        all_ashore: Semaphore,
     }
 
-    fn passenger(&self, board: impl FnOnce(), unboard: impl FnOnce()) {
-        self.board_queue.wait();
-        board();
-        self.mutex.wait();
-        let car = self.loading.with(|l| *l);
-        let full = self.boarders.with(|b| {
-            *b += 1;
-            if *b == self.c {
-                *b = 0;
-                true
-            } else {
-                false
+    impl Shared {
+        fn new(c: usize, m: usize) -> Self {
+            assert!(c > 0, "a car needs seats");
+            Shared {
+                c,
+                mutex: Semaphore::new(1),
+                mutex2: Semaphore::new(1),
+                boarders: Board::new(0),
+                unboarders: Board::new(0),
+                board_queue: Semaphore::new(0),
+                unboard_queue: (0..m).map(|_| Semaphore::new(0)).collect(),
+                loading: Board::new(0),
+                all_aboard: Semaphore::new(0),
+                all_ashore: Semaphore::new(0),
             }
-        });
-        if full {
-            self.all_aboard.signal();
         }
-        self.mutex.signal();
 
-        self.unboard_queue[car].wait();
-        unboard();
-        self.mutex2.wait();
-        let empty = self.unboarders.with(|u| {
-            *u += 1;
-            if *u == self.c {
-                *u = 0;
-                true
-            } else {
-                false
+        async fn passenger(&self, board: impl FnOnce(), unboard: impl FnOnce()) {
+            self.board_queue.wait().await;
+            board();
+            self.mutex.wait().await;
+            let car = self.loading.with(|l| *l);
+            let full = self.boarders.with(|b| {
+                *b += 1;
+                if *b == self.c {
+                    *b = 0;
+                    true
+                } else {
+                    false
+                }
+            });
+            if full {
+                self.all_aboard.signal();
             }
-        });
-        if empty {
-            self.all_ashore.signal();
-        }
-        self.mutex2.signal();
-    }
-}
+            self.mutex.signal();
 
-/// One car of capacity `c`.
-pub struct Coaster {
-    s: Shared,
-}
-
-impl std::fmt::Debug for Coaster {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Coaster").field("c", &self.s.c).finish()
-    }
-}
-
-impl Coaster {
-    /// A car with `c` seats.
-    pub fn new(c: usize) -> Self {
-        Coaster {
-            s: Shared::new(c, 1),
+            self.unboard_queue[car].wait().await;
+            unboard();
+            self.mutex2.wait().await;
+            let empty = self.unboarders.with(|u| {
+                *u += 1;
+                if *u == self.c {
+                    *u = 0;
+                    true
+                } else {
+                    false
+                }
+            });
+            if empty {
+                self.all_ashore.signal();
+            }
+            self.mutex2.signal();
         }
     }
 
-    /// One ride of the car.
-    pub fn car(&self, car: &mut impl Car) {
-        let s = &self.s;
-        car.load();
-        s.board_queue.signal_n(s.c);
-        s.all_aboard.wait();
-        car.run();
-        car.unload();
-        s.unboard_queue[0].signal_n(s.c);
-        s.all_ashore.wait();
+    /// One car of capacity `c`.
+    pub struct Coaster {
+        s: Shared,
     }
 
-    /// One ride of a passenger.
-    pub fn passenger(&self, board: impl FnOnce(), unboard: impl FnOnce()) {
-        self.s.passenger(board, unboard)
-    }
-}
-
-/// `m` cars of capacity `c` on one track.
-pub struct MultiCarCoaster {
-    s: Shared,
-    loading_area: Vec<Semaphore>,
-    unloading_area: Vec<Semaphore>,
-}
-
-impl std::fmt::Debug for MultiCarCoaster {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MultiCarCoaster")
-            .field("c", &self.s.c)
-            .field("m", &self.loading_area.len())
-            .finish()
-    }
-}
-
-impl MultiCarCoaster {
-    /// `m >= 1` cars with `c` seats each; car 0 loads first.
-    pub fn new(m: usize, c: usize) -> Self {
-        assert!(m > 0, "at least one car");
-        let area = |_| Semaphore::new(0);
-        let loading_area: Vec<_> = (0..m).map(area).collect();
-        let unloading_area: Vec<_> = (0..m).map(area).collect();
-        loading_area[0].signal();
-        unloading_area[0].signal();
-        MultiCarCoaster {
-            s: Shared::new(c, m),
-            loading_area,
-            unloading_area,
+    impl std::fmt::Debug for Coaster {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("Coaster").field("c", &self.s.c).finish()
         }
     }
 
-    fn next(&self, i: usize) -> usize {
-        (i + 1) % self.loading_area.len()
+    impl Coaster {
+        /// A car with `c` seats.
+        pub fn new(c: usize) -> Self {
+            Coaster {
+                s: Shared::new(c, 1),
+            }
+        }
+
+        /// One ride of the car.
+        pub async fn car(&self, car: &mut impl Car) {
+            let s = &self.s;
+            car.load();
+            s.board_queue.signal_n(s.c);
+            s.all_aboard.wait().await;
+            car.run();
+            car.unload();
+            s.unboard_queue[0].signal_n(s.c);
+            s.all_ashore.wait().await;
+        }
+
+        /// One ride of a passenger.
+        pub async fn passenger(&self, board: impl FnOnce(), unboard: impl FnOnce()) {
+            self.s.passenger(board, unboard).await
+        }
     }
 
-    /// One ride of car `i`.
-    pub fn car(&self, i: usize, car: &mut impl Car) {
-        let s = &self.s;
-        self.loading_area[i].wait();
-        // Only this car is loading now; boarding passengers read the index.
-        s.loading.with(|l| *l = i);
-        car.load();
-        s.board_queue.signal_n(s.c);
-        s.all_aboard.wait();
-        self.loading_area[self.next(i)].signal();
-        car.run();
-        self.unloading_area[i].wait();
-        car.unload();
-        s.unboard_queue[i].signal_n(s.c);
-        s.all_ashore.wait();
-        self.unloading_area[self.next(i)].signal();
+    /// `m` cars of capacity `c` on one track.
+    pub struct MultiCarCoaster {
+        s: Shared,
+        loading_area: Vec<Semaphore>,
+        unloading_area: Vec<Semaphore>,
     }
 
-    /// One ride of a passenger (in whichever car is loading).
-    pub fn passenger(&self, board: impl FnOnce(), unboard: impl FnOnce()) {
-        self.s.passenger(board, unboard)
+    impl std::fmt::Debug for MultiCarCoaster {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("MultiCarCoaster")
+                .field("c", &self.s.c)
+                .field("m", &self.loading_area.len())
+                .finish()
+        }
+    }
+
+    impl MultiCarCoaster {
+        /// `m >= 1` cars with `c` seats each; car 0 loads first.
+        pub fn new(m: usize, c: usize) -> Self {
+            assert!(m > 0, "at least one car");
+            let area = |_| Semaphore::new(0);
+            let loading_area: Vec<_> = (0..m).map(area).collect();
+            let unloading_area: Vec<_> = (0..m).map(area).collect();
+            loading_area[0].signal();
+            unloading_area[0].signal();
+            MultiCarCoaster {
+                s: Shared::new(c, m),
+                loading_area,
+                unloading_area,
+            }
+        }
+
+        fn next(&self, i: usize) -> usize {
+            (i + 1) % self.loading_area.len()
+        }
+
+        /// One ride of car `i`.
+        pub async fn car(&self, i: usize, car: &mut impl Car) {
+            let s = &self.s;
+            self.loading_area[i].wait().await;
+            // Only this car is loading now; boarding passengers read the index.
+            s.loading.with(|l| *l = i);
+            car.load();
+            s.board_queue.signal_n(s.c);
+            s.all_aboard.wait().await;
+            self.loading_area[self.next(i)].signal();
+            car.run();
+            self.unloading_area[i].wait().await;
+            car.unload();
+            s.unboard_queue[i].signal_n(s.c);
+            s.all_ashore.wait().await;
+            self.unloading_area[self.next(i)].signal();
+        }
+
+        /// One ride of a passenger (in whichever car is loading).
+        pub async fn passenger(&self, board: impl FnOnce(), unboard: impl FnOnce()) {
+            self.s.passenger(board, unboard).await
+        }
     }
 }

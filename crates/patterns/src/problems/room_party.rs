@@ -8,7 +8,6 @@
 //! a break-up: if the room is neither empty nor full enough, the Dean waits
 //! for it to become one or the other. There must be a single Dean.
 
-use crate::blocking::Semaphore;
 use crate::board::Board;
 
 /// What the Dean did.
@@ -20,126 +19,130 @@ pub enum DeanVisit {
     BrokeUp,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Dean {
-    NotHere,
-    Waiting,
-    InTheRoom,
-}
+crate::flavours! {
+    use {Semaphore};
 
-struct State {
-    students: usize,
-    dean: Dean,
-}
-
-/// The room.
-pub struct Room {
-    threshold: usize,
-    mutex: Semaphore,
-    turn: Semaphore,
-    clear: Semaphore,
-    lie_in: Semaphore,
-    st: Board<State>,
-}
-
-impl std::fmt::Debug for Room {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Room")
-            .field("threshold", &self.threshold)
-            .finish_non_exhaustive()
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Dean {
+        NotHere,
+        Waiting,
+        InTheRoom,
     }
-}
 
-impl Room {
-    /// A room whose party the Dean breaks up at `threshold` students (50 in
-    /// the book).
-    pub fn new(threshold: usize) -> Self {
-        assert!(threshold > 0);
-        Room {
-            threshold,
-            mutex: Semaphore::new(1),
-            turn: Semaphore::new(1),
-            clear: Semaphore::new(0),
-            lie_in: Semaphore::new(0),
-            st: Board::new(State {
-                students: 0,
-                dean: Dean::NotHere,
-            }),
+    struct State {
+        students: usize,
+        dean: Dean,
+    }
+
+    /// The room.
+    pub struct Room {
+        threshold: usize,
+        mutex: Semaphore,
+        turn: Semaphore,
+        clear: Semaphore,
+        lie_in: Semaphore,
+        st: Board<State>,
+    }
+
+    impl std::fmt::Debug for Room {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("Room")
+                .field("threshold", &self.threshold)
+                .finish_non_exhaustive()
         }
     }
 
-    /// One visit of the Dean.
-    pub fn dean(&self, search: impl FnOnce(), break_up: impl FnOnce()) -> DeanVisit {
-        self.mutex.wait();
-        let wait = self.st.with(|s| {
-            if s.students > 0 && s.students < self.threshold {
-                s.dean = Dean::Waiting;
-                true
-            } else {
-                false
+    impl Room {
+        /// A room whose party the Dean breaks up at `threshold` students (50 in
+        /// the book).
+        pub fn new(threshold: usize) -> Self {
+            assert!(threshold > 0);
+            Room {
+                threshold,
+                mutex: Semaphore::new(1),
+                turn: Semaphore::new(1),
+                clear: Semaphore::new(0),
+                lie_in: Semaphore::new(0),
+                st: Board::new(State {
+                    students: 0,
+                    dean: Dean::NotHere,
+                }),
             }
-        });
-        if wait {
-            self.mutex.signal();
-            // A student passes the mutex back with `lie_in`.
-            self.lie_in.wait();
-        }
-        // Here the room is empty or has at least `threshold` students.
-        let party = self.st.with(|s| s.students >= self.threshold);
-        let visit = if party {
-            self.st.with(|s| s.dean = Dean::InTheRoom);
-            break_up();
-            self.turn.wait();
-            self.mutex.signal();
-            // The last student out passes the mutex back with `clear`.
-            self.clear.wait();
-            self.turn.signal();
-            DeanVisit::BrokeUp
-        } else {
-            search();
-            DeanVisit::Searched
-        };
-        self.st.with(|s| s.dean = Dean::NotHere);
-        self.mutex.signal();
-        visit
-    }
-
-    /// A student comes in, parties while `party` runs, and leaves.
-    pub fn student<R>(&self, party: impl FnOnce() -> R) -> R {
-        self.mutex.wait();
-        if self.st.with(|s| s.dean == Dean::InTheRoom) {
-            self.mutex.signal();
-            self.turn.wait();
-            self.turn.signal();
-            self.mutex.wait();
-        }
-        let wake_dean = self.st.with(|s| {
-            s.students += 1;
-            s.students == self.threshold && s.dean == Dean::Waiting
-        });
-        if wake_dean {
-            self.lie_in.signal();
-        } else {
-            self.mutex.signal();
         }
 
-        let r = party();
-
-        self.mutex.wait();
-        let (lie_in, clear) = self.st.with(|s| {
-            s.students -= 1;
-            (
-                s.students == 0 && s.dean == Dean::Waiting,
-                s.students == 0 && s.dean == Dean::InTheRoom,
-            )
-        });
-        if lie_in {
-            self.lie_in.signal();
-        } else if clear {
-            self.clear.signal();
-        } else {
+        /// One visit of the Dean.
+        pub async fn dean(&self, search: impl FnOnce(), break_up: impl FnOnce()) -> DeanVisit {
+            self.mutex.wait().await;
+            let wait = self.st.with(|s| {
+                if s.students > 0 && s.students < self.threshold {
+                    s.dean = Dean::Waiting;
+                    true
+                } else {
+                    false
+                }
+            });
+            if wait {
+                self.mutex.signal();
+                // A student passes the mutex back with `lie_in`.
+                self.lie_in.wait().await;
+            }
+            // Here the room is empty or has at least `threshold` students.
+            let party = self.st.with(|s| s.students >= self.threshold);
+            let visit = if party {
+                self.st.with(|s| s.dean = Dean::InTheRoom);
+                break_up();
+                self.turn.wait().await;
+                self.mutex.signal();
+                // The last student out passes the mutex back with `clear`.
+                self.clear.wait().await;
+                self.turn.signal();
+                DeanVisit::BrokeUp
+            } else {
+                search();
+                DeanVisit::Searched
+            };
+            self.st.with(|s| s.dean = Dean::NotHere);
             self.mutex.signal();
+            visit
         }
-        r
+
+        /// A student comes in, parties while `party` runs, and leaves.
+        pub async fn student<R>(&self, party: impl FnOnce() -> R) -> R {
+            self.mutex.wait().await;
+            if self.st.with(|s| s.dean == Dean::InTheRoom) {
+                self.mutex.signal();
+                self.turn.wait().await;
+                self.turn.signal();
+                self.mutex.wait().await;
+            }
+            let wake_dean = self.st.with(|s| {
+                s.students += 1;
+                s.students == self.threshold && s.dean == Dean::Waiting
+            });
+            if wake_dean {
+                self.lie_in.signal();
+            } else {
+                self.mutex.signal();
+            }
+
+            let r = party();
+
+            self.mutex.wait().await;
+            let (lie_in, clear) = self.st.with(|s| {
+                s.students -= 1;
+                (
+                    s.students == 0 && s.dean == Dean::Waiting,
+                    s.students == 0 && s.dean == Dean::InTheRoom,
+                )
+            });
+            if lie_in {
+                self.lie_in.signal();
+            } else if clear {
+                self.clear.signal();
+            } else {
+                self.mutex.signal();
+            }
+            r
+        }
     }
 }

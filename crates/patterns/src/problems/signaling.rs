@@ -6,37 +6,39 @@
 //! each one passes the permit on (a turnstile), which is why Downey's Sync.py
 //! version re-signals.
 
-use crate::blocking::Semaphore;
+crate::flavours! {
+    use {Semaphore};
 
-/// A one-shot "it happened" flag built on a semaphore initialised to 0.
-#[derive(Debug)]
-pub struct Signal {
-    sem: Semaphore,
-}
-
-impl Default for Signal {
-    fn default() -> Self {
-        Self::new()
+    /// A one-shot "it happened" flag built on a semaphore initialised to 0.
+    #[derive(Debug)]
+    pub struct Signal {
+        sem: Semaphore,
     }
-}
 
-impl Signal {
-    /// Not yet signalled.
-    pub fn new() -> Self {
-        Signal {
-            sem: Semaphore::new(0),
+    impl Default for Signal {
+        fn default() -> Self {
+            Self::new()
         }
     }
 
-    /// Announce the event (thread A's `sem.signal()` after statement a1).
-    pub fn notify(&self) {
-        self.sem.signal();
-    }
+    impl Signal {
+        /// Not yet signalled.
+        pub fn new() -> Self {
+            Signal {
+                sem: Semaphore::new(0),
+            }
+        }
 
-    /// Wait for the event (thread B's `sem.wait()` before statement b1).
-    /// Returns at once if it has already happened.
-    pub fn wait(&self) {
-        self.sem.wait();
-        self.sem.signal();
+        /// Announce the event (thread A's `sem.signal()` after statement a1).
+        pub fn notify(&self) {
+            self.sem.signal();
+        }
+
+        /// Wait for the event (thread B's `sem.wait().await` before statement b1).
+        /// Returns at once if it has already happened.
+        pub async fn wait(&self) {
+            self.sem.wait().await;
+            self.sem.signal();
+        }
     }
 }

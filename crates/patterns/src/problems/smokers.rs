@@ -13,7 +13,6 @@
 //! table keeps counts, and every cigarette still consumes ingredients that
 //! were actually on the table, each at most once.
 
-use crate::blocking::Semaphore;
 use crate::board::Board;
 
 /// The three ingredients.
@@ -45,158 +44,162 @@ impl Ingredient {
     }
 }
 
-/// The table, the agent's semaphores and the pushers' scoreboard.
-pub struct Smokers {
-    agent_sem: Semaphore,
-    ingredient: [Semaphore; 3],
-    smoker: [Semaphore; 3],
-    mutex: Semaphore,
-    on_table: Board<[bool; 3]>,
-}
+crate::flavours! {
+    use {Semaphore};
 
-impl std::fmt::Debug for Smokers {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Smokers { .. }")
+    /// The table, the agent's semaphores and the pushers' scoreboard.
+    pub struct Smokers {
+        agent_sem: Semaphore,
+        ingredient: [Semaphore; 3],
+        smoker: [Semaphore; 3],
+        mutex: Semaphore,
+        on_table: Board<[bool; 3]>,
     }
-}
 
-impl Default for Smokers {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-fn sems(v: usize) -> [Semaphore; 3] {
-    [Semaphore::new(v), Semaphore::new(v), Semaphore::new(v)]
-}
-
-impl Smokers {
-    /// An empty table; the agent may start.
-    pub fn new() -> Self {
-        Smokers {
-            agent_sem: Semaphore::new(1),
-            ingredient: sems(0),
-            smoker: sems(0),
-            mutex: Semaphore::new(1),
-            on_table: Board::new([false; 3]),
+    impl std::fmt::Debug for Smokers {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("Smokers { .. }")
         }
     }
 
-    /// One round of the agent that withholds `missing`: waits for the table
-    /// to be free, runs `put` (the moment the ingredients land), and signals
-    /// the two other ingredients.
-    pub fn agent(&self, missing: Ingredient, put: impl FnOnce()) {
-        self.agent_sem.wait();
-        put();
-        for i in missing.others() {
-            self.ingredient[i.idx()].signal();
+    impl Default for Smokers {
+        fn default() -> Self {
+            Self::new()
         }
     }
 
-    /// One round of the pusher for `ingredient`: waits for it to appear and
-    /// either wakes the smoker who needs it plus one other ingredient already
-    /// noted, or notes it on the scoreboard.
-    pub fn pusher(&self, ingredient: Ingredient) {
-        self.ingredient[ingredient.idx()].wait();
-        self.mutex.wait();
-        let wake = self.on_table.with(|t| {
-            for other in ingredient.others() {
-                if t[other.idx()] {
-                    t[other.idx()] = false;
-                    // The smoker holding the third ingredient.
-                    let third = Ingredient::ALL
-                        .into_iter()
-                        .find(|x| *x != ingredient && *x != other)
-                        .expect("three ingredients");
-                    return Some(third);
-                }
+    fn sems(v: usize) -> [Semaphore; 3] {
+        [Semaphore::new(v), Semaphore::new(v), Semaphore::new(v)]
+    }
+
+    impl Smokers {
+        /// An empty table; the agent may start.
+        pub fn new() -> Self {
+            Smokers {
+                agent_sem: Semaphore::new(1),
+                ingredient: sems(0),
+                smoker: sems(0),
+                mutex: Semaphore::new(1),
+                on_table: Board::new([false; 3]),
             }
-            t[ingredient.idx()] = true;
-            None
-        });
-        self.mutex.signal();
-        if let Some(s) = wake {
-            self.smoker[s.idx()].signal();
         }
-    }
 
-    /// One round of the smoker who holds `has`: waits until the two others
-    /// are on the table, runs `make` (making the cigarette), and frees the
-    /// agent. The caller smokes after this returns.
-    pub fn smoker<R>(&self, has: Ingredient, make: impl FnOnce() -> R) -> R {
-        self.smoker[has.idx()].wait();
-        let r = make();
-        self.agent_sem.signal();
-        r
-    }
-}
-
-/// The generalized problem: agents never wait, ingredients pile up.
-pub struct GeneralizedSmokers {
-    ingredient: [Semaphore; 3],
-    smoker: [Semaphore; 3],
-    mutex: Semaphore,
-    counts: Board<[usize; 3]>,
-}
-
-impl std::fmt::Debug for GeneralizedSmokers {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("GeneralizedSmokers { .. }")
-    }
-}
-
-impl Default for GeneralizedSmokers {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl GeneralizedSmokers {
-    /// An empty table.
-    pub fn new() -> Self {
-        GeneralizedSmokers {
-            ingredient: sems(0),
-            smoker: sems(0),
-            mutex: Semaphore::new(1),
-            counts: Board::new([0; 3]),
-        }
-    }
-
-    /// An agent puts out the two ingredients other than `missing`, without
-    /// waiting for anyone.
-    pub fn agent(&self, missing: Ingredient) {
-        for i in missing.others() {
-            self.ingredient[i.idx()].signal();
-        }
-    }
-
-    /// One round of the pusher for `ingredient` (counters instead of flags).
-    pub fn pusher(&self, ingredient: Ingredient) {
-        self.ingredient[ingredient.idx()].wait();
-        self.mutex.wait();
-        let wake = self.counts.with(|c| {
-            for other in ingredient.others() {
-                if c[other.idx()] > 0 {
-                    c[other.idx()] -= 1;
-                    let third = Ingredient::ALL
-                        .into_iter()
-                        .find(|x| *x != ingredient && *x != other)
-                        .expect("three ingredients");
-                    return Some(third);
-                }
+        /// One round of the agent that withholds `missing`: waits for the table
+        /// to be free, runs `put` (the moment the ingredients land), and signals
+        /// the two other ingredients.
+        pub async fn agent(&self, missing: Ingredient, put: impl FnOnce()) {
+            self.agent_sem.wait().await;
+            put();
+            for i in missing.others() {
+                self.ingredient[i.idx()].signal();
             }
-            c[ingredient.idx()] += 1;
-            None
-        });
-        self.mutex.signal();
-        if let Some(s) = wake {
-            self.smoker[s.idx()].signal();
+        }
+
+        /// One round of the pusher for `ingredient`: waits for it to appear and
+        /// either wakes the smoker who needs it plus one other ingredient already
+        /// noted, or notes it on the scoreboard.
+        pub async fn pusher(&self, ingredient: Ingredient) {
+            self.ingredient[ingredient.idx()].wait().await;
+            self.mutex.wait().await;
+            let wake = self.on_table.with(|t| {
+                for other in ingredient.others() {
+                    if t[other.idx()] {
+                        t[other.idx()] = false;
+                        // The smoker holding the third ingredient.
+                        let third = Ingredient::ALL
+                            .into_iter()
+                            .find(|x| *x != ingredient && *x != other)
+                            .expect("three ingredients");
+                        return Some(third);
+                    }
+                }
+                t[ingredient.idx()] = true;
+                None
+            });
+            self.mutex.signal();
+            if let Some(s) = wake {
+                self.smoker[s.idx()].signal();
+            }
+        }
+
+        /// One round of the smoker who holds `has`: waits until the two others
+        /// are on the table, runs `make` (making the cigarette), and frees the
+        /// agent. The caller smokes after this returns.
+        pub async fn smoker<R>(&self, has: Ingredient, make: impl FnOnce() -> R) -> R {
+            self.smoker[has.idx()].wait().await;
+            let r = make();
+            self.agent_sem.signal();
+            r
         }
     }
 
-    /// One round of the smoker holding `has`: waits for a pair, runs `make`.
-    pub fn smoker<R>(&self, has: Ingredient, make: impl FnOnce() -> R) -> R {
-        self.smoker[has.idx()].wait();
-        make()
+    /// The generalized problem: agents never wait, ingredients pile up.
+    pub struct GeneralizedSmokers {
+        ingredient: [Semaphore; 3],
+        smoker: [Semaphore; 3],
+        mutex: Semaphore,
+        counts: Board<[usize; 3]>,
+    }
+
+    impl std::fmt::Debug for GeneralizedSmokers {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("GeneralizedSmokers { .. }")
+        }
+    }
+
+    impl Default for GeneralizedSmokers {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl GeneralizedSmokers {
+        /// An empty table.
+        pub fn new() -> Self {
+            GeneralizedSmokers {
+                ingredient: sems(0),
+                smoker: sems(0),
+                mutex: Semaphore::new(1),
+                counts: Board::new([0; 3]),
+            }
+        }
+
+        /// An agent puts out the two ingredients other than `missing`, without
+        /// waiting for anyone.
+        pub fn agent(&self, missing: Ingredient) {
+            for i in missing.others() {
+                self.ingredient[i.idx()].signal();
+            }
+        }
+
+        /// One round of the pusher for `ingredient` (counters instead of flags).
+        pub async fn pusher(&self, ingredient: Ingredient) {
+            self.ingredient[ingredient.idx()].wait().await;
+            self.mutex.wait().await;
+            let wake = self.counts.with(|c| {
+                for other in ingredient.others() {
+                    if c[other.idx()] > 0 {
+                        c[other.idx()] -= 1;
+                        let third = Ingredient::ALL
+                            .into_iter()
+                            .find(|x| *x != ingredient && *x != other)
+                            .expect("three ingredients");
+                        return Some(third);
+                    }
+                }
+                c[ingredient.idx()] += 1;
+                None
+            });
+            self.mutex.signal();
+            if let Some(s) = wake {
+                self.smoker[s.idx()].signal();
+            }
+        }
+
+        /// One round of the smoker holding `has`: waits for a pair, runs `make`.
+        pub async fn smoker<R>(&self, has: Ingredient, make: impl FnOnce() -> R) -> R {
+            self.smoker[has.idx()].wait().await;
+            make()
+        }
     }
 }

@@ -10,83 +10,86 @@
 //! their behalf, so woken customers never compete with newcomers for the
 //! mutex (the flaw of the non-solution, which the tests demonstrate).
 
-use crate::blocking::Semaphore;
 use crate::board::Board;
 
-struct State {
-    eating: usize,
-    waiting: usize,
-    must_wait: bool,
-}
+crate::flavours! {
+    use {Semaphore};
 
-/// The bar.
-pub struct SushiBar {
-    seats: usize,
-    mutex: Semaphore,
-    block: Semaphore,
-    st: Board<State>,
-}
-
-impl std::fmt::Debug for SushiBar {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SushiBar")
-            .field("seats", &self.seats)
-            .finish_non_exhaustive()
+    struct State {
+        eating: usize,
+        waiting: usize,
+        must_wait: bool,
     }
-}
 
-impl SushiBar {
-    /// A bar with `seats` seats (five in the book).
-    pub fn new(seats: usize) -> Self {
-        assert!(seats > 0, "a bar needs seats");
-        SushiBar {
-            seats,
-            mutex: Semaphore::new(1),
-            block: Semaphore::new(0),
-            st: Board::new(State {
-                eating: 0,
-                waiting: 0,
-                must_wait: false,
-            }),
+    /// The bar.
+    pub struct SushiBar {
+        seats: usize,
+        mutex: Semaphore,
+        block: Semaphore,
+        st: Board<State>,
+    }
+
+    impl std::fmt::Debug for SushiBar {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("SushiBar")
+                .field("seats", &self.seats)
+                .finish_non_exhaustive()
         }
     }
 
-    /// A customer sits down (waiting if needed) and runs `eat`.
-    pub fn eat<R>(&self, eat: impl FnOnce() -> R) -> R {
-        self.mutex.wait();
-        let wait = self.st.with(|s| {
-            if s.must_wait {
-                s.waiting += 1;
-                true
-            } else {
-                s.eating += 1;
-                s.must_wait = s.eating == self.seats;
-                false
+    impl SushiBar {
+        /// A bar with `seats` seats (five in the book).
+        pub fn new(seats: usize) -> Self {
+            assert!(seats > 0, "a bar needs seats");
+            SushiBar {
+                seats,
+                mutex: Semaphore::new(1),
+                block: Semaphore::new(0),
+                st: Board::new(State {
+                    eating: 0,
+                    waiting: 0,
+                    must_wait: false,
+                }),
             }
-        });
-        self.mutex.signal();
-        if wait {
-            // Seated by the last customer of the previous party.
-            self.block.wait();
         }
 
-        let r = eat();
-
-        self.mutex.wait();
-        let seat_now = self.st.with(|s| {
-            s.eating -= 1;
-            if s.eating == 0 {
-                let n = s.waiting.min(self.seats);
-                s.waiting -= n;
-                s.eating += n;
-                s.must_wait = s.eating == self.seats;
-                n
-            } else {
-                0
+        /// A customer sits down (waiting if needed) and runs `eat`.
+        pub async fn eat<R>(&self, eat: impl FnOnce() -> R) -> R {
+            self.mutex.wait().await;
+            let wait = self.st.with(|s| {
+                if s.must_wait {
+                    s.waiting += 1;
+                    true
+                } else {
+                    s.eating += 1;
+                    s.must_wait = s.eating == self.seats;
+                    false
+                }
+            });
+            self.mutex.signal();
+            if wait {
+                // Seated by the last customer of the previous party.
+                self.block.wait().await;
             }
-        });
-        self.block.signal_n(seat_now);
-        self.mutex.signal();
-        r
+
+            let r = eat();
+
+            self.mutex.wait().await;
+            let seat_now = self.st.with(|s| {
+                s.eating -= 1;
+                if s.eating == 0 {
+                    let n = s.waiting.min(self.seats);
+                    s.waiting -= n;
+                    s.eating += n;
+                    s.must_wait = s.eating == self.seats;
+                    n
+                } else {
+                    0
+                }
+            });
+            self.block.signal_n(seat_now);
+            self.mutex.signal();
+            r
+        }
     }
 }

@@ -11,7 +11,14 @@
 //! bathroom with directions instead of groups and a rope for five:
 //! [`Rope`].
 
-use crate::blocking::{FifoSemaphore, Lightswitch};
+/// Direction of travel on the rope.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// West to east.
+    East,
+    /// East to west.
+    West,
+}
 
 /// One of the two groups that may not mix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,82 +29,77 @@ pub enum Group {
     Male,
 }
 
-/// The bathroom.
-#[derive(Debug)]
-pub struct Bathroom {
-    empty: FifoSemaphore,
-    switch: [Lightswitch; 2],
-    multiplex: [FifoSemaphore; 2],
-    turnstile: Option<FifoSemaphore>,
-}
+crate::flavours! {
+    use {FifoSemaphore, Lightswitch};
 
-impl Bathroom {
-    /// Room for `capacity` people of one group; starvation possible.
-    pub fn new(capacity: usize) -> Self {
-        Bathroom {
-            empty: FifoSemaphore::new(1),
-            switch: [Lightswitch::new(), Lightswitch::new()],
-            multiplex: [FifoSemaphore::new(capacity), FifoSemaphore::new(capacity)],
-            turnstile: None,
+    /// The bathroom.
+    #[derive(Debug)]
+    pub struct Bathroom {
+        empty: FifoSemaphore,
+        switch: [Lightswitch; 2],
+        multiplex: [FifoSemaphore; 2],
+        turnstile: Option<FifoSemaphore>,
+    }
+
+    impl Bathroom {
+        /// Room for `capacity` people of one group; starvation possible.
+        pub fn new(capacity: usize) -> Self {
+            Bathroom {
+                empty: FifoSemaphore::new(1),
+                switch: [Lightswitch::new(), Lightswitch::new()],
+                multiplex: [FifoSemaphore::new(capacity), FifoSemaphore::new(capacity)],
+                turnstile: None,
+            }
+        }
+
+        /// As [`Bathroom::new`], with the turnstile that prevents starvation.
+        pub fn new_no_starve(capacity: usize) -> Self {
+            Bathroom {
+                turnstile: Some(FifoSemaphore::new(1)),
+                ..Bathroom::new(capacity)
+            }
+        }
+
+        /// A person of `group` uses the bathroom: `f` runs inside.
+        pub async fn visit<R>(&self, group: Group, f: impl FnOnce() -> R) -> R {
+            let g = group as usize;
+            if let Some(t) = &self.turnstile {
+                t.wait().await;
+                self.switch[g].lock(&self.empty).await;
+                t.signal();
+            } else {
+                self.switch[g].lock(&self.empty).await;
+            }
+            self.multiplex[g].wait().await;
+            let r = f();
+            self.multiplex[g].signal();
+            self.switch[g].unlock(&self.empty);
+            r
         }
     }
 
-    /// As [`Bathroom::new`], with the turnstile that prevents starvation.
-    pub fn new_no_starve(capacity: usize) -> Self {
-        Bathroom {
-            turnstile: Some(FifoSemaphore::new(1)),
-            ..Bathroom::new(capacity)
-        }
+    /// The baboons' rope: one direction at a time, at most `capacity` on it, and
+    /// no direction starves the other.
+    #[derive(Debug)]
+    pub struct Rope {
+        b: Bathroom,
     }
 
-    /// A person of `group` uses the bathroom: `f` runs inside.
-    pub fn visit<R>(&self, group: Group, f: impl FnOnce() -> R) -> R {
-        let g = group as usize;
-        if let Some(t) = &self.turnstile {
-            t.wait();
-            self.switch[g].lock(&self.empty);
-            t.signal();
-        } else {
-            self.switch[g].lock(&self.empty);
+    impl Rope {
+        /// A rope that holds `capacity` baboons (five in the book).
+        pub fn new(capacity: usize) -> Self {
+            Rope {
+                b: Bathroom::new_no_starve(capacity),
+            }
         }
-        self.multiplex[g].wait();
-        let r = f();
-        self.multiplex[g].signal();
-        self.switch[g].unlock(&self.empty);
-        r
-    }
-}
 
-/// Direction of travel on the rope.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Direction {
-    /// West to east.
-    East,
-    /// East to west.
-    West,
-}
-
-/// The baboons' rope: one direction at a time, at most `capacity` on it, and
-/// no direction starves the other.
-#[derive(Debug)]
-pub struct Rope {
-    b: Bathroom,
-}
-
-impl Rope {
-    /// A rope that holds `capacity` baboons (five in the book).
-    pub fn new(capacity: usize) -> Self {
-        Rope {
-            b: Bathroom::new_no_starve(capacity),
+        /// A baboon crosses in `dir`; `f` runs while it is on the rope.
+        pub async fn cross<R>(&self, dir: Direction, f: impl FnOnce() -> R) -> R {
+            let g = match dir {
+                Direction::East => Group::Female,
+                Direction::West => Group::Male,
+            };
+            self.b.visit(g, f).await
         }
-    }
-
-    /// A baboon crosses in `dir`; `f` runs while it is on the rope.
-    pub fn cross<R>(&self, dir: Direction, f: impl FnOnce() -> R) -> R {
-        let g = match dir {
-            Direction::East => Group::Female,
-            Direction::West => Group::Male,
-        };
-        self.b.visit(g, f)
     }
 }

@@ -477,7 +477,7 @@ fn generalized_smokers_never_use_missing_ingredients() {
 /// event delivered once, and a full buffer holds back the producer.
 #[test]
 fn async_bounded_buffer() {
-    use lbos_patterns::problems::producer_consumer::AsyncBoundedBuffer;
+    use lbos_patterns::problems::producer_consumer::tasks::BoundedBuffer as AsyncBoundedBuffer;
     explore(|| {
         shuttle::future::block_on(async {
             let b = Arc::new(AsyncBoundedBuffer::new(1));
