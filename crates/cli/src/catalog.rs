@@ -1,7 +1,6 @@
 //! `lbos catalog`: list, show, export and check the embedded problem catalog.
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
@@ -45,6 +44,12 @@ pub enum CatalogCommand {
         /// Threads per search (default: every core).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
         jobs: Option<u16>,
+        /// Check without symmetry reduction (the verdicts must not change).
+        #[arg(long)]
+        no_symmetry: bool,
+        /// Check without partial-order reduction (the verdicts must not change).
+        #[arg(long)]
+        no_por: bool,
     },
 }
 
@@ -85,6 +90,8 @@ pub fn main(args: CatalogArgs) -> u8 {
             timeout,
             json,
             jobs,
+            no_symmetry,
+            no_por,
         } => {
             let selected: Result<Vec<&Entry>, String> = if names.is_empty() {
                 Ok(entries.iter().collect())
@@ -92,7 +99,17 @@ pub fn main(args: CatalogArgs) -> u8 {
                 names.iter().map(|n| find(&entries, n)).collect()
             };
             match selected {
-                Ok(sel) => check(&sel, timeout, json, crate::check::jobs(jobs)),
+                Ok(sel) => {
+                    let opts = Options {
+                        timeout: Some(Duration::from_secs_f64(timeout)),
+                        max_memory_bytes: 8 << 30,
+                        jobs: crate::check::jobs(jobs),
+                        symmetry: !no_symmetry,
+                        por: !no_por,
+                        ..Options::default()
+                    };
+                    check(&sel, opts, json)
+                }
                 Err(msg) => {
                     eprintln!("{msg}");
                     EXIT_BAD_INPUT
@@ -335,16 +352,8 @@ fn violation_text(o: &Outcome) -> String {
     }
 }
 
-fn check(entries: &[&Entry], timeout: f64, json: bool, jobs: usize) -> u8 {
-    let stop = Arc::new(AtomicBool::new(false));
-    crate::check::install_ctrlc(&stop);
-    let opts = Options {
-        timeout: Some(Duration::from_secs_f64(timeout)),
-        stop,
-        max_memory_bytes: 8 << 30,
-        jobs,
-        ..Options::default()
-    };
+fn check(entries: &[&Entry], opts: Options, json: bool) -> u8 {
+    crate::check::install_ctrlc(&opts.stop);
     // The name of the program being checked, on a terminal only (logs get the table alone).
     let show_progress = !json && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let mut results = Vec::new();

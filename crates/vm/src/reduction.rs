@@ -1,37 +1,72 @@
 //! Partial-order reduction for thread-local steps. A step is *local* when it reads and writes
-//! only the stepping thread's own data (its position, `self.x` attributes, procedure locals):
-//! comment rows, `pass`, `else:` skips, `break`, assignments to `self.x` or locals from local
-//! values, actions and prints of local values. Such a step commutes with every step of every
-//! other thread, cannot be disabled by them, and is invisible to invariants, assertions and
+//! only the stepping thread's own data (its position and call stack, `self.x` attributes,
+//! procedure locals) and globals that no thread ever assigns (constants set up by the
+//! initialization block): comment rows, `pass`, `else:` skips, `break`, tests and assignments
+//! over such values, actions, calls of procedures with such arguments, and returns when no call
+//! sends a returned value to shared data. Such a step commutes with every step of every other
+//! thread, cannot be disabled by them, and is invisible to invariants, assertions and
 //! deadlock; so from a state where some thread's next step is local, exploring that step alone
 //! (an ample set of one) reaches the same verdicts.
 //!
-//! Loop headers (`while`/`if` tests) are never local, so every cycle of the reduced graph passes
-//! through a non-local step and no thread's local steps can postpone the others forever (the
-//! cycle proviso).
+//! The cycle proviso: no cycle of the control-flow graph may consist of local steps only
+//! (otherwise a thread could loop locally for ever while the others are never explored). After
+//! classifying steps, every loop made only of local steps gets its header made non-local.
 
-use lbos_lang::program::{Builtin, Expr, InstrKind, Program, Stmt, Target};
+use lbos_lang::program::{Block, Builtin, END, Expr, Instr, InstrKind, Pc, Program, Stmt, Target};
 
 use crate::machine::{Fault, Machine, Transition};
 use crate::state::{State, Status, Value};
 
-fn local_expr(e: &Expr) -> bool {
-    match e {
-        Expr::Const(_)
-        | Expr::Local(_)
-        | Expr::SelfAttr(_)
-        | Expr::SelfIndex
-        | Expr::CompVar(_) => true,
-        Expr::Unary(_, a) => local_expr(a),
-        Expr::Binary(_, a, b) => local_expr(a) && local_expr(b),
-        Expr::Builtin(
-            Builtin::Pid | Builtin::NumThreads | Builtin::Print | Builtin::Noop | Builtin::Abs,
-            args,
-        ) => args.iter().all(local_expr),
-        Expr::Action(_, args) => args.iter().all(local_expr),
-        // Globals and the heap are shared; list literals allocate in the shared heap; functions
-        // may read globals; random choices branch.
-        _ => false,
+struct Locality<'p> {
+    p: &'p Program,
+    /// Globals that only the initialization block assigns.
+    constant: Vec<bool>,
+}
+
+impl Locality<'_> {
+    fn expr(&self, e: &Expr, depth: u32) -> bool {
+        match e {
+            Expr::Const(_)
+            | Expr::Local(_)
+            | Expr::SelfAttr(_)
+            | Expr::SelfIndex
+            | Expr::CompVar(_) => true,
+            Expr::Global(g) => self.constant[*g as usize],
+            Expr::Unary(_, a) => self.expr(a, depth),
+            Expr::Binary(_, a, b) => self.expr(a, depth) && self.expr(b, depth),
+            Expr::Builtin(
+                Builtin::Pid | Builtin::NumThreads | Builtin::Print | Builtin::Noop | Builtin::Abs,
+                args,
+            )
+            | Expr::Action(_, args) => args.iter().all(|a| self.expr(a, depth)),
+            // A one-line function is local if its body is (its parameters are locals); the
+            // depth bound stops recursive functions.
+            Expr::Func(f, args) => {
+                depth < 8
+                    && args.iter().all(|a| self.expr(a, depth))
+                    && self.p.procs[*f as usize]
+                        .inline
+                        .as_ref()
+                        .is_some_and(|body| self.expr(body, depth + 1))
+            }
+            // The heap is shared; list literals allocate in it; random choices branch.
+            _ => false,
+        }
+    }
+
+    fn stmt(&self, s: &Stmt) -> bool {
+        match s {
+            Stmt::Nop | Stmt::Jump(_) => true,
+            Stmt::Assign(ts, e) => ts.iter().all(local_target) && self.expr(e, 0),
+            Stmt::AugAssign(t, _, e) => local_target(t) && self.expr(e, 0),
+            Stmt::Expr(e) => self.expr(e, 0),
+            Stmt::IfInline(c, s) => self.expr(c, 0) && self.stmt(s),
+            // The call step evaluates the arguments and pushes a frame; the value comes back
+            // (and goes to `dest`) on the return step.
+            Stmt::Call { args, .. } => args.iter().all(|a| self.expr(a, 0)),
+            Stmt::Return(e) => e.as_ref().is_none_or(|e| self.expr(e, 0)),
+            Stmt::Assert(..) => false,
+        }
     }
 }
 
@@ -39,27 +74,130 @@ fn local_target(t: &Target) -> bool {
     matches!(t, Target::Local(_) | Target::SelfAttr(_))
 }
 
-fn local_stmt(s: &Stmt) -> bool {
+fn assigned_globals(s: &Stmt, out: &mut [bool]) {
+    let mut mark = |t: &Target| {
+        if let Target::Global(g) = t {
+            out[*g as usize] = true;
+        }
+    };
     match s {
-        Stmt::Nop | Stmt::Jump(_) => true,
-        Stmt::Assign(ts, e) => ts.iter().all(local_target) && local_expr(e),
-        Stmt::AugAssign(t, _, e) => local_target(t) && local_expr(e),
-        Stmt::Expr(e) => local_expr(e),
-        Stmt::IfInline(c, s) => local_expr(c) && local_stmt(s),
-        Stmt::Assert(..) | Stmt::Return(_) | Stmt::Call { .. } => false,
+        Stmt::Assign(ts, _) => ts.iter().for_each(mark),
+        Stmt::AugAssign(t, ..) => mark(t),
+        Stmt::Call { dest: Some(t), .. } => mark(t),
+        Stmt::IfInline(_, s) => assigned_globals(s, out),
+        _ => {}
+    }
+}
+
+fn calls_with_shared_dest(s: &Stmt) -> bool {
+    match s {
+        Stmt::Call { dest: Some(t), .. } => !local_target(t),
+        Stmt::IfInline(_, s) => calls_with_shared_dest(s),
+        _ => false,
+    }
+}
+
+/// Where control can go after an instruction, within its own code (a call goes to the
+/// procedure's entry and, after the return, to the next row).
+fn control_successors(p: &Program, i: &Instr) -> Vec<Pc> {
+    let mut out = vec![i.next];
+    match &i.kind {
+        InstrKind::Test { on_false, .. } => out.push(*on_false),
+        InstrKind::Skip { target } => out.push(*target),
+        InstrKind::Exec(s) => {
+            let mut s = s;
+            if let Stmt::IfInline(_, inner) = s {
+                s = inner;
+            }
+            match s {
+                Stmt::Jump(t) => out.push(*t),
+                Stmt::Call { proc, .. } => out.push(p.procs[*proc as usize].entry),
+                _ => {}
+            }
+        }
+    }
+    out.retain(|&pc| pc != END);
+    out
+}
+
+/// Whether executing `i` may return from a procedure (explicitly or by falling off its end).
+fn may_return(p: &Program, i: &Instr) -> bool {
+    matches!(p.rows[i.row as usize].block, Block::Proc(_))
+        && (matches!(&i.kind, InstrKind::Exec(Stmt::Return(_)))
+            || i.next == END
+            || matches!(&i.kind, InstrKind::Test { on_false, .. } if *on_false == END)
+            || matches!(&i.kind, InstrKind::Skip { target } if *target == END)
+            || matches!(&i.kind, InstrKind::Exec(Stmt::Jump(t)) if *t == END))
+}
+
+/// Makes the header of every cycle of local instructions non-local (the cycle proviso).
+fn break_local_cycles(p: &Program, local: &mut [bool]) {
+    // 0 = unvisited, 1 = on the depth-first stack, 2 = done.
+    let mut mark = vec![0u8; p.code.len()];
+    for root in 0..p.code.len() {
+        if mark[root] != 0 || !local[root] {
+            continue;
+        }
+        let mut stack: Vec<(usize, Vec<Pc>)> = vec![(root, control_successors(p, &p.code[root]))];
+        mark[root] = 1;
+        while let Some((node, succ)) = stack.last_mut() {
+            let node = *node;
+            match succ.pop() {
+                Some(next) => {
+                    let next = next as usize;
+                    if !local[next] || !local[node] {
+                        continue;
+                    }
+                    match mark[next] {
+                        // A back edge: `next` heads a loop of local steps.
+                        1 => local[next] = false,
+                        0 => {
+                            mark[next] = 1;
+                            stack.push((next, control_successors(p, &p.code[next])));
+                        }
+                        _ => {}
+                    }
+                }
+                None => {
+                    mark[node] = 2;
+                    stack.pop();
+                }
+            }
+        }
     }
 }
 
 /// For every instruction, whether executing it is a local step.
 pub fn local_instructions(p: &Program) -> Vec<bool> {
-    p.code
+    let mut assigned = vec![false; p.globals.len()];
+    let mut shared_returns = false;
+    for i in &p.code {
+        if let InstrKind::Exec(s) = &i.kind {
+            if p.rows[i.row as usize].block != Block::Init {
+                assigned_globals(s, &mut assigned);
+            }
+            shared_returns |= calls_with_shared_dest(s);
+        }
+    }
+    let ctx = Locality {
+        p,
+        constant: assigned.iter().map(|a| !a).collect(),
+    };
+    let mut local: Vec<bool> = p
+        .code
         .iter()
-        .map(|i| match &i.kind {
-            InstrKind::Skip { .. } => true,
-            InstrKind::Exec(s) => local_stmt(s),
-            InstrKind::Test { .. } => false,
+        .map(|i| {
+            let own = match &i.kind {
+                InstrKind::Skip { .. } => true,
+                InstrKind::Exec(s) => ctx.stmt(s),
+                InstrKind::Test { cond, .. } => ctx.expr(cond, 0),
+            };
+            // A return may store the value into shared data (`x = f()` with a global `x`).
+            own && !(shared_returns && may_return(p, i))
         })
-        .collect()
+        .collect();
+    break_local_cycles(p, &mut local);
+    local
 }
 
 impl Machine {
@@ -81,5 +219,65 @@ impl Machine {
             Some(t) => self.thread_successors(state, t, out),
             None => self.successors(state, out),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn local_rows(src: &str) -> Vec<String> {
+        let p = lbos_lang::compile(src).unwrap();
+        let local = local_instructions(&p);
+        let mut rows: Vec<(u32, String)> = p
+            .code
+            .iter()
+            .zip(&local)
+            .filter(|(i, l)| **l && p.rows[i.row as usize].block != Block::Init)
+            .map(|(i, _)| p.rows[i.row as usize].line)
+            .map(|line| {
+                (
+                    line,
+                    p.source
+                        .lines()
+                        .nth(line as usize - 1)
+                        .unwrap()
+                        .trim()
+                        .to_string(),
+                )
+            })
+            .collect();
+        rows.sort();
+        rows.dedup();
+        rows.into_iter().map(|(_, text)| text).collect()
+    }
+
+    #[test]
+    fn constants_calls_and_local_tests_are_local_and_loops_keep_a_non_local_step() {
+        let src = "n = 3\nx = 0\ndef right(i): return (i + 1) % n\ndef f(i):\n    x = i\n    self.y = right(i)\n## Thread\nwhile True:\n    # think\n    f(self.index)\n    if n > 2:\n        pass\n    x = n\n";
+        let rows = local_rows(src);
+        // `while True` would be local, but then the loop body must hold a non-local step:
+        // `x = n` is one (x is assigned by threads), so the header stays local.
+        assert_eq!(
+            rows,
+            [
+                "self.y = right(i)",
+                "while True:",
+                "# think",
+                "f(self.index)",
+                "if n > 2:",
+                "pass"
+            ]
+        );
+        // `x = i` inside `f` assigns the global x (no `global` needed in Sync): not local.
+        // A loop of local steps only gets its header made non-local.
+        let rows = local_rows("## Thread\nwhile True:\n    self.k = 1\n");
+        assert_eq!(rows, ["self.k = 1"]);
+        // A returned value that goes to a global makes returns non-local (the call is local:
+        // the value is stored when it comes back).
+        let rows = local_rows("x = 0\ndef g():\n    # a\n    return 1\n## Thread\nx = g()\n");
+        assert_eq!(rows, ["# a", "x = g()"]);
+        let rows = local_rows("x = 0\ndef g():\n    # a\n    return 1\n## Thread\nself.v = g()\n");
+        assert_eq!(rows, ["# a", "return 1", "self.v = g()"]);
     }
 }
