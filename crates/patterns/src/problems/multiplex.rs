@@ -29,8 +29,8 @@ crate::flavours! {
         }
 
         /// Runs `f` inside the multiplex.
-        pub fn run<R>(&self, f: impl FnOnce() -> R) -> R {
-            let _g = self.enter();
+        pub async fn run<R>(&self, f: impl FnOnce() -> R) -> R {
+            let _g = self.enter().await;
             f()
         }
     }
