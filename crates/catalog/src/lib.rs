@@ -59,6 +59,26 @@ pub struct ProgramEntry {
     pub source: String,
 }
 
+impl ProgramEntry {
+    /// The run configuration this program is checked with (its thread counts and semaphores).
+    pub fn config(&self) -> Result<lbos_vm::Config, String> {
+        let threads = self
+            .threads
+            .iter()
+            .map(|t| t.parse::<lbos_vm::ThreadSpec>())
+            .collect::<Result<Vec<_>, _>>()?;
+        let semaphores = match self.semaphores.as_deref() {
+            None => lbos_vm::SemaphoreModel::Weak,
+            Some(s) => s.parse()?,
+        };
+        Ok(lbos_vm::Config {
+            threads,
+            semaphores,
+            ..lbos_vm::Config::default()
+        })
+    }
+}
+
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {

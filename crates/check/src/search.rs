@@ -268,6 +268,11 @@ impl Level {
         self.ends.len()
     }
 
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+    }
+
     fn push(&mut self, enc: &[u8]) {
         self.bytes.extend_from_slice(enc);
         self.ends.push(self.bytes.len());
@@ -581,6 +586,9 @@ fn breadth_first(search: &mut Search, exp: &Expander, mut level: Level) -> Resul
     let jobs = search.opts.jobs.max(1);
     let mut first: u32 = 0;
     let mut depth: u32 = 0;
+    // Buffers are reused from level to level: fresh memory costs page faults.
+    let mut spare_batches = Vec::new();
+    let mut spare_level = Level::default();
     while level.len() > 0 {
         if search.opts.max_depth.is_some_and(|d| depth >= d) {
             for i in 0..level.len() {
@@ -589,10 +597,18 @@ fn breadth_first(search: &mut Search, exp: &Expander, mut level: Level) -> Resul
             }
             break;
         }
-        let next = expand_level(search, exp, &level, first, depth, jobs)?;
+        spare_level.clear();
+        let next = expand_level(
+            search,
+            exp,
+            (&level, spare_level),
+            (first, depth),
+            jobs,
+            &mut spare_batches,
+        )?;
         first += level.len() as u32;
         depth += 1;
-        level = next;
+        spare_level = std::mem::replace(&mut level, next);
     }
     Ok(())
 }
@@ -608,13 +624,15 @@ struct Pipeline {
     stop: bool,
 }
 
+/// Expands `level` (numbered from `first` on, at `depth`) and returns the next level, built in
+/// `next_level`.
 fn expand_level(
     search: &mut Search,
     exp: &Expander,
-    level: &Level,
-    first: u32,
-    depth: u32,
+    (level, mut next_level): (&Level, Level),
+    (first, depth): (u32, u32),
     jobs: usize,
+    spare: &mut Vec<Batch>,
 ) -> Result<Level, Stop> {
     let chunk = level.len().div_ceil(jobs * 4).clamp(1, CHUNK);
     let chunks = level.len().div_ceil(chunk);
@@ -624,7 +642,7 @@ fn expand_level(
         next: 0,
         stored: 0,
         ready: HashMap::new(),
-        spare: Vec::new(),
+        spare: std::mem::take(spare),
         stop: false,
     });
     let cv = Condvar::new();
@@ -676,7 +694,6 @@ fn expand_level(
             rows: std::mem::take(&mut search.rows),
             ..Scratch::default()
         };
-        let mut next_level = Level::default();
         let mut result = Ok(());
         for k in 0..chunks {
             let batch = loop {
@@ -716,6 +733,9 @@ fn expand_level(
             }
         }
         search.rows = scratch.rows;
+        let mut p = shared.lock().unwrap();
+        *spare = std::mem::take(&mut p.spare);
+        spare.extend(p.ready.drain().map(|(_, b)| b));
         result.map(|()| next_level)
     })
 }

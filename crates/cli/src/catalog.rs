@@ -6,7 +6,6 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 use lbos_catalog::{Entry, ProgramEntry};
 use lbos_check::{Options, Verdict};
-use lbos_vm::{Config, SemaphoreModel, ThreadSpec};
 use serde::Serialize;
 
 use crate::check::{Outcome, check_machine, print_table};
@@ -240,23 +239,6 @@ pub struct ProgramResult {
     pub seconds: f64,
 }
 
-fn config(p: &ProgramEntry) -> Result<Config, String> {
-    let threads = p
-        .threads
-        .iter()
-        .map(|t| t.parse::<ThreadSpec>())
-        .collect::<Result<Vec<_>, _>>()?;
-    let semaphores = match p.semaphores.as_deref() {
-        None => SemaphoreModel::Weak,
-        Some(s) => s.parse()?,
-    };
-    Ok(Config {
-        threads,
-        semaphores,
-        ..Config::default()
-    })
-}
-
 /// Checks one catalog program and compares the verdict (and the reason, if given).
 pub fn check_program(e: &Entry, p: &ProgramEntry, opts: &Options) -> ProgramResult {
     let mut r = ProgramResult {
@@ -278,7 +260,8 @@ pub fn check_program(e: &Entry, p: &ProgramEntry, opts: &Options) -> ProgramResu
             return r;
         }
     };
-    let machine = match config(p)
+    let machine = match p
+        .config()
         .and_then(|c| lbos_vm::Machine::new(program, c).map_err(|e| e.to_string()))
     {
         Ok(m) => m,
