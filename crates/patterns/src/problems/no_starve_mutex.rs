@@ -2,8 +2,9 @@
 //!
 //! Guarantees, **using only weak semaphores**: mutual exclusion, and bounded
 //! waiting for a finite set of threads: once a thread has entered the first
-//! room, every other thread enters the critical section at most once before
-//! it does. Threads gather in room 1, are let through turnstile `t1` into room
+//! room, every other thread enters the critical section at most twice before
+//! it does (once if it was not already past room 1; see
+//! [`MorrisMutex::lock_noting`]). Threads gather in room 1, are let through turnstile `t1` into room
 //! 2 as a batch, and the whole batch drains through `t2` into the critical
 //! section before `t1` opens again, so no thread can lap another.
 //!
@@ -53,8 +54,18 @@ crate::flavours! {
 
         /// Enters the critical section.
         pub async fn lock(&self) -> MorrisGuard<'_, T> {
+            self.lock_noting(|| {}).await
+        }
+
+        /// [`MorrisMutex::lock`], running `arrived` when the caller has
+        /// entered room 1 (under the mutex). Bounded waiting counts from
+        /// there: before the caller enters the critical section, every other
+        /// thread enters it at most twice (once in the batch being served,
+        /// once in the caller's own batch).
+        pub async fn lock_noting(&self, arrived: impl FnOnce()) -> MorrisGuard<'_, T> {
             self.mutex.wait().await;
             self.room1.with(|r| *r += 1);
+            arrived();
             self.mutex.signal();
 
             self.t1.wait().await;

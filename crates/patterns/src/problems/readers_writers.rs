@@ -9,7 +9,8 @@
 //!   readers starves writers.
 //! * [`NoStarve`] (§4.2.3): a writer arriving closes a turnstile, so readers
 //!   already inside finish but no new reader enters before some writer has
-//!   written. With the FIFO semaphores used here, nobody starves.
+//!   written: once the writer holds the turnstile, each reader enters at most
+//!   once more before it. With the FIFO semaphores used here, nobody starves.
 //! * [`WriterPriority`] (§4.2.5): once a writer arrives, no reader enters
 //!   until every writer in the system has left. Readers may starve.
 //!
@@ -31,8 +32,10 @@ crate::flavours! {
         async fn read_lock(&self);
         /// Reader exit (never waits, so a guard can run it on drop).
         fn read_unlock(&self);
-        /// Writer entry.
-        async fn write_lock(&self);
+        /// Writer entry. `arrived` runs at the point from which the
+        /// policy's promise to a waiting writer counts (see
+        /// [`RwLock::write_noting`]).
+        async fn write_lock(&self, arrived: impl FnOnce());
         /// Writer exit (never waits).
         fn write_unlock(&self);
     }
@@ -60,7 +63,8 @@ crate::flavours! {
         fn read_unlock(&self) {
             self.read_switch.unlock(&self.room_empty);
         }
-        async fn write_lock(&self) {
+        async fn write_lock(&self, arrived: impl FnOnce()) {
+            arrived();
             self.room_empty.wait().await;
         }
         fn write_unlock(&self) {
@@ -95,8 +99,9 @@ crate::flavours! {
         fn read_unlock(&self) {
             self.read_switch.unlock(&self.room_empty);
         }
-        async fn write_lock(&self) {
+        async fn write_lock(&self, arrived: impl FnOnce()) {
             self.turnstile.wait().await;
+            arrived();
             self.room_empty.wait().await;
         }
         fn write_unlock(&self) {
@@ -134,8 +139,9 @@ crate::flavours! {
         fn read_unlock(&self) {
             self.read_switch.unlock(&self.no_writers);
         }
-        async fn write_lock(&self) {
+        async fn write_lock(&self, arrived: impl FnOnce()) {
             self.write_switch.lock(&self.no_readers).await;
+            arrived();
             self.no_writers.wait().await;
         }
         fn write_unlock(&self) {
@@ -174,7 +180,18 @@ crate::flavours! {
 
         /// Enter as a writer.
         pub async fn write(&self) -> WriteGuard<'_, T, P> {
-            self.protocol.write_lock().await;
+            self.write_noting(|| {}).await
+        }
+
+        /// [`RwLock::write`], running `arrived` at the moment the writer
+        /// counts as waiting: for [`NoStarve`] once it holds the turnstile
+        /// (from then on each reader enters at most once more before it: only
+        /// one already past the turnstile can), for [`WriterPriority`] once it
+        /// is in the writers' lightswitch (from then on no reader enters before
+        /// it), for [`ReadersFirst`] at once (no bound: readers may keep
+        /// entering while the room stays occupied).
+        pub async fn write_noting(&self, arrived: impl FnOnce()) -> WriteGuard<'_, T, P> {
+            self.protocol.write_lock(arrived).await;
             WriteGuard { l: self }
         }
 

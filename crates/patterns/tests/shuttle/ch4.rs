@@ -517,3 +517,135 @@ fn async_bounded_buffer() {
         })
     });
 }
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Ev {
+    Arrive(usize),
+    Enter(usize),
+}
+
+/// For every `Arrive(a)` in `log`, counts how often each other actor
+/// `Enter`s before `a`'s next `Enter`, and asserts at most `bound`.
+fn assert_overtaking(log: &[Ev], bound: usize, what: &str) {
+    for (i, e) in log.iter().enumerate() {
+        let Ev::Arrive(a) = *e else { continue };
+        let mut ahead = std::collections::BTreeMap::new();
+        for e in &log[i + 1..] {
+            match *e {
+                Ev::Enter(x) if x == a => break,
+                Ev::Enter(b) => *ahead.entry(b).or_insert(0) += 1,
+                Ev::Arrive(_) => {}
+            }
+        }
+        for (b, n) in ahead {
+            assert!(
+                n <= bound,
+                "{what}: {b} entered {n} times ahead of {a} after it arrived (bound {bound}): {log:?}"
+            );
+        }
+    }
+}
+
+/// `threads` actors each take the lock `rounds` times; `lock(arrive, cs)`
+/// runs `arrive` at the point from which bounded waiting counts and `cs`
+/// inside the critical section.
+fn bounded_waiting(
+    threads: usize,
+    rounds: usize,
+    bound: usize,
+    lock: impl Fn(&dyn Fn(), &dyn Fn()) + Send + Sync + 'static,
+) {
+    let lock = Arc::new(lock);
+    let log = Log::new();
+    let actors: Vec<Box<dyn FnOnce() + Send>> = (0..threads)
+        .map(|id| {
+            let (lock, log) = (lock.clone(), log.clone());
+            Box::new(move || {
+                for _ in 0..rounds {
+                    lock(&|| log.push(Ev::Arrive(id)), &|| log.push(Ev::Enter(id)));
+                }
+            }) as Box<dyn FnOnce() + Send>
+        })
+        .collect();
+    run_all(actors);
+    assert_overtaking(&log.snapshot(), bound, "bounded waiting");
+}
+
+/// Morris's algorithm (catalog §4.3, L): once in room 1, a thread is
+/// overtaken at most twice by each other thread, with weak semaphores only.
+#[test]
+fn morris_mutex_bounded_waiting() {
+    explore(|| {
+        let m = Arc::new(MorrisMutex::new(()));
+        bounded_waiting(3, 3, 2, move |arrive, cs| {
+            let _g = m.lock_noting(arrive);
+            cs();
+        });
+    });
+}
+
+/// The book's "mutex loop" (L4.3-a) on the same weak semaphore: two looping
+/// threads take turns and overtake the third without bound.
+#[test]
+fn broken_weak_mutex_loop_overtakes_without_bound() {
+    let msg = expect_bug(5000, || {
+        let m = Arc::new(lbos_patterns::problems::mutex::Mutex::new(()));
+        bounded_waiting(3, 3, 2, move |arrive, cs| {
+            arrive();
+            let _g = m.lock();
+            cs();
+        });
+    });
+    assert!(msg.contains("bounded waiting"), "{msg}");
+}
+
+/// Readers keep coming (2 readers, 3 rounds each, yielding inside); the
+/// writer logs its arrival through `write_noting`. Each reader may enter at
+/// most `bound` times between the writer's arrival and its entry.
+fn writer_overtaking<P: Protocol + 'static>(bound: usize) {
+    let l = Arc::new(RwLock::<(), P>::new(()));
+    let log = Log::new();
+    let mut actors: Vec<Box<dyn FnOnce() + Send>> = Vec::new();
+    for id in 0..2 {
+        let (l, log) = (l.clone(), log.clone());
+        actors.push(Box::new(move || {
+            for _ in 0..3 {
+                let _g = l.read();
+                log.push(Ev::Enter(id));
+                shuttle::thread::yield_now();
+            }
+        }));
+    }
+    let (l2, log2) = (l.clone(), log.clone());
+    actors.push(Box::new(move || {
+        for _ in 0..2 {
+            let _g = l2.write_noting(|| log2.push(Ev::Arrive(9)));
+            log2.push(Ev::Enter(9));
+        }
+    }));
+    run_all(actors);
+    assert_overtaking(&log.snapshot(), bound, "waiting writer");
+}
+
+/// No-starve readers-writers (§4.2.3): once the writer holds the turnstile,
+/// each reader enters at most once more before it.
+#[test]
+fn readers_writers_no_starve_bounds_writer_wait() {
+    explore(|| writer_overtaking::<NoStarve>(1));
+}
+
+/// Writer priority (§4.2.5): once the writer is in its lightswitch, no reader
+/// enters before it... except one that already holds `noReaders`' permit
+/// and is entering (it passed before the writer arrived): bound 1.
+#[test]
+fn readers_writers_writer_priority_bounds_writer_wait() {
+    explore(|| writer_overtaking::<WriterPriority>(1));
+}
+
+/// Readers-first (§4.2.1) makes no such promise, and shuttle shows readers
+/// overtaking a waiting writer more than once each.
+#[test]
+fn readers_first_lets_readers_overtake_a_waiting_writer() {
+    let msg = expect_bug(5000, || writer_overtaking::<ReadersFirst>(1));
+    assert!(msg.contains("waiting writer"), "{msg}");
+}
