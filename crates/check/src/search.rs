@@ -185,7 +185,6 @@ struct Batch {
     bytes: Vec<u8>,
     parts: Vec<(u32, u32)>,
     hashes: Vec<u64>,
-    transitions: u64,
 }
 
 impl Batch {
@@ -194,7 +193,6 @@ impl Batch {
         self.bytes.clear();
         self.parts.clear();
         self.hashes.clear();
-        self.transitions = 0;
     }
 }
 
@@ -221,7 +219,6 @@ impl Expander<'_> {
             Some(local) => self.m.reduced_successors(local, state, succ),
             None => self.m.successors(state, succ),
         }
-        batch.transitions += succ.len() as u64;
         for (transition, outcome) in succ.drain(..) {
             match outcome {
                 Err(fault) => batch.items.push(Item::Fault {
@@ -398,8 +395,10 @@ impl Search<'_> {
         depth: u32,
         mut new: impl FnMut(u32, &[u8]),
     ) -> Result<(), Stop> {
-        self.stats.transitions += batch.transitions;
         for it in &batch.items {
+            // Counted one by one, so that the count at a violation does not depend on how
+            // states were grouped into batches.
+            self.stats.transitions += 1;
             match it {
                 Item::Fault {
                     source,
