@@ -17,8 +17,7 @@
 //! take a freshly released permit (barging), so it gives neither Property 3
 //! nor FIFO order. The benchmark in the crate README compares the two.
 
-use crate::raw::{Policy, RawSemaphore};
-use std::fmt;
+use crate::raw::{Policy, semaphore_type};
 
 /// What the book's solutions need from a semaphore: `wait` and `signal`.
 ///
@@ -37,86 +36,7 @@ pub trait Sem: Send + Sync {
     }
 }
 
-macro_rules! blocking_semaphore {
-    ($(#[$doc:meta])* $name:ident, $policy:expr) => {
-        $(#[$doc])*
-        pub struct $name {
-            raw: RawSemaphore,
-        }
-
-        impl $name {
-            /// A semaphore whose initial value is `value` (the number of
-            /// `wait`s that can proceed before any `signal`).
-            pub fn new(value: usize) -> Self {
-                $name { raw: RawSemaphore::new(value, $policy) }
-            }
-
-            /// This semaphore with another hand-off policy (crate-internal:
-            /// `problems::mutex` chooses weak or FIFO at run time).
-            #[allow(dead_code)]
-            pub(crate) fn with_policy(value: usize, policy: Policy) -> Self {
-                $name { raw: RawSemaphore::new(value, policy) }
-            }
-
-            /// Whether waiters are served in arrival order (diagnostics).
-            #[allow(dead_code)]
-            pub(crate) fn is_fifo(&self) -> bool {
-                self.raw.policy() == Policy::Fifo
-            }
-
-            /// Decrements the value; if no permit is free, blocks until a
-            /// `signal` hands one to this thread.
-            pub fn wait(&self) {
-                self.raw.wait()
-            }
-
-            /// Takes a permit only if one is free right now. Never queues and
-            /// never overtakes a waiter: while threads are queued no permit is
-            /// free, so this returns `false`.
-            pub fn try_wait(&self) -> bool {
-                self.raw.try_wait()
-            }
-
-            /// Increments the value; if threads are waiting, one of them
-            /// receives the permit and wakes.
-            pub fn signal(&self) {
-                self.raw.signal()
-            }
-
-            /// `n` signals performed atomically (no other operation on this
-            /// semaphore interleaves between them). The book only needs them
-            /// one after the other; atomicity is a stronger promise.
-            pub fn signal_n(&self, n: usize) {
-                self.raw.signal_n(n)
-            }
-        }
-
-        impl Sem for $name {
-            fn wait(&self) {
-                self.raw.wait()
-            }
-            fn signal(&self) {
-                self.raw.signal()
-            }
-            fn signal_n(&self, n: usize) {
-                self.raw.signal_n(n)
-            }
-        }
-
-        impl fmt::Debug for $name {
-            /// Shows Downey's value: free permits, or minus the number of
-            /// waiters. For diagnostics only: it may be stale by the time
-            /// it is printed, so never base a decision on it.
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.debug_struct(stringify!($name))
-                    .field("value", &self.raw.value())
-                    .finish()
-            }
-        }
-    };
-}
-
-blocking_semaphore! {
+semaphore_type! {
     /// A weak semaphore (the book's Property 3, not Property 4).
     ///
     /// Guarantees: a `signal` that finds waiting threads gives its permit to
@@ -129,10 +49,15 @@ blocking_semaphore! {
     /// Drop: dropping the semaphore while threads are blocked on it is
     /// impossible (they borrow it); permits held are just numbers, so nothing
     /// is "released" on drop.
-    Semaphore, Policy::Weak
+    Semaphore, Policy::Weak,
+    /// Decrements the value; if no permit is free, blocks until a `signal`
+    /// hands one to this thread.
+    fn wait(&self) -> () {
+        self.raw.wait()
+    }
 }
 
-blocking_semaphore! {
+semaphore_type! {
     /// A strong semaphore: waiters get permits strictly in arrival order.
     ///
     /// Guarantees everything [`Semaphore`] does, plus: a waiting thread is
@@ -140,7 +65,12 @@ blocking_semaphore! {
     /// Property 4 with a bound of zero). "Arrival" is the moment the caller
     /// takes the semaphore's internal lock inside `wait`. `try_wait` cannot
     /// overtake either.
-    FifoSemaphore, Policy::Fifo
+    FifoSemaphore, Policy::Fifo,
+    /// Decrements the value; if no permit is free, blocks until a `signal`
+    /// hands one to this thread (waiters are served in arrival order).
+    fn wait(&self) -> () {
+        self.raw.wait()
+    }
 }
 
 pub use crate::compound::{Barrier, Lightswitch};

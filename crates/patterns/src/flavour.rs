@@ -10,7 +10,7 @@
 //! * in a submodule `tasks`, for async code: the text exactly as written,
 //!   built on [`crate::tasks`].
 //!
-//! The rewriting is purely syntactic, done by [`__blocking_flavour!`]: `async
+//! The rewriting is purely syntactic, done by [`__blocking_flavour!`](crate::__blocking_flavour): `async
 //! fn` becomes `fn`, `.await` disappears, `async move { .. }` becomes
 //! `move || { .. }` (a block to run on a thread). Nothing else changes, so a
 //! reader checks one text against the book, and a test of one flavour tests

@@ -98,6 +98,24 @@ fn spin_for_grant(slot: &Slot) -> bool {
     false
 }
 
+/// A waiter to wake after the locks are released.
+enum Wake {
+    Task(Waker),
+    /// A thread asleep on its slot's condition variable. It set `sleeping`
+    /// and went to sleep under the slot lock, so a notify after `granted` was
+    /// set (under that lock) cannot be lost.
+    Thread(Arc<Slot>),
+}
+
+impl Wake {
+    fn wake(self) {
+        match self {
+            Wake::Task(w) => w.wake(),
+            Wake::Thread(slot) => slot.cv.notify_one(),
+        }
+    }
+}
+
 pub(crate) struct RawSemaphore {
     policy: Policy,
     state: Mutex<State>,
@@ -162,21 +180,21 @@ impl RawSemaphore {
     }
 
     /// Grants one permit: to a waiter if there is one, else to the count.
-    /// Returns the waker to call once the queue lock is released.
-    fn grant_one(&self, st: &mut State) -> Option<Waker> {
+    /// Returns who to wake once the queue lock is released (a woken thread
+    /// then finds both locks free instead of blocking on them at once).
+    fn grant_one(&self, st: &mut State) -> Option<Wake> {
         match self.pop(st) {
             Some(slot) => {
                 let mut inner = lock(&slot.inner);
                 inner.granted = true;
                 slot.granted_flag.store(true, Ordering::Release);
                 match inner.waker.take() {
-                    Some(w) => Some(w),
-                    None => {
-                        if inner.sleeping {
-                            slot.cv.notify_one();
-                        }
-                        None
+                    Some(w) => Some(Wake::Task(w)),
+                    None if inner.sleeping => {
+                        drop(inner);
+                        Some(Wake::Thread(slot))
                     }
+                    None => None,
                 }
             }
             None => {
@@ -222,6 +240,88 @@ impl RawSemaphore {
         }
     }
 }
+
+/// Defines one semaphore type of a flavour around a [`RawSemaphore`]: every
+/// method but `wait` is the same in both flavours, so it is written here
+/// once. `$wait_ret`/`$wait` give the flavour's `wait` (blocking call or
+/// future); the flavour's `Sem` trait must be in scope.
+macro_rules! semaphore_type {
+    ($(#[$doc:meta])* $name:ident, $policy:expr,
+     $(#[$wait_doc:meta])* fn wait(&$self:ident) -> $wait_ret:ty $wait:block) => {
+        $(#[$doc])*
+        pub struct $name {
+            raw: $crate::raw::RawSemaphore,
+        }
+
+        impl $name {
+            /// A semaphore whose initial value is `value` (the number of
+            /// `wait`s that can proceed before any `signal`).
+            pub fn new(value: usize) -> Self {
+                $name { raw: $crate::raw::RawSemaphore::new(value, $policy) }
+            }
+
+            /// This semaphore with another hand-off policy (crate-internal:
+            /// `problems::mutex` chooses weak or FIFO at run time).
+            #[allow(dead_code)]
+            pub(crate) fn with_policy(value: usize, policy: $crate::raw::Policy) -> Self {
+                $name { raw: $crate::raw::RawSemaphore::new(value, policy) }
+            }
+
+            /// Whether waiters are served in arrival order (diagnostics).
+            #[allow(dead_code)]
+            pub(crate) fn is_fifo(&self) -> bool {
+                self.raw.policy() == $crate::raw::Policy::Fifo
+            }
+
+            $(#[$wait_doc])*
+            pub fn wait(&$self) -> $wait_ret $wait
+
+            /// Takes a permit only if one is free right now. Never queues and
+            /// never overtakes a waiter: while anyone is queued no permit is
+            /// free, so this returns `false`.
+            pub fn try_wait(&self) -> bool {
+                self.raw.try_wait()
+            }
+
+            /// Increments the value; if anyone is waiting, one of them
+            /// receives the permit and is woken. Never blocks.
+            pub fn signal(&self) {
+                self.raw.signal()
+            }
+
+            /// `n` signals performed atomically (no other operation on this
+            /// semaphore interleaves between them). The book only needs them
+            /// one after the other; atomicity is a stronger promise.
+            pub fn signal_n(&self, n: usize) {
+                self.raw.signal_n(n)
+            }
+        }
+
+        impl Sem for $name {
+            fn wait(&self) -> $wait_ret {
+                $name::wait(self)
+            }
+            fn signal(&self) {
+                self.raw.signal()
+            }
+            fn signal_n(&self, n: usize) {
+                self.raw.signal_n(n)
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            /// Shows Downey's value: free permits, or minus the number of
+            /// waiters. For diagnostics only: it may be stale by the time
+            /// it is printed, so never base a decision on it.
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("value", &self.raw.value())
+                    .finish()
+            }
+        }
+    };
+}
+pub(crate) use semaphore_type;
 
 /// Future of an async wait. See the cancellation rules on the public types.
 pub(crate) struct Acquire<'a> {

@@ -24,7 +24,7 @@
 //! their futures half-way leaves the helper's counter inconsistent, exactly as
 //! killing a thread half-way through the book's code would.
 
-use crate::raw::{Acquire, Policy, RawSemaphore};
+use crate::raw::{Acquire, Policy, semaphore_type};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -64,92 +64,31 @@ pub trait Sem: Send + Sync {
     }
 }
 
-macro_rules! async_semaphore {
-    ($(#[$doc:meta])* $name:ident, $policy:expr) => {
-        $(#[$doc])*
-        pub struct $name {
-            raw: RawSemaphore,
-        }
-
-        impl $name {
-            /// A semaphore whose initial value is `value`.
-            pub fn new(value: usize) -> Self {
-                $name { raw: RawSemaphore::new(value, $policy) }
-            }
-
-            /// This semaphore with another hand-off policy (crate-internal:
-            /// `problems::mutex` chooses weak or FIFO at run time).
-            #[allow(dead_code)]
-            pub(crate) fn with_policy(value: usize, policy: Policy) -> Self {
-                $name { raw: RawSemaphore::new(value, policy) }
-            }
-
-            /// Whether waiters are served in arrival order (diagnostics).
-            #[allow(dead_code)]
-            pub(crate) fn is_fifo(&self) -> bool {
-                self.raw.policy() == Policy::Fifo
-            }
-
-            /// Decrements the value; if no permit is free, the returned future
-            /// stays pending until a `signal` hands one to this task.
-            pub fn wait(&self) -> Wait<'_> {
-                Wait { inner: self.raw.acquire() }
-            }
-
-            /// Takes a permit only if one is free now (never while tasks wait).
-            pub fn try_wait(&self) -> bool {
-                self.raw.try_wait()
-            }
-
-            /// Increments the value; if tasks are waiting one of them gets the
-            /// permit and is woken. Never blocks, callable from sync code.
-            pub fn signal(&self) {
-                self.raw.signal()
-            }
-
-            /// `n` signals performed atomically.
-            pub fn signal_n(&self, n: usize) {
-                self.raw.signal_n(n)
-            }
-        }
-
-        impl Sem for $name {
-            fn wait(&self) -> Wait<'_> {
-                $name::wait(self)
-            }
-            fn signal(&self) {
-                self.raw.signal()
-            }
-            fn signal_n(&self, n: usize) {
-                self.raw.signal_n(n)
-            }
-        }
-
-        impl fmt::Debug for $name {
-            /// Shows Downey's value (diagnostics only).
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.debug_struct(stringify!($name))
-                    .field("value", &self.raw.value())
-                    .finish()
-            }
-        }
-    };
-}
-
-async_semaphore! {
+semaphore_type! {
     /// A weak async semaphore: a `signal` that finds waiting tasks hands its
     /// permit to one of them (currently the newest: LIFO), never to the
     /// signaller. No bound on overtaking. See the module docs for
     /// cancellation.
-    Semaphore, Policy::Weak
+    Semaphore, Policy::Weak,
+    /// Decrements the value; if no permit is free, the returned future stays
+    /// pending until a `signal` hands one to this task.
+    fn wait(&self) -> Wait<'_> {
+        Wait { inner: self.raw.acquire() }
+    }
 }
 
-async_semaphore! {
+semaphore_type! {
     /// A strong async semaphore: waiting tasks get permits strictly in the
     /// order their `wait` futures were first polled. Same fairness as
     /// `tokio::sync::Semaphore`, without guards. See the module docs for
     /// cancellation.
-    FifoSemaphore, Policy::Fifo
+    FifoSemaphore, Policy::Fifo,
+    /// Decrements the value; if no permit is free, the returned future stays
+    /// pending until a `signal` hands one to this task (in the order the
+    /// futures were first polled).
+    fn wait(&self) -> Wait<'_> {
+        Wait { inner: self.raw.acquire() }
+    }
 }
 
 pub use crate::compound::tasks::{Barrier, Lightswitch};

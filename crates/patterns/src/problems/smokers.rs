@@ -12,6 +12,11 @@
 //! [`GeneralizedSmokers`]: agents put ingredients out without waiting, the
 //! table keeps counts, and every cigarette still consumes ingredients that
 //! were actually on the table, each at most once.
+//!
+//! Both share one set of pushers with a scoreboard of counts:
+//! the book's booleans `isTobacco`, ... are counts that never exceed 1 when the
+//! agent waits for the smoker, and the generalized version's `numTobacco`, ...
+//! are the same counts allowed to grow.
 
 use crate::board::Board;
 
@@ -34,6 +39,11 @@ impl Ingredient {
         self as usize
     }
 
+    /// The ingredient that is neither `self` nor `other` (`other != self`).
+    fn third(self, other: Ingredient) -> Ingredient {
+        Ingredient::ALL[3 - self.idx() - other.idx()]
+    }
+
     /// The two ingredients other than `self`.
     pub fn others(self) -> [Ingredient; 2] {
         match self {
@@ -47,13 +57,64 @@ impl Ingredient {
 crate::flavours! {
     use {Semaphore};
 
-    /// The table, the agent's semaphores and the pushers' scoreboard.
-    pub struct Smokers {
-        agent_sem: Semaphore,
+    fn sems(v: usize) -> [Semaphore; 3] {
+        [Semaphore::new(v), Semaphore::new(v), Semaphore::new(v)]
+    }
+
+    /// The pushers' side, shared by both versions: one semaphore per
+    /// ingredient on the table, one per smoker, and the scoreboard.
+    struct Pushers {
         ingredient: [Semaphore; 3],
         smoker: [Semaphore; 3],
         mutex: Semaphore,
-        on_table: Board<[bool; 3]>,
+        on_table: Board<[usize; 3]>,
+    }
+
+    impl Pushers {
+        fn new() -> Self {
+            Pushers {
+                ingredient: sems(0),
+                smoker: sems(0),
+                mutex: Semaphore::new(1),
+                on_table: Board::new([0; 3]),
+            }
+        }
+
+        /// The agent's signals: the two ingredients other than `missing`.
+        fn put(&self, missing: Ingredient) {
+            for i in missing.others() {
+                self.ingredient[i.idx()].signal();
+            }
+        }
+
+        /// One round of the pusher for `ingredient`: waits for it to appear
+        /// and either wakes the smoker who needs it plus one other ingredient
+        /// already noted, or notes it on the scoreboard.
+        async fn pusher(&self, ingredient: Ingredient) {
+            self.ingredient[ingredient.idx()].wait().await;
+            self.mutex.wait().await;
+            let wake = self.on_table.with(|t| {
+                for other in ingredient.others() {
+                    if t[other.idx()] > 0 {
+                        t[other.idx()] -= 1;
+                        // The smoker holding the third ingredient.
+                        return Some(ingredient.third(other));
+                    }
+                }
+                t[ingredient.idx()] += 1;
+                None
+            });
+            self.mutex.signal();
+            if let Some(s) = wake {
+                self.smoker[s.idx()].signal();
+            }
+        }
+    }
+
+    /// The table, the agent's semaphore and the pushers' scoreboard.
+    pub struct Smokers {
+        agent_sem: Semaphore,
+        pushers: Pushers,
     }
 
     impl std::fmt::Debug for Smokers {
@@ -68,19 +129,12 @@ crate::flavours! {
         }
     }
 
-    fn sems(v: usize) -> [Semaphore; 3] {
-        [Semaphore::new(v), Semaphore::new(v), Semaphore::new(v)]
-    }
-
     impl Smokers {
         /// An empty table; the agent may start.
         pub fn new() -> Self {
             Smokers {
                 agent_sem: Semaphore::new(1),
-                ingredient: sems(0),
-                smoker: sems(0),
-                mutex: Semaphore::new(1),
-                on_table: Board::new([false; 3]),
+                pushers: Pushers::new(),
             }
         }
 
@@ -90,43 +144,19 @@ crate::flavours! {
         pub async fn agent(&self, missing: Ingredient, put: impl FnOnce()) {
             self.agent_sem.wait().await;
             put();
-            for i in missing.others() {
-                self.ingredient[i.idx()].signal();
-            }
+            self.pushers.put(missing);
         }
 
-        /// One round of the pusher for `ingredient`: waits for it to appear and
-        /// either wakes the smoker who needs it plus one other ingredient already
-        /// noted, or notes it on the scoreboard.
+        /// One round of the pusher for `ingredient` (see [`Smokers`]).
         pub async fn pusher(&self, ingredient: Ingredient) {
-            self.ingredient[ingredient.idx()].wait().await;
-            self.mutex.wait().await;
-            let wake = self.on_table.with(|t| {
-                for other in ingredient.others() {
-                    if t[other.idx()] {
-                        t[other.idx()] = false;
-                        // The smoker holding the third ingredient.
-                        let third = Ingredient::ALL
-                            .into_iter()
-                            .find(|x| *x != ingredient && *x != other)
-                            .expect("three ingredients");
-                        return Some(third);
-                    }
-                }
-                t[ingredient.idx()] = true;
-                None
-            });
-            self.mutex.signal();
-            if let Some(s) = wake {
-                self.smoker[s.idx()].signal();
-            }
+            self.pushers.pusher(ingredient).await
         }
 
         /// One round of the smoker who holds `has`: waits until the two others
         /// are on the table, runs `make` (making the cigarette), and frees the
         /// agent. The caller smokes after this returns.
         pub async fn smoker<R>(&self, has: Ingredient, make: impl FnOnce() -> R) -> R {
-            self.smoker[has.idx()].wait().await;
+            self.pushers.smoker[has.idx()].wait().await;
             let r = make();
             self.agent_sem.signal();
             r
@@ -135,10 +165,7 @@ crate::flavours! {
 
     /// The generalized problem: agents never wait, ingredients pile up.
     pub struct GeneralizedSmokers {
-        ingredient: [Semaphore; 3],
-        smoker: [Semaphore; 3],
-        mutex: Semaphore,
-        counts: Board<[usize; 3]>,
+        pushers: Pushers,
     }
 
     impl std::fmt::Debug for GeneralizedSmokers {
@@ -157,48 +184,25 @@ crate::flavours! {
         /// An empty table.
         pub fn new() -> Self {
             GeneralizedSmokers {
-                ingredient: sems(0),
-                smoker: sems(0),
-                mutex: Semaphore::new(1),
-                counts: Board::new([0; 3]),
+                pushers: Pushers::new(),
             }
         }
 
         /// An agent puts out the two ingredients other than `missing`, without
         /// waiting for anyone.
         pub fn agent(&self, missing: Ingredient) {
-            for i in missing.others() {
-                self.ingredient[i.idx()].signal();
-            }
+            self.pushers.put(missing);
         }
 
-        /// One round of the pusher for `ingredient` (counters instead of flags).
+        /// One round of the pusher for `ingredient` (the same pushers as
+        /// [`Smokers`]; here the counts can exceed 1).
         pub async fn pusher(&self, ingredient: Ingredient) {
-            self.ingredient[ingredient.idx()].wait().await;
-            self.mutex.wait().await;
-            let wake = self.counts.with(|c| {
-                for other in ingredient.others() {
-                    if c[other.idx()] > 0 {
-                        c[other.idx()] -= 1;
-                        let third = Ingredient::ALL
-                            .into_iter()
-                            .find(|x| *x != ingredient && *x != other)
-                            .expect("three ingredients");
-                        return Some(third);
-                    }
-                }
-                c[ingredient.idx()] += 1;
-                None
-            });
-            self.mutex.signal();
-            if let Some(s) = wake {
-                self.smoker[s.idx()].signal();
-            }
+            self.pushers.pusher(ingredient).await
         }
 
         /// One round of the smoker holding `has`: waits for a pair, runs `make`.
         pub async fn smoker<R>(&self, has: Ingredient, make: impl FnOnce() -> R) -> R {
-            self.smoker[has.idx()].wait().await;
+            self.pushers.smoker[has.idx()].wait().await;
             make()
         }
     }
