@@ -7,6 +7,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use hashbrown::DefaultHashBuilder;
+use lbos_vm::reduction::Move;
 use lbos_vm::{Fault, FaultKind, Machine, State, Symmetry, Transition};
 use serde::Serialize;
 
@@ -174,7 +175,8 @@ enum Item {
     Fault {
         source: u32,
         fault: Fault,
-        transition: Transition,
+        /// The move's transitions, the last one faulty.
+        transitions: Vec<Transition>,
     },
 }
 
@@ -200,6 +202,7 @@ impl Batch {
 #[derive(Default)]
 struct Scratch {
     succ: Vec<(Transition, Result<State, Fault>)>,
+    moves: Vec<Move>,
     rows: Vec<bool>,
 }
 
@@ -213,18 +216,63 @@ impl Expander<'_> {
     /// Appends the successors of `state` (numbered `source` in the batch) to `batch`.
     fn expand(&self, source: u32, state: &State, batch: &mut Batch, scratch: &mut Scratch) {
         mark_rows(self.m, state, &mut scratch.rows);
-        let succ = &mut scratch.succ;
-        succ.clear();
         match &self.local {
-            Some(local) => self.m.reduced_successors(local, state, succ),
-            None => self.m.successors(state, succ),
+            Some(local) => {
+                let rows = &mut scratch.rows;
+                self.m
+                    .reduced_moves(local, state, &mut scratch.moves, &mut |s| {
+                        mark_rows(self.m, s, rows)
+                    });
+                for mv in scratch.moves.drain(..) {
+                    self.push(source, mv.transitions, mv.outcome, batch);
+                }
+            }
+            None => {
+                self.m.successors(state, &mut scratch.succ);
+                for (tr, outcome) in scratch.succ.drain(..) {
+                    self.push(source, vec![tr], outcome, batch);
+                }
+            }
         }
-        for (transition, outcome) in succ.drain(..) {
+    }
+
+    /// Every move from a real (not canonical) state that the search may have taken from its
+    /// canonical form: with the reduction, the run of local steps of any thread and every step
+    /// followed by its thread's local steps (the canonical form may list its threads in
+    /// another order, so "the first thread with a local step" may be another one here).
+    fn moves_of_real_state(&self, state: &State) -> Vec<Move> {
+        let mut succ = Vec::new();
+        self.m.successors(state, &mut succ);
+        succ.into_iter()
+            .map(|(tr, outcome)| {
+                let mv = Move {
+                    transitions: vec![tr],
+                    outcome,
+                };
+                match &self.local {
+                    Some(local) => {
+                        let t = mv.transitions[0].thread as usize;
+                        self.m.run_local_steps(local, t, mv, &mut |_| {})
+                    }
+                    None => mv,
+                }
+            })
+            .collect()
+    }
+
+    fn push(
+        &self,
+        source: u32,
+        transitions: Vec<Transition>,
+        outcome: Result<State, Fault>,
+        batch: &mut Batch,
+    ) {
+        {
             match outcome {
                 Err(fault) => batch.items.push(Item::Fault {
                     source,
                     fault,
-                    transition,
+                    transitions,
                 }),
                 Ok(mut next) => {
                     self.canonical(&mut next);
@@ -288,8 +336,8 @@ type Stop = (Verdict, Option<Violation>, Option<String>);
 struct Search<'m> {
     m: &'m Machine,
     opts: &'m Options,
-    /// For traces: stored states are canonical under this symmetry.
-    sym: Option<Symmetry>,
+    /// How states were expanded (traces re-run it on the real states).
+    exp: &'m Expander<'m>,
     start: Instant,
     store: Store,
     rows: Vec<bool>,
@@ -403,17 +451,16 @@ impl Search<'_> {
                 Item::Fault {
                     source,
                     fault,
-                    transition,
+                    transitions,
                 } => {
-                    let (mut trace, real) =
-                        transitions_to(self.m, &self.store, first + source, self.sym.as_ref());
+                    let (mut trace, real) = transitions_to(self.exp, &self.store, first + source);
                     // The stored parent may be a permutation of the real one: find the same
-                    // fault among the real state's transitions.
-                    let tr = match self.sym {
-                        Some(_) => matching_fault(self.m, &real, fault),
+                    // fault among the real state's moves.
+                    let tail = match self.exp.sym {
+                        Some(_) => matching_fault(self.exp, &real, fault),
                         None => None,
                     };
-                    trace.push(tr.unwrap_or_else(|| transition.clone()));
+                    trace.extend(tail.unwrap_or_else(|| transitions.clone()));
                     self.stats.max_depth = self.stats.max_depth.max(depth as u64 + 1);
                     let verdict = fault_verdict(fault);
                     let v = Violation {
@@ -440,8 +487,7 @@ impl Search<'_> {
                     };
                     self.stats.max_depth = self.stats.max_depth.max(depth as u64 + 1);
                     if *deadlock {
-                        let (trace, _) =
-                            transitions_to(self.m, &self.store, idx, self.sym.as_ref());
+                        let (trace, _) = transitions_to(self.exp, &self.store, idx);
                         let v = Violation {
                             verdict: Verdict::Deadlock,
                             fault: None,
@@ -501,7 +547,7 @@ fn search(m: &Machine, opts: &Options) -> Report {
     let mut search = Search {
         m,
         opts,
-        sym: exp.sym.clone(),
+        exp: &exp,
         start: Instant::now(),
         store,
         rows: vec![false; m.program.rows.len()],
@@ -536,16 +582,17 @@ fn search(m: &Machine, opts: &Options) -> Report {
         return search.finish((Verdict::Deadlock, Some(v), None));
     }
     let end = if opts.dfs {
-        depth_first(&mut search, &exp)
+        depth_first(&mut search)
     } else {
         let mut level = Level::default();
         level.push(&enc);
-        breadth_first(&mut search, &exp, level)
+        breadth_first(&mut search, level)
     };
     search.finish(end.err().unwrap_or((Verdict::Ok, None, None)))
 }
 
-fn depth_first(search: &mut Search, exp: &Expander) -> Result<(), Stop> {
+fn depth_first(search: &mut Search) -> Result<(), Stop> {
+    let exp = search.exp;
     let mut stack: Vec<(u32, u32)> = vec![(0, 0)];
     let mut batch = Batch::default();
     let mut scratch = Scratch {
@@ -581,7 +628,7 @@ const CHUNK: usize = 256;
 /// by `opts.jobs` threads, and their successors are stored strictly in the order a one-thread
 /// search would store them: chunk by chunk, state by state. So the numbering of states, the
 /// counts, the verdict and the counterexample do not depend on the number of jobs.
-fn breadth_first(search: &mut Search, exp: &Expander, mut level: Level) -> Result<(), Stop> {
+fn breadth_first(search: &mut Search, mut level: Level) -> Result<(), Stop> {
     let jobs = search.opts.jobs.max(1);
     let mut first: u32 = 0;
     let mut depth: u32 = 0;
@@ -599,7 +646,6 @@ fn breadth_first(search: &mut Search, exp: &Expander, mut level: Level) -> Resul
         spare_level.clear();
         let next = expand_level(
             search,
-            exp,
             (&level, spare_level),
             (first, depth),
             jobs,
@@ -627,12 +673,12 @@ struct Pipeline {
 /// `next_level`.
 fn expand_level(
     search: &mut Search,
-    exp: &Expander,
     (level, mut next_level): (&Level, Level),
     (first, depth): (u32, u32),
     jobs: usize,
     spare: &mut Vec<Batch>,
 ) -> Result<Level, Stop> {
+    let exp = search.exp;
     let chunk = level.len().div_ceil(jobs * 4).clamp(1, CHUNK);
     let chunks = level.len().div_ceil(chunk);
     // Workers run at most this many chunks ahead of the one being stored (bounded memory).
@@ -743,49 +789,42 @@ fn expand_level(
 /// function from the real initial state (parents are stored as indices, and stored states may
 /// be canonical permutations of the real ones). Returns the transitions and the real state
 /// reached, so traces keep the user's own thread names.
-fn transitions_to(
-    m: &Machine,
-    store: &Store,
-    target: u32,
-    sym: Option<&Symmetry>,
-) -> (Vec<Transition>, State) {
+fn transitions_to(exp: &Expander, store: &Store, target: u32) -> (Vec<Transition>, State) {
     let path = store.path(target);
     let mut out = Vec::with_capacity(path.len());
-    let mut succ = Vec::new();
     let (mut enc, mut want) = (Vec::new(), Vec::new());
-    let mut real = m.initial_state().clone();
+    let mut real = exp.m.initial_state().clone();
     for w in &path[1..] {
-        succ.clear();
-        m.successors(&real, &mut succ);
         want.clear();
         store.encoding(*w, &mut want);
-        let (tr, next) = succ
-            .drain(..)
-            .filter_map(|(t, o)| o.ok().map(|s| (t, s)))
+        let (transitions, next) = exp
+            .moves_of_real_state(&real)
+            .into_iter()
+            .filter_map(|mv| mv.outcome.ok().map(|s| (mv.transitions, s)))
             .find(|(_, s)| {
                 let mut c = s.clone();
-                if let Some(sym) = sym {
-                    sym.canonicalize(&mut c);
-                }
+                exp.canonical(&mut c);
                 enc.clear();
                 lbos_vm::codec::encode(&c, &mut enc);
                 enc == want
             })
-            .expect("a stored parent has its child among its successors");
-        out.push(tr);
+            .expect("a stored parent has its child among its moves");
+        out.extend(transitions);
         real = next;
     }
     (out, real)
 }
 
-/// A transition of `state` that ends in the same fault (kind, line and message).
-fn matching_fault(m: &Machine, state: &State, fault: &Fault) -> Option<Transition> {
-    let mut succ = Vec::new();
-    m.successors(state, &mut succ);
-    succ.into_iter().find_map(|(t, o)| match o {
-        Err(f) if f.kind == fault.kind && f.line == fault.line && f.message == fault.message => {
-            Some(t)
-        }
-        _ => None,
-    })
+/// The transitions of a move of `state` that ends in the same fault (kind, line and message).
+fn matching_fault(exp: &Expander, state: &State, fault: &Fault) -> Option<Vec<Transition>> {
+    exp.moves_of_real_state(state)
+        .into_iter()
+        .find_map(|mv| match mv.outcome {
+            Err(f)
+                if f.kind == fault.kind && f.line == fault.line && f.message == fault.message =>
+            {
+                Some(mv.transitions)
+            }
+            _ => None,
+        })
 }

@@ -366,3 +366,23 @@ fn every_reduction_keeps_the_verdict_and_the_dead_rows() {
         }
     }
 }
+
+#[test]
+fn invariants_see_changes_behind_references_and_functions() {
+    // The checker re-evaluates invariants only when a step changes what they read: a change
+    // inside a nested list, or to a global read through a function, must still be seen.
+    for src in [
+        "grid = [[0, 0], [0, 0]]\nrows = grid\n## Thread\nrows[1][0] = 5\n## Invariant\ngrid[1][0] < 5\n",
+        "a = 0\nb = 0\ndef total(): return a + b\n## Thread\nb = 3\n## Invariant\ntotal() < 3\n",
+        "q = []\nboth = [q]\n## Thread\nq.append(1)\n## Invariant\nlen(both[0]) == 0\n",
+    ] {
+        for opts in all_options() {
+            let r = check(&machine(src), &opts);
+            assert!(
+                matches!(r.verdict, Verdict::Invariant | Verdict::Error),
+                "{src}: {:?}",
+                r.verdict
+            );
+        }
+    }
+}

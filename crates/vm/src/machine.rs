@@ -71,6 +71,8 @@ pub struct Machine {
     /// Program strings followed by thread names ("0" for the initialization block).
     strings: Vec<String>,
     init: State,
+    /// The globals the `## Invariant` lines read (directly or in the functions they call).
+    invariant_globals: Vec<u32>,
 }
 
 /// Error building a machine: bad configuration or a fault in the initialization block.
@@ -107,6 +109,26 @@ pub fn thread_name(i: usize) -> String {
     }
 }
 
+/// The globals the invariants read, directly or through the one-line functions they call.
+fn invariant_globals(p: &Program) -> Vec<u32> {
+    fn visit(p: &Program, e: &Expr, out: &mut Vec<u32>, depth: u32) {
+        e.visit(&mut |x| match x {
+            Expr::Global(g) if !out.contains(g) => out.push(*g),
+            Expr::Func(f, _) if depth < 8 => {
+                if let Some(body) = &p.procs[*f as usize].inline {
+                    visit(p, body, out, depth + 1);
+                }
+            }
+            _ => {}
+        });
+    }
+    let mut out = Vec::new();
+    for inv in &p.invariants {
+        visit(p, &inv.expr, &mut out, 0);
+    }
+    out
+}
+
 impl Machine {
     pub fn new(program: Arc<Program>, config: Config) -> Result<Machine, SetupError> {
         let counts = thread_counts(&program, &config.threads).map_err(SetupError::Config)?;
@@ -132,7 +154,9 @@ impl Machine {
                 heap: Vec::new(),
                 threads: Vec::new(),
             },
+            invariant_globals: Vec::new(),
         };
+        m.invariant_globals = invariant_globals(&m.program);
         m.init = m.run_init().map_err(SetupError::Init)?;
         Ok(m)
     }
@@ -288,7 +312,7 @@ impl Machine {
         let mut forced: Vec<u32> = Vec::new();
         loop {
             let mut chooser = Chooser::forced(&forced);
-            let result = self.exec(state, t as u32, &mut chooser, None);
+            let result = self.exec(state, t as u32, &mut chooser, None, true);
             let choices: Vec<u32> = chooser.made.iter().map(|c| c.0).collect();
             out.push((
                 Transition {
@@ -323,7 +347,7 @@ impl Machine {
         }
         let mut chooser = Chooser::forced(&tr.choices);
         let mut events = Vec::new();
-        let outcome = self.exec(state, tr.thread, &mut chooser, Some(&mut events));
+        let outcome = self.exec(state, tr.thread, &mut chooser, Some(&mut events), false);
         if let Some(bad) = chooser.invalid {
             return Err(bad);
         }
@@ -342,16 +366,20 @@ impl Machine {
     /// the given (possibly partial) choices; used by interactive front ends to offer a pick.
     pub fn choice_arities(&self, state: &State, thread: u32, choices: &[u32]) -> Vec<u32> {
         let mut chooser = Chooser::forced(choices);
-        let _ = self.exec(state, thread, &mut chooser, None);
+        let _ = self.exec(state, thread, &mut chooser, None, false);
         chooser.made.iter().map(|c| c.1).collect()
     }
 
+    /// One step of thread `t`. When `state` is known to satisfy the invariants (`state_ok`,
+    /// as every state the checker expands does), they are evaluated again only if the step
+    /// changed data they read.
     fn exec(
         &self,
         state: &State,
         t: u32,
         chooser: &mut Chooser,
         events: Option<&mut Vec<Event>>,
+        state_ok: bool,
     ) -> Result<State, Fault> {
         let mut st = state.clone();
         let cur = std::mem::replace(&mut st.threads[t as usize], Thread::placeholder());
@@ -361,6 +389,9 @@ impl Machine {
             Ok(()) => {
                 let mut st = ex.st;
                 st.threads[t as usize] = ex.cur;
+                if state_ok && self.invariant_inputs_equal(state, &st) {
+                    return Ok(st);
+                }
                 self.check_invariants_owned(st)
             }
             Err(message) => {
@@ -377,6 +408,42 @@ impl Machine {
                 })
             }
         }
+    }
+
+    /// Whether the invariants read the same data in `a` and `b`: the globals they name, the
+    /// objects reachable from those, and the number of threads.
+    fn invariant_inputs_equal(&self, a: &State, b: &State) -> bool {
+        if a.threads.len() != b.threads.len() {
+            return false;
+        }
+        let mut todo: Vec<Value> = Vec::new();
+        for &g in &self.invariant_globals {
+            let (x, y) = (a.globals[g as usize], b.globals[g as usize]);
+            if x != y {
+                return false;
+            }
+            todo.push(x);
+        }
+        let mut seen: Vec<u32> = Vec::new();
+        while let Some(v) = todo.pop() {
+            let Value::Ref(r) = v else { continue };
+            if seen.contains(&r) {
+                continue;
+            }
+            seen.push(r);
+            let (Some(x), Some(y)) = (a.heap.get(r as usize), b.heap.get(r as usize)) else {
+                return false;
+            };
+            if x != y {
+                return false;
+            }
+            match x {
+                Object::List(items) => todo.extend(items.iter().copied()),
+                Object::Lightswitch { mutex, .. } => todo.push(Value::Ref(*mutex)),
+                Object::Semaphore { .. } | Object::Barrier { .. } => {}
+            }
+        }
+        true
     }
 
     /// Checks every `## Invariant` line on a state.

@@ -8,6 +8,11 @@
 //! deadlock; so from a state where some thread's next step is local, exploring that step alone
 //! (an ample set of one) reaches the same verdicts.
 //!
+//! Local steps are also merged into the move before them, as SPIN merges local statements:
+//! a thread's step is followed at once by the same thread's local steps, and the states in
+//! between are not stored ([`Machine::reduced_moves`]); they are invisible and every other
+//! thread's step commutes with them.
+//!
 //! The cycle proviso: no cycle of the control-flow graph may consist of local steps only
 //! (otherwise a thread could loop locally for ever while the others are never explored). After
 //! classifying steps, every loop made only of local steps gets its header made non-local.
@@ -200,24 +205,87 @@ pub fn local_instructions(p: &Program) -> Vec<bool> {
     local
 }
 
+/// A step taken by one thread, followed by the same thread's local steps, if any.
+pub struct Move {
+    /// The transitions taken, in order (at least one).
+    pub transitions: Vec<Transition>,
+    /// The state reached, or the fault of the last transition.
+    pub outcome: Result<State, Fault>,
+}
+
+/// Local steps a move takes at most (a loop of local steps cannot exist, see the module
+/// documentation; this only bounds a deep recursion before the call-depth limit stops it).
+const MAX_LOCAL_RUN: usize = 10_000;
+
 impl Machine {
-    /// Like [`Machine::successors`], but when some thread's next step is local, only that
-    /// thread's step (see the module documentation).
-    pub fn reduced_successors(
+    fn next_is_local(local: &[bool], state: &State, t: usize) -> bool {
+        let th = &state.threads[t];
+        th.status == Status::Runnable
+            && th
+                .frames
+                .last()
+                .is_some_and(|f| f.held[0] == Value::Unset && local[f.pc as usize])
+    }
+
+    /// The threads whose next step is local.
+    pub fn local_threads<'a>(
+        &self,
+        local: &'a [bool],
+        state: &'a State,
+    ) -> impl Iterator<Item = usize> + 'a {
+        (0..state.threads.len()).filter(move |&t| Self::next_is_local(local, state, t))
+    }
+
+    /// Continues a move of thread `t` with its local steps, as long as its next step is local.
+    /// `visit` sees every state passed through (the states between the steps of a move are not
+    /// stored, but their rows are reached).
+    pub fn run_local_steps(
+        &self,
+        local: &[bool],
+        t: usize,
+        mut mv: Move,
+        visit: &mut impl FnMut(&State),
+    ) -> Move {
+        let mut succ = Vec::with_capacity(1);
+        while let Ok(state) = &mv.outcome {
+            if mv.transitions.len() > MAX_LOCAL_RUN || !Self::next_is_local(local, state, t) {
+                break;
+            }
+            visit(state);
+            succ.clear();
+            self.thread_successors(state, t, &mut succ);
+            // A local step makes no choices: one successor.
+            let Some((tr, outcome)) = succ.pop() else {
+                break;
+            };
+            mv.transitions.push(tr);
+            mv.outcome = outcome;
+        }
+        mv
+    }
+
+    /// The reduced successors of `state` (see the module documentation). When some thread's
+    /// next step is local, the only move is that thread's run of local steps; otherwise every
+    /// step of every thread, each followed by the same thread's local steps.
+    pub fn reduced_moves(
         &self,
         local: &[bool],
         state: &State,
-        out: &mut Vec<(Transition, Result<State, Fault>)>,
+        out: &mut Vec<Move>,
+        visit: &mut impl FnMut(&State),
     ) {
-        let ample = state.threads.iter().position(|t| {
-            t.status == Status::Runnable
-                && t.frames
-                    .last()
-                    .is_some_and(|f| f.held[0] == Value::Unset && local[f.pc as usize])
-        });
-        match ample {
-            Some(t) => self.thread_successors(state, t, out),
-            None => self.successors(state, out),
+        let mut succ = Vec::new();
+        match self.local_threads(local, state).next() {
+            Some(t) => self.thread_successors(state, t, &mut succ),
+            None => self.successors(state, &mut succ),
+        }
+        for (tr, outcome) in succ {
+            let t = tr.thread as usize;
+            let mv = Move {
+                transitions: vec![tr],
+                outcome,
+            };
+            out.push(self.run_local_steps(local, t, mv, visit));
         }
     }
 }
