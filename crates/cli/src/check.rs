@@ -162,7 +162,7 @@ pub fn variables(m: &Machine, state: &State) -> Vec<(String, String)> {
             let v = state.globals[g];
             let shown = match v {
                 lbos_vm::Value::Ref(r)
-                    if !matches!(state.heap[r as usize], lbos_vm::Object::List(_)) =>
+                    if !matches!(*state.heap[r as usize], lbos_vm::Object::List(_)) =>
                 {
                     describe::object_summary(m, state, r)
                 }

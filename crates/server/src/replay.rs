@@ -492,7 +492,7 @@ pub fn state_view(m: &Machine, st: &State) -> StateView {
         .enumerate()
         .filter_map(|(i, o)| {
             let i = i as u32;
-            let (value, queue) = match o {
+            let (value, queue) = match &**o {
                 Object::List(_) => return None,
                 Object::Semaphore { value, queue, .. } => (*value, queue.clone()),
                 Object::Lightswitch { counter, .. } => (*counter, Vec::new()),
@@ -557,7 +557,7 @@ pub fn state_view(m: &Machine, st: &State) -> StateView {
 fn show_global(m: &Machine, st: &State, v: lbos_vm::Value) -> String {
     match v {
         lbos_vm::Value::Ref(r)
-            if !matches!(st.heap.get(r as usize), Some(Object::List(_)) | None) =>
+            if !matches!(st.object(r as usize), Some(Object::List(_)) | None) =>
         {
             describe::object_summary(m, st, r)
         }

@@ -2,6 +2,8 @@
 //! encodings (so hashing and comparing bytes is hashing and comparing states), and
 //! `decode(encode(s)) == s`. Integers are varints, so a typical state takes tens of bytes.
 
+use std::sync::Arc;
+
 use crate::state::{Frame, NO_PROC, Object, State, Status, Thread, Value};
 use lbos_lang::program::END;
 
@@ -93,7 +95,7 @@ fn encode_shared(s: &State, out: &mut Vec<u8>) {
     put_values(out, &s.globals);
     put(out, s.heap.len() as u64);
     for o in &s.heap {
-        match o {
+        match &**o {
             Object::List(items) => {
                 out.push(0);
                 put_values(out, items);
@@ -122,6 +124,17 @@ fn encode_shared(s: &State, out: &mut Vec<u8>) {
 pub fn encode_thread(t: &Thread, out: &mut Vec<u8>) {
     put(out, t.column as u64);
     put(out, t.index as u64);
+    encode_thread_rest(t, out);
+}
+
+/// Appends the encoding of one thread without its index: what tells identical threads of a
+/// column apart (for symmetry reduction).
+pub fn encode_thread_key(t: &Thread, out: &mut Vec<u8>) {
+    put(out, t.column as u64);
+    encode_thread_rest(t, out);
+}
+
+fn encode_thread_rest(t: &Thread, out: &mut Vec<u8>) {
     match t.status {
         Status::Runnable => out.push(0),
         Status::Blocked(o) => {
@@ -204,7 +217,7 @@ pub fn decode(bytes: &[u8]) -> State {
     let nheap = r.get() as usize;
     let mut heap = Vec::with_capacity(nheap);
     for _ in 0..nheap {
-        heap.push(match r.byte() {
+        heap.push(Arc::new(match r.byte() {
             0 => Object::List(r.values()),
             k @ (1 | 2) => Object::Semaphore {
                 value: r.get_i(),
@@ -220,7 +233,7 @@ pub fn decode(bytes: &[u8]) -> State {
                 count: r.get_i(),
                 queue: r.ids(),
             },
-        });
+        }));
     }
     let nthreads = r.get() as usize;
     let mut threads = Vec::with_capacity(nthreads);
@@ -255,13 +268,13 @@ pub fn decode(bytes: &[u8]) -> State {
             });
         }
         let attrs = r.values();
-        threads.push(Thread {
+        threads.push(Arc::new(Thread {
             column,
             index,
             status,
             frames,
             attrs,
-        });
+        }));
     }
     State {
         globals,

@@ -21,7 +21,7 @@ fn show_depth(m: &Machine, st: &State, v: Value, repr: bool, depth: usize) -> St
         Value::Int(i) => i.to_string(),
         Value::Str(s) if repr => format!("'{}'", m.string(s)),
         Value::Str(s) => m.string(s).to_string(),
-        Value::Ref(r) => match st.heap.get(r as usize) {
+        Value::Ref(r) => match st.object(r as usize) {
             Some(Object::List(items)) if depth < 3 => {
                 let inner: Vec<String> = items
                     .iter()
@@ -54,7 +54,7 @@ pub fn object_name(m: &Machine, st: &State, obj: u32) -> String {
     }
     for (g, v) in st.globals.iter().enumerate() {
         if let Value::Ref(r) = v {
-            match st.heap.get(*r as usize) {
+            match st.object(*r as usize) {
                 Some(Object::List(items)) => {
                     if let Some(i) = items.iter().position(|x| *x == Value::Ref(obj)) {
                         return format!("{}[{i}]", p.globals[g]);
@@ -82,7 +82,7 @@ pub fn object_name(m: &Machine, st: &State, obj: u32) -> String {
             }
         }
     }
-    match st.heap.get(obj as usize) {
+    match st.object(obj as usize) {
         Some(o) => format!("{} #{obj}", o.kind()),
         None => format!("object #{obj}"),
     }
@@ -96,7 +96,7 @@ pub fn object_summary(m: &Machine, st: &State, obj: u32) -> String {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    match &st.heap[obj as usize] {
+    match &*st.heap[obj as usize] {
         Object::Semaphore { value, queue, .. } if queue.is_empty() => value.to_string(),
         Object::Semaphore { value, queue, .. } => format!("{value} [{}]", names(queue)),
         Object::Lightswitch { counter, .. } => format!("counter {counter}"),
@@ -127,7 +127,7 @@ pub fn changes(m: &Machine, before: &State, after: &State, thread: Option<u32>) 
         );
         // Semaphores and other objects are reported with the heap below; a global changes
         // when it shows differently (a new value, or a list whose contents changed).
-        let holds_object = matches!(b, Value::Ref(r) if !matches!(after.heap.get(*r as usize), Some(Object::List(_))));
+        let holds_object = matches!(b, Value::Ref(r) if !matches!(after.object(*r as usize), Some(Object::List(_))));
         if sa != sb && !(holds_object && a == b) {
             out.push(Change {
                 what: p.globals[g].clone(),
@@ -140,7 +140,7 @@ pub fn changes(m: &Machine, before: &State, after: &State, thread: Option<u32>) 
         }
     }
     for (r, ob) in before.heap.iter().enumerate() {
-        let oa = &after.heap[r];
+        let (ob, oa) = (&**ob, &*after.heap[r]);
         if ob == oa || matches!(ob, Object::List(_)) && named_objects.contains(&(r as u32)) {
             continue;
         }
@@ -158,7 +158,7 @@ pub fn changes(m: &Machine, before: &State, after: &State, thread: Option<u32>) 
         }
     }
     for r in before.heap.len()..after.heap.len() {
-        if let Object::List(_) = after.heap[r] {
+        if let Object::List(_) = *after.heap[r] {
             continue;
         }
         out.push(Change {

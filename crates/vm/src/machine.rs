@@ -109,6 +109,14 @@ pub fn thread_name(i: usize) -> String {
     }
 }
 
+/// Takes thread `t` out of `st` to run it (a copy if another state shares it), leaving a
+/// placeholder.
+fn take_thread(st: &mut State, t: usize) -> Thread {
+    static PLACEHOLDER: std::sync::OnceLock<Arc<Thread>> = std::sync::OnceLock::new();
+    let placeholder = PLACEHOLDER.get_or_init(|| Arc::new(Thread::placeholder()));
+    Arc::unwrap_or_clone(std::mem::replace(&mut st.threads[t], placeholder.clone()))
+}
+
 /// The globals the invariants read, directly or through the one-line functions they call.
 fn invariant_globals(p: &Program) -> Vec<u32> {
     fn visit(p: &Program, e: &Expr, out: &mut Vec<u32>, depth: u32) {
@@ -271,7 +279,7 @@ impl Machine {
         }
         for (c, &n) in self.counts.iter().enumerate() {
             for i in 0..n {
-                state.threads.push(self.new_thread(c as u32, i));
+                state.threads.push(Arc::new(self.new_thread(c as u32, i)));
             }
         }
         Ok(state)
@@ -290,7 +298,7 @@ impl Machine {
         }
         let index = state.threads.iter().filter(|t| t.column == column).count() as u32;
         let mut s = state.clone();
-        s.threads.push(self.new_thread(column, index));
+        s.threads.push(Arc::new(self.new_thread(column, index)));
         Ok(s)
     }
 
@@ -382,13 +390,13 @@ impl Machine {
         state_ok: bool,
     ) -> Result<State, Fault> {
         let mut st = state.clone();
-        let cur = std::mem::replace(&mut st.threads[t as usize], Thread::placeholder());
+        let cur = take_thread(&mut st, t as usize);
         let mut ex = Exec::new(self, st, cur, Some(t), chooser, events);
         let line = ex.line();
         match ex.step() {
             Ok(()) => {
                 let mut st = ex.st;
-                st.threads[t as usize] = ex.cur;
+                st.threads[t as usize] = Arc::new(ex.cur);
                 if state_ok && self.invariant_inputs_equal(state, &st) {
                     return Ok(st);
                 }
@@ -431,7 +439,7 @@ impl Machine {
                 continue;
             }
             seen.push(r);
-            let (Some(x), Some(y)) = (a.heap.get(r as usize), b.heap.get(r as usize)) else {
+            let (Some(x), Some(y)) = (a.object(r as usize), b.object(r as usize)) else {
                 return false;
             };
             if x != y {
@@ -634,7 +642,7 @@ impl Exec<'_, '_> {
                 self.m.config.limits.max_objects
             ));
         }
-        self.st.heap.push(o);
+        self.st.heap.push(Arc::new(o));
         Ok(Value::Ref((self.st.heap.len() - 1) as u32))
     }
 
@@ -857,7 +865,7 @@ impl Exec<'_, '_> {
         let target = self.eval(obj)?;
         let r = self.object(target, format_args!("`{}`", method_name(method)))?;
         let argv = args.iter().map(|a| self.eval(a)).collect::<R<Vec<_>>>()?;
-        match (&self.st.heap[r as usize], method) {
+        match (&*self.st.heap[r as usize], method) {
             (Object::Semaphore { .. }, Method::Wait) => {
                 if !argv.is_empty() {
                     return Err("`wait()` takes no arguments".into());
@@ -875,7 +883,7 @@ impl Exec<'_, '_> {
                     return Err("a lightswitch's `lock`/`unlock` takes one semaphore".into());
                 };
                 let semr = self.object(sem, "lock")?;
-                if !matches!(self.st.heap[semr as usize], Object::Semaphore { .. }) {
+                if !matches!(*self.st.heap[semr as usize], Object::Semaphore { .. }) {
                     return Err(format!(
                         "a lightswitch guards a semaphore, not {}",
                         self.show(sem)
@@ -899,7 +907,7 @@ impl Exec<'_, '_> {
     /// 2 first in waits on / last out signals the semaphore, 3 signal the mutex.
     fn lightswitch_step(&mut self, ls: u32, sem: u32, method: Method) -> R<Flow> {
         let sub = self.cur.frames.last().unwrap().sub;
-        let Object::Lightswitch { counter, mutex } = self.st.heap[ls as usize] else {
+        let Object::Lightswitch { counter, mutex } = *self.st.heap[ls as usize] else {
             return Err("lightswitch operands changed".into());
         };
         let lock = matches!(method, Method::Lock | Method::Wait);
@@ -918,7 +926,7 @@ impl Exec<'_, '_> {
                     counter.checked_sub(1)
                 }
                 .ok_or("integer overflow")?;
-                if let Object::Lightswitch { counter, .. } = &mut self.st.heap[ls as usize] {
+                if let Object::Lightswitch { counter, .. } = self.st.object_mut(ls as usize) {
                     *counter = c;
                 }
                 self.cur.frames.last_mut().unwrap().sub = 2;
@@ -944,7 +952,7 @@ impl Exec<'_, '_> {
 
     fn sem_wait(&mut self, r: u32) -> R<Flow> {
         let tid = self.tid;
-        let Object::Semaphore { value, fifo, queue } = &mut self.st.heap[r as usize] else {
+        let Object::Semaphore { value, fifo, queue } = self.st.object_mut(r as usize) else {
             unreachable!("checked by the caller")
         };
         *value = value.checked_sub(1).ok_or("integer overflow")?;
@@ -975,7 +983,7 @@ impl Exec<'_, '_> {
         if k < 0 {
             return Err(format!("cannot signal a negative number of times ({k})"));
         }
-        let Object::Semaphore { value, fifo, queue } = &mut self.st.heap[r as usize] else {
+        let Object::Semaphore { value, fifo, queue } = self.st.object_mut(r as usize) else {
             unreachable!("checked by the caller")
         };
         *value = value.checked_add(k).ok_or("integer overflow")?;
@@ -990,7 +998,7 @@ impl Exec<'_, '_> {
             let arity = binomial(n, wake).min(u32::MAX as u64) as u32;
             let pick = self.chooser.choose(arity)?;
             let idx = nth_combination(n, wake, pick as u64);
-            let Object::Semaphore { queue, .. } = &mut self.st.heap[r as usize] else {
+            let Object::Semaphore { queue, .. } = self.st.object_mut(r as usize) else {
                 unreachable!()
             };
             let chosen: Vec<u32> = idx.iter().map(|&i| queue[i]).collect();
@@ -1007,7 +1015,7 @@ impl Exec<'_, '_> {
         let tid = self
             .tid
             .ok_or("the initialization block cannot wait on a barrier")?;
-        let Object::Barrier { n, count, queue } = &mut self.st.heap[r as usize] else {
+        let Object::Barrier { n, count, queue } = self.st.object_mut(r as usize) else {
             unreachable!()
         };
         *count += 1;
@@ -1031,13 +1039,13 @@ impl Exec<'_, '_> {
             object: obj,
         });
         // Run the woken thread's bookkeeping as the current thread, then swap back.
-        let other = std::mem::replace(&mut self.st.threads[t as usize], Thread::placeholder());
+        let other = take_thread(&mut self.st, t as usize);
         let me = std::mem::replace(&mut self.cur, other);
         let my_tid = self.tid.replace(t);
         let result = self.advance_woken();
         let woken = std::mem::replace(&mut self.cur, me);
         self.tid = my_tid;
-        self.st.threads[t as usize] = woken;
+        self.st.threads[t as usize] = Arc::new(woken);
         result
     }
 
@@ -1076,7 +1084,7 @@ impl Exec<'_, '_> {
             Target::SelfAttr(a) => self.read_attr(*a),
             Target::Index(l, i) => {
                 let (r, idx) = self.index_place(l, i)?;
-                let Object::List(items) = &self.st.heap[r as usize] else {
+                let Object::List(items) = &*self.st.heap[r as usize] else {
                     unreachable!()
                 };
                 Ok(items[idx])
@@ -1125,7 +1133,7 @@ impl Exec<'_, '_> {
         let lv = self.eval(l)?;
         let iv = self.eval(i)?;
         let r = match lv {
-            Value::Ref(r) if matches!(self.st.heap[r as usize], Object::List(_)) => r,
+            Value::Ref(r) if matches!(*self.st.heap[r as usize], Object::List(_)) => r,
             other => {
                 return Err(format!(
                     "only lists can be indexed, not {}",
@@ -1133,7 +1141,7 @@ impl Exec<'_, '_> {
                 ));
             }
         };
-        let Object::List(items) = &self.st.heap[r as usize] else {
+        let Object::List(items) = &*self.st.heap[r as usize] else {
             unreachable!()
         };
         let idx = self.list_index(iv, items.len())?;
@@ -1161,7 +1169,7 @@ impl Exec<'_, '_> {
             Target::SelfAttr(a) => self.cur.attrs[*a as usize] = v,
             Target::Index(l, i) => {
                 let (r, idx) = self.index_place(l, i)?;
-                let Object::List(items) = &mut self.st.heap[r as usize] else {
+                let Object::List(items) = self.st.object_mut(r as usize) else {
                     unreachable!()
                 };
                 items[idx] = v;
@@ -1176,7 +1184,7 @@ impl Exec<'_, '_> {
             Value::Bool(b) => b,
             Value::Int(i) => i != 0,
             Value::Str(s) => !self.m.string(s).is_empty(),
-            Value::Ref(r) => match &self.st.heap[r as usize] {
+            Value::Ref(r) => match &*self.st.heap[r as usize] {
                 Object::List(items) => !items.is_empty(),
                 _ => true,
             },
@@ -1193,7 +1201,7 @@ impl Exec<'_, '_> {
 
     fn list(&self, v: Value, what: impl std::fmt::Display) -> R<&Vec<Value>> {
         match v {
-            Value::Ref(r) => match &self.st.heap[r as usize] {
+            Value::Ref(r) => match &*self.st.heap[r as usize] {
                 Object::List(items) => Ok(items),
                 o => Err(format!("{what} needs a list, not a {}", o.kind())),
             },
@@ -1403,7 +1411,7 @@ impl Exec<'_, '_> {
         match (x, y) {
             (Value::Int(a), Value::Bool(b)) | (Value::Bool(b), Value::Int(a)) => a == b as i64,
             (Value::Ref(a), Value::Ref(b)) if a != b => {
-                match (&self.st.heap[a as usize], &self.st.heap[b as usize]) {
+                match (&*self.st.heap[a as usize], &*self.st.heap[b as usize]) {
                     (Object::List(p), Object::List(q)) => {
                         p.len() == q.len() && p.iter().zip(q).all(|(u, v)| self.equal(*u, *v))
                     }
@@ -1541,7 +1549,7 @@ impl Exec<'_, '_> {
     fn method(&mut self, o: Value, m: Method, argv: &[Value]) -> R<Value> {
         let r = self.object(o, format_args!("`.{}()`", method_name(m)))?;
         let max_len = self.m.config.limits.max_list_len;
-        match (&self.st.heap[r as usize], m) {
+        match (&*self.st.heap[r as usize], m) {
             (Object::Semaphore { .. }, Method::Signal) => {
                 let k = match argv {
                     [] => 1,
@@ -1558,7 +1566,7 @@ impl Exec<'_, '_> {
                 let equal_pos = |s: &Self, items: &Vec<Value>, x: Value| {
                     items.iter().position(|v| s.equal(*v, x))
                 };
-                let Object::List(items) = &self.st.heap[r as usize] else {
+                let Object::List(items) = &*self.st.heap[r as usize] else {
                     unreachable!()
                 };
                 let mut items = items.clone();
@@ -1607,7 +1615,7 @@ impl Exec<'_, '_> {
                         ));
                     }
                 };
-                self.st.heap[r as usize] = Object::List(items);
+                self.st.heap[r as usize] = Arc::new(Object::List(items));
                 Ok(result)
             }
             (obj, m) => Err(format!("{} has no method `{}`", obj.kind(), method_name(m))),

@@ -1,5 +1,7 @@
 //! States are plain data: comparable, hashable, cheap to clone and serializable.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 /// A value. Objects (lists, semaphores, lightswitches, barriers) live in the heap and are
@@ -107,11 +109,28 @@ impl Thread {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct State {
     pub globals: Vec<Value>,
-    pub heap: Vec<Object>,
-    pub threads: Vec<Thread>,
+    /// Objects and threads are shared between a state and its successors until one of them
+    /// changes it (copy on write: `Arc::make_mut`), so a step copies only what it touches.
+    pub heap: Vec<Arc<Object>>,
+    pub threads: Vec<Arc<Thread>>,
 }
 
 impl State {
+    /// Object `r`, if it exists.
+    pub fn object(&self, r: usize) -> Option<&Object> {
+        self.heap.get(r).map(|o| &**o)
+    }
+
+    /// Object `r`, to change it (copied first if another state shares it).
+    pub fn object_mut(&mut self, r: usize) -> &mut Object {
+        Arc::make_mut(&mut self.heap[r])
+    }
+
+    /// Thread `t`, to change it (copied first if another state shares it).
+    pub fn thread_mut(&mut self, t: usize) -> &mut Thread {
+        Arc::make_mut(&mut self.threads[t])
+    }
+
     pub fn runnable(&self) -> impl Iterator<Item = usize> + '_ {
         self.threads
             .iter()

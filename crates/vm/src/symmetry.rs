@@ -8,11 +8,13 @@
 //! of each other; ties between identical threads may leave some symmetric states apart, which
 //! costs reduction, not soundness.
 
+use std::cell::RefCell;
 use std::ops::Range;
+use std::sync::Arc;
 
-use crate::codec::encode_thread;
+use crate::codec::encode_thread_key;
 use crate::machine::Machine;
-use crate::state::{Object, State};
+use crate::state::{Object, State, Thread};
 
 /// Groups of interchangeable threads (index ranges in the thread vector).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,51 +54,62 @@ impl Machine {
 impl Symmetry {
     /// Rewrites `state` into the canonical representative of its symmetry class.
     pub fn canonicalize(&self, state: &mut State) {
+        // Sort keys: each thread's encoding without its index, in one buffer per thread of
+        // the program (no allocation per state once warm).
+        thread_local! {
+            static KEYS: RefCell<(Vec<u8>, Vec<(u32, u32, u32)>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+        }
         let n = state.threads.len();
         let mut new_of_old: Vec<u32> = (0..n as u32).collect();
         let mut changed = false;
-        for g in &self.groups {
-            let mut keyed: Vec<(Vec<u8>, usize)> = g
-                .clone()
-                .map(|t| {
-                    let mut th = state.threads[t].clone();
-                    th.index = 0;
-                    let mut key = Vec::with_capacity(16);
-                    encode_thread(&th, &mut key);
-                    (key, t)
-                })
-                .collect();
-            keyed.sort();
-            for (new, (_, old)) in keyed.iter().enumerate() {
-                let new = g.start + new;
-                if new != *old {
-                    changed = true;
+        KEYS.with_borrow_mut(|(bytes, keys)| {
+            for g in &self.groups {
+                bytes.clear();
+                keys.clear();
+                for t in g.clone() {
+                    let start = bytes.len() as u32;
+                    encode_thread_key(&state.threads[t], bytes);
+                    keys.push((start, bytes.len() as u32, t as u32));
                 }
-                new_of_old[*old] = new as u32;
+                let key = |&(a, b, _): &(u32, u32, u32)| &bytes[a as usize..b as usize];
+                keys.sort_by(|x, y| key(x).cmp(key(y)).then(x.2.cmp(&y.2)));
+                for (new, &(_, _, old)) in keys.iter().enumerate() {
+                    let new = (g.start + new) as u32;
+                    changed |= new != old;
+                    new_of_old[old as usize] = new;
+                }
             }
-        }
+        });
         if !changed {
             return;
         }
-        let mut old_threads: Vec<Option<crate::state::Thread>> = std::mem::take(&mut state.threads)
+        let mut old = std::mem::take(&mut state.threads);
+        let mut threads: Vec<Option<Arc<Thread>>> = vec![None; n];
+        for (o, t) in old.drain(..).enumerate() {
+            threads[new_of_old[o] as usize] = Some(t);
+        }
+        state.threads = threads
             .into_iter()
-            .map(Some)
+            .map(|t| t.expect("a permutation"))
             .collect();
-        let mut threads = Vec::with_capacity(n);
-        let mut old_of_new = vec![0usize; n];
-        for (old, &new) in new_of_old.iter().enumerate() {
-            old_of_new[new as usize] = old;
-        }
-        for (new, &old) in old_of_new.iter().enumerate() {
-            let mut t = old_threads[old].take().expect("a permutation");
-            if let Some(g) = self.groups.iter().find(|g| g.contains(&new)) {
-                t.index = (new - g.start) as u32;
+        for g in &self.groups {
+            for new in g.clone() {
+                let index = (new - g.start) as u32;
+                if state.threads[new].index != index {
+                    Arc::make_mut(&mut state.threads[new]).index = index;
+                }
             }
-            threads.push(t);
         }
-        state.threads = threads;
+        let renamed = |queue: &[u32]| queue.iter().any(|&q| new_of_old[q as usize] != q);
         for o in &mut state.heap {
-            match o {
+            let needs = match &**o {
+                Object::Semaphore { queue, .. } | Object::Barrier { queue, .. } => renamed(queue),
+                Object::List(_) | Object::Lightswitch { .. } => false,
+            };
+            if !needs {
+                continue;
+            }
+            match Arc::make_mut(o) {
                 Object::Semaphore { fifo, queue, .. } => {
                     queue.iter_mut().for_each(|q| *q = new_of_old[*q as usize]);
                     if !*fifo {

@@ -112,7 +112,7 @@ fn semaphore_wait_blocks_when_negative_and_signal_moves_the_waiter_past_its_wait
     let m = machine("s = Semaphore(0)\nx = 0\n## Thread\ns.wait()\nx = 1\n## Thread\ns.signal()\n");
     let s1 = run_schedule(&m, &[0]).unwrap();
     assert_eq!(s1.threads[0].status, Status::Blocked(0));
-    let Object::Semaphore { value, queue, .. } = &s1.heap[0] else {
+    let Object::Semaphore { value, queue, .. } = &*s1.heap[0] else {
         panic!()
     };
     assert_eq!((*value, queue.clone()), (-1, vec![0]));
@@ -180,7 +180,7 @@ fn signal_n_wakes_up_to_n_waiters_in_one_step() {
                 .count(),
             3
         );
-        let Object::Semaphore { value, .. } = &s.heap[0] else {
+        let Object::Semaphore { value, .. } = &*s.heap[0] else {
             panic!()
         };
         assert_eq!(*value, -1);
@@ -194,7 +194,7 @@ fn aliases_p_v_increment_decrement() {
     );
     let s = run_first(&m).unwrap();
     assert_eq!(m.show(&s, global(&m, &s, "s")), "s");
-    let Object::Semaphore { value, .. } = &s.heap[0] else {
+    let Object::Semaphore { value, .. } = &*s.heap[0] else {
         panic!()
     };
     assert_eq!(*value, 3);
