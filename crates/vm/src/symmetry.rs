@@ -51,13 +51,16 @@ impl Machine {
     }
 }
 
+/// The threads' sort keys in one buffer, and `(start, end, thread)` for each.
+type SortKeys = (Vec<u8>, Vec<(u32, u32, u32)>);
+
 impl Symmetry {
     /// Rewrites `state` into the canonical representative of its symmetry class.
     pub fn canonicalize(&self, state: &mut State) {
         // Sort keys: each thread's encoding without its index, in one buffer per thread of
         // the program (no allocation per state once warm).
         thread_local! {
-            static KEYS: RefCell<(Vec<u8>, Vec<(u32, u32, u32)>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+            static KEYS: RefCell<SortKeys> = const { RefCell::new((Vec::new(), Vec::new())) };
         }
         let n = state.threads.len();
         let mut new_of_old: Vec<u32> = (0..n as u32).collect();
