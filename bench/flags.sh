@@ -1,12 +1,11 @@
 # Sourced by bench/run.sh and bench/guard.sh: the one place where the two lbos columns are defined.
-# "reductions on" is what lbos does by default; "reductions off" switches every reduction off.
-# lbos has symmetry reduction (39c1f23, `--no-symmetry`) and partial-order reduction for
-# thread-local steps (ab05c57, `--no-por`), both on by default; parallel search comes later
-# (e.g. --jobs N): add its switch to LBOS_OFF_FLAGS then. When both lists are equal, run.sh runs lbos once and reports
-# that run in both columns (and says so).
+# "reductions on" is what lbos does by default (symmetry, partial-order reduction, a search
+# thread per core); "reductions off" switches every reduction off and searches on one core, so
+# its states per second are per core. When both lists are equal, run.sh runs lbos once and
+# reports that run in both columns (and says so).
 # shellcheck disable=SC2034
 LBOS_ON_FLAGS=()
-LBOS_OFF_FLAGS=(--no-symmetry --no-por)   # later also: --jobs 1
+LBOS_OFF_FLAGS=(--no-symmetry --no-por --jobs 1)
 
 # lbos thread arguments for problem $1 at size $2 (shared by run.sh and guard.sh)
 lbos_threads() {
