@@ -2,6 +2,7 @@
 //! limits, progress reports and counterexample paths.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -204,6 +205,40 @@ struct Scratch {
     succ: Vec<(Transition, Result<State, Fault>)>,
     moves: Vec<Move>,
     rows: Vec<bool>,
+    known: KnownThreads,
+}
+
+/// The encodings and hashes of the threads of the state being expanded. A successor shares
+/// (`Arc`) every thread its step did not change, so those need not be encoded or hashed again.
+/// Keyed by address, valid while that state is alive.
+#[derive(Default)]
+struct KnownThreads {
+    bytes: Vec<u8>,
+    /// (address, start, end, hash)
+    threads: Vec<(usize, u32, u32, u64)>,
+}
+
+impl KnownThreads {
+    fn fill(&mut self, state: &State, hasher: &DefaultHashBuilder) {
+        self.bytes.clear();
+        self.threads.clear();
+        for t in &state.threads {
+            let start = self.bytes.len();
+            lbos_vm::codec::encode_thread(t, &mut self.bytes);
+            let hash = hasher.hash_one(&self.bytes[start..]);
+            let addr = Arc::as_ptr(t) as usize;
+            self.threads
+                .push((addr, start as u32, self.bytes.len() as u32, hash));
+        }
+    }
+
+    fn get(&self, t: &Arc<lbos_vm::Thread>) -> Option<(&[u8], u64)> {
+        let addr = Arc::as_ptr(t) as usize;
+        self.threads
+            .iter()
+            .find(|k| k.0 == addr)
+            .map(|&(_, a, b, h)| (&self.bytes[a as usize..b as usize], h))
+    }
 }
 
 impl Expander<'_> {
@@ -216,6 +251,8 @@ impl Expander<'_> {
     /// Appends the successors of `state` (numbered `source` in the batch) to `batch`.
     fn expand(&self, source: u32, state: &State, batch: &mut Batch, scratch: &mut Scratch) {
         mark_rows(self.m, state, &mut scratch.rows);
+        scratch.known.fill(state, &self.hasher);
+        let known = &scratch.known;
         match &self.local {
             Some(local) => {
                 let rows = &mut scratch.rows;
@@ -224,13 +261,13 @@ impl Expander<'_> {
                         mark_rows(self.m, s, rows)
                     });
                 for mv in scratch.moves.drain(..) {
-                    self.push(source, mv.transitions, mv.outcome, batch);
+                    self.push(source, mv.transitions, mv.outcome, batch, known);
                 }
             }
             None => {
                 self.m.successors(state, &mut scratch.succ);
                 for (tr, outcome) in scratch.succ.drain(..) {
-                    self.push(source, vec![tr], outcome, batch);
+                    self.push(source, vec![tr], outcome, batch, known);
                 }
             }
         }
@@ -266,6 +303,7 @@ impl Expander<'_> {
         transitions: Vec<Transition>,
         outcome: Result<State, Fault>,
         batch: &mut Batch,
+        known: &KnownThreads,
     ) {
         {
             match outcome {
@@ -278,17 +316,31 @@ impl Expander<'_> {
                     self.canonical(&mut next);
                     let start = batch.bytes.len();
                     let first_part = batch.parts.len();
-                    lbos_vm::codec::encode_parts(&next, &mut batch.bytes, &mut batch.parts);
+                    lbos_vm::codec::encode_parts_reusing(
+                        &next,
+                        &mut batch.bytes,
+                        &mut batch.parts,
+                        |t| known.get(t).map(|k| k.0),
+                    );
                     for p in &mut batch.parts[first_part..] {
                         p.0 += start as u32;
                         p.1 += start as u32;
                     }
-                    hash_parts(
-                        &self.hasher,
-                        &batch.bytes,
-                        &batch.parts[first_part..],
-                        &mut batch.hashes,
+                    // The shared part, then each thread: a known thread's hash is known.
+                    let shared = batch.parts[first_part];
+                    batch.hashes.push(
+                        self.hasher
+                            .hash_one(&batch.bytes[shared.0 as usize..shared.1 as usize]),
                     );
+                    for (t, p) in next.threads.iter().zip(&batch.parts[first_part + 1..]) {
+                        let hash = match known.get(t) {
+                            Some((_, h)) => h,
+                            None => self
+                                .hasher
+                                .hash_one(&batch.bytes[p.0 as usize..p.1 as usize]),
+                        };
+                        batch.hashes.push(hash);
+                    }
                     batch.items.push(Item::State {
                         source,
                         bytes: (start as u32, batch.bytes.len() as u32),

@@ -67,13 +67,27 @@ pub fn encode(s: &State, out: &mut Vec<u8>) {
 /// `out`) of its parts: first the shared part (globals and heap), then each thread. The
 /// checker stores each part once and a state as the list of its parts' numbers.
 pub fn encode_parts(s: &State, out: &mut Vec<u8>, parts: &mut Vec<(u32, u32)>) {
+    encode_parts_reusing(s, out, parts, |_| None);
+}
+
+/// Like [`encode_parts`], but a thread for which `known` gives its encoding (the caller has
+/// encoded that same `Arc` before) is copied rather than encoded again.
+pub fn encode_parts_reusing<'k>(
+    s: &State,
+    out: &mut Vec<u8>,
+    parts: &mut Vec<(u32, u32)>,
+    mut known: impl FnMut(&Arc<Thread>) -> Option<&'k [u8]>,
+) {
     let base = out.len();
     encode_shared(s, out);
     parts.push((0, (out.len() - base) as u32));
     put(out, s.threads.len() as u64);
     for t in &s.threads {
         let start = out.len() - base;
-        encode_thread(t, out);
+        match known(t) {
+            Some(enc) => out.extend_from_slice(enc),
+            None => encode_thread(t, out),
+        }
         parts.push((start as u32, (out.len() - base) as u32));
     }
 }
