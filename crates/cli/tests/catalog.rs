@@ -70,3 +70,45 @@ fn check_of_named_entries_prints_the_table() {
         .expect("the rendezvous deadlock");
     assert_eq!(deadlock["got"], "deadlock");
 }
+
+#[test]
+fn jobs_and_reduction_switches_keep_the_results() {
+    let dir = std::env::temp_dir().join(format!("lbos-jobs-{}", std::process::id()));
+    let d = dir.to_str().unwrap();
+    assert_eq!(
+        lbos(&["catalog", "export", "h2o", d]).status.code(),
+        Some(0)
+    );
+    let file = dir.join("h2o.sync");
+    let stats = |extra: &[&str]| {
+        let mut args = vec!["check", file.to_str().unwrap(), "--json"];
+        args.extend_from_slice(extra);
+        let o = lbos(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+        let last = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .last()
+            .unwrap()
+            .to_string();
+        let v: serde_json::Value = serde_json::from_str(&last).unwrap();
+        (v["verdict"].clone(), v["stats"]["states"].as_u64().unwrap())
+    };
+    let one = stats(&["--jobs", "1"]);
+    assert_eq!(one, stats(&["--jobs", "2"]));
+    assert!(stats(&["--no-symmetry", "--no-por"]).1 > one.1);
+    let o = lbos(&["check", file.to_str().unwrap(), "--jobs", "0"]);
+    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+    assert!(out(&o).contains("--jobs"), "{}", out(&o));
+    // The catalog's verdicts hold without the reductions.
+    let o = lbos(&[
+        "catalog",
+        "check",
+        "rendezvous",
+        "h2o",
+        "--no-symmetry",
+        "--no-por",
+        "--jobs",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+}
