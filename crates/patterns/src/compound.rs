@@ -3,7 +3,7 @@
 //! [`crate::flavour`]); [`crate::blocking`] re-exports the thread flavour and
 //! [`crate::tasks`] the async one.
 
-use crate::board::Board;
+use crate::sync::atomic::{AtomicUsize, Ordering};
 
 crate::flavours! {
     use {FifoSemaphore, Semaphore, Sem};
@@ -17,7 +17,7 @@ crate::flavours! {
     /// of slipping into the room. (The Sync.py simulator gets this wrong; see
     /// the catalog, §9.3.)
     ///
-    /// One departure: leaving never waits. The counter has its own short lock
+    /// One departure: leaving never waits. The counter is updated atomically
     /// and `unlock` does not queue on the lightswitch's mutex. This admits the
     /// same behaviours as the book's version: a caller only blocks inside
     /// `lock` when it found the room empty, and then nobody can be inside to
@@ -25,7 +25,9 @@ crate::flavours! {
     /// lets a guard release the room from `Drop`, also in async code.
     pub struct Lightswitch {
         mutex: FifoSemaphore,
-        counter: Board<usize>,
+        // Incremented under `mutex`; decremented by leavers without it, so
+        // every update is one atomic read-modify-write.
+        counter: AtomicUsize,
     }
 
     impl Default for Lightswitch {
@@ -39,17 +41,14 @@ crate::flavours! {
         pub fn new() -> Self {
             Lightswitch {
                 mutex: FifoSemaphore::new(1),
-                counter: Board::new(0),
+                counter: AtomicUsize::new(0),
             }
         }
 
         /// Enter: if this is the first one in, wait on `sem`.
         pub async fn lock<S: Sem + ?Sized>(&self, sem: &S) {
             self.mutex.wait().await;
-            let n = self.counter.with(|c| {
-                *c += 1;
-                *c
-            });
+            let n = self.counter.fetch_add(1, Ordering::AcqRel) + 1;
             if n == 1 {
                 sem.wait().await;
             }
@@ -58,10 +57,7 @@ crate::flavours! {
 
         /// Leave: if this is the last one out, signal `sem`. Never waits.
         pub fn unlock<S: Sem + ?Sized>(&self, sem: &S) {
-            let n = self.counter.with(|c| {
-                *c -= 1;
-                *c
-            });
+            let n = self.counter.fetch_sub(1, Ordering::AcqRel) - 1;
             if n == 0 {
                 sem.signal();
             }
@@ -71,7 +67,7 @@ crate::flavours! {
     impl std::fmt::Debug for Lightswitch {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.debug_struct("Lightswitch")
-                .field("counter", &self.counter.with(|c| *c))
+                .field("counter", &self.counter.load(Ordering::Relaxed))
                 .finish()
         }
     }
@@ -93,7 +89,8 @@ crate::flavours! {
     /// round unfinishable).
     pub struct Barrier {
         n: usize,
-        count: Board<usize>,
+        // Only read or written while `mutex` is held.
+        count: AtomicUsize,
         mutex: Semaphore,
         turnstile: Semaphore,
         turnstile2: Semaphore,
@@ -105,7 +102,7 @@ crate::flavours! {
             assert!(n > 0, "a barrier needs at least one party");
             Barrier {
                 n,
-                count: Board::new(0),
+                count: AtomicUsize::new(0),
                 mutex: Semaphore::new(1),
                 turnstile: Semaphore::new(0),
                 turnstile2: Semaphore::new(0),
@@ -121,10 +118,7 @@ crate::flavours! {
         /// `true` in exactly one party per round (the last to arrive).
         pub async fn phase1(&self) -> bool {
             self.mutex.wait().await;
-            let last = self.count.with(|c| {
-                *c += 1;
-                *c == self.n
-            });
+            let last = self.count.fetch_add(1, Ordering::Relaxed) + 1 == self.n;
             if last {
                 self.turnstile.signal_n(self.n);
             }
@@ -137,10 +131,7 @@ crate::flavours! {
         /// which re-locks the first turnstile for the next round.
         pub async fn phase2(&self) {
             self.mutex.wait().await;
-            let all_out = self.count.with(|c| {
-                *c -= 1;
-                *c == 0
-            });
+            let all_out = self.count.fetch_sub(1, Ordering::Relaxed) == 1;
             if all_out {
                 self.turnstile2.signal_n(self.n);
             }
