@@ -1170,21 +1170,66 @@ fn faneuil_hall_judge_alone() {
     });
 }
 
+#[derive(Default)]
+struct Table {
+    /// Students at the table, from before they sit down until they leave.
+    at_table: usize,
+    /// Students inside `dine`, with the event number at which they started.
+    dining: Vec<(usize, usize)>,
+    /// When each student finished dining.
+    done_at: Vec<usize>,
+    events: Vec<String>,
+}
+
+/// Nobody sits alone (catalog §7.6): nobody leaves while exactly one other
+/// student remains at the table, dining since before the leaver finished.
 #[test]
-fn dining_hall_everyone_leaves() {
+fn dining_hall_nobody_eats_alone() {
     check(3, 40, |students| async move {
-        let st = Arc::new((dining_hall::DiningHall::new(), AtomicUsize::new(0)));
-        par(students, &st, |st, _| async move {
+        let st = Arc::new((
+            dining_hall::DiningHall::new(),
+            Mutex::new(Table {
+                done_at: vec![0; students],
+                ..Table::default()
+            }),
+        ));
+        par(students, &st, |st, id| async move {
+            {
+                let mut s = st.1.lock().unwrap();
+                s.at_table += 1;
+                s.events.push(format!("{id} arrives"));
+            }
             st.0.student(
-                || {},
                 || {
-                    st.1.fetch_add(1, SeqCst);
+                    {
+                        let mut s = st.1.lock().unwrap();
+                        let t = s.events.len();
+                        s.dining.push((id, t));
+                        s.events.push(format!("{id} dines"));
+                    }
+                    let mut s = st.1.lock().unwrap();
+                    s.dining.retain(|d| d.0 != id);
+                    s.done_at[id] = s.events.len();
+                    s.events.push(format!("{id} done"));
+                },
+                || {
+                    let mut s = st.1.lock().unwrap();
+                    s.at_table -= 1;
+                    s.events.push(format!("{id} leaves"));
+                    if s.at_table == 1 && s.dining.len() == 1 {
+                        let (other, since) = s.dining[0];
+                        assert!(
+                            since > s.done_at[id],
+                            "{id} left {other} eating alone: {:?}",
+                            s.events
+                        );
+                    }
                 },
             )
             .await
         })
         .await;
-        assert_eq!(st.1.load(SeqCst), students);
+        assert_eq!(st.1.lock().unwrap().at_table, 0, "someone never left");
     });
 }
 
