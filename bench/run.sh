@@ -26,10 +26,10 @@ SPIN_PAN_FLAGS=(-m10000000)
 # problem | Sync file | Promela file | sizes (full run) | identical threads symmetry may merge
 PROBLEMS=(
   "philosophers|philosophers.sync|philosophers.pml|3 4 5 6 7 8 9|none (self.index)"
-  "barrier|barrier.sync|barrier.pml|2 3 4 5 6 7|N threads"
-  "readers-writers|readers-writers.sync|readers-writers.pml|1 2 3 4 5 6 7 8|N readers, N writers"
-  "barbershop|barbershop.sync|barbershop.pml|3 4 5 6 7 8 9|N customers"
-  "h2o|h2o.sync|h2o.pml|2 3 4 5 6 7 8|N hydrogens"
+  "barrier|barrier.sync|barrier.pml|2 3 4 5 6 7 8 9|N threads"
+  "readers-writers|readers-writers.sync|readers-writers.pml|1 2 3 4 5 6 7 8 9 10|N readers, N writers"
+  "barbershop|barbershop.sync|barbershop.pml|3 4 5 6 7 8 9 10 11|N customers"
+  "h2o|h2o.sync|h2o.pml|2 3 4 5 6 7 8 9 10|N hydrogens"
 )
 
 # what the size means, for the table

@@ -165,7 +165,7 @@ struct Expander<'m> {
 /// One successor of an expanded state, in the order the successor function gives them.
 enum Item {
     State {
-        /// The expanded state, numbered within its batch.
+        /// The expanded state: its number is `first + source` (see `Search::absorb`).
         source: u32,
         /// Its canonical encoding: `bytes[bytes.0..bytes.1]` of the batch.
         bytes: (u32, u32),
@@ -305,49 +305,47 @@ impl Expander<'_> {
         batch: &mut Batch,
         known: &KnownThreads,
     ) {
-        {
-            match outcome {
-                Err(fault) => batch.items.push(Item::Fault {
-                    source,
-                    fault,
-                    transitions,
-                }),
-                Ok(mut next) => {
-                    self.canonical(&mut next);
-                    let start = batch.bytes.len();
-                    let first_part = batch.parts.len();
-                    lbos_vm::codec::encode_parts_reusing(
-                        &next,
-                        &mut batch.bytes,
-                        &mut batch.parts,
-                        |t| known.get(t).map(|k| k.0),
-                    );
-                    for p in &mut batch.parts[first_part..] {
-                        p.0 += start as u32;
-                        p.1 += start as u32;
-                    }
-                    // The shared part, then each thread: a known thread's hash is known.
-                    let shared = batch.parts[first_part];
-                    batch.hashes.push(
-                        self.hasher
-                            .hash_one(&batch.bytes[shared.0 as usize..shared.1 as usize]),
-                    );
-                    for (t, p) in next.threads.iter().zip(&batch.parts[first_part + 1..]) {
-                        let hash = match known.get(t) {
-                            Some((_, h)) => h,
-                            None => self
-                                .hasher
-                                .hash_one(&batch.bytes[p.0 as usize..p.1 as usize]),
-                        };
-                        batch.hashes.push(hash);
-                    }
-                    batch.items.push(Item::State {
-                        source,
-                        bytes: (start as u32, batch.bytes.len() as u32),
-                        parts: (first_part as u32, batch.parts.len() as u32),
-                        deadlock: next.is_deadlock(),
-                    });
+        match outcome {
+            Err(fault) => batch.items.push(Item::Fault {
+                source,
+                fault,
+                transitions,
+            }),
+            Ok(mut next) => {
+                self.canonical(&mut next);
+                let start = batch.bytes.len();
+                let first_part = batch.parts.len();
+                lbos_vm::codec::encode_parts_reusing(
+                    &next,
+                    &mut batch.bytes,
+                    &mut batch.parts,
+                    |t| known.get(t).map(|k| k.0),
+                );
+                for p in &mut batch.parts[first_part..] {
+                    p.0 += start as u32;
+                    p.1 += start as u32;
                 }
+                // The shared part, then each thread: a known thread's hash is known.
+                let shared = batch.parts[first_part];
+                batch.hashes.push(
+                    self.hasher
+                        .hash_one(&batch.bytes[shared.0 as usize..shared.1 as usize]),
+                );
+                for (t, p) in next.threads.iter().zip(&batch.parts[first_part + 1..]) {
+                    let hash = match known.get(t) {
+                        Some((_, h)) => h,
+                        None => self
+                            .hasher
+                            .hash_one(&batch.bytes[p.0 as usize..p.1 as usize]),
+                    };
+                    batch.hashes.push(hash);
+                }
+                batch.items.push(Item::State {
+                    source,
+                    bytes: (start as u32, batch.bytes.len() as u32),
+                    parts: (first_part as u32, batch.parts.len() as u32),
+                    deadlock: next.is_deadlock(),
+                });
             }
         }
     }
