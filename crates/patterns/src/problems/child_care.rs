@@ -4,8 +4,9 @@
 //! the adults inside. Beyond that, nobody waits needlessly: a child enters at
 //! once if there is room, an adult's arrival lets waiting children in, and an
 //! adult may leave as soon as the children left behind are within the ratio;
-//! an adult who may not leave yet is let out by the child whose departure
-//! makes it legal ("I'll do it for you").
+//! an adult who may not leave yet is let out by whoever makes it legal: the
+//! child whose departure, or the adult whose arrival, brings the ratio back
+//! ("I'll do it for you"). Each of these is a shuttle test.
 
 use crate::board::Board;
 
@@ -89,14 +90,23 @@ crate::flavours! {
         /// An adult comes in, stays while `f` runs, and leaves once that is legal.
         pub async fn adult<R>(&self, f: impl FnOnce() -> R) -> R {
             self.mutex.wait().await;
-            let admit = self.st.with(|s| {
+            let (admit, release) = self.st.with(|s| {
                 s.adults += 1;
+                // Waiting children first (the new adult's room is for them)...
                 let n = s.waiting.min(self.ratio);
                 s.waiting -= n;
                 s.children += n;
-                n
+                // ...then any adult waiting to leave whom the new ratio frees.
+                let mut m = 0;
+                while s.leaving > 0 && s.children <= self.ratio * (s.adults - 1) {
+                    s.leaving -= 1;
+                    s.adults -= 1;
+                    m += 1;
+                }
+                (n, m)
             });
             self.child_queue.signal_n(admit);
+            self.adult_queue.signal_n(release);
             self.mutex.signal();
 
             let r = f();

@@ -491,3 +491,99 @@ fn dining_hall_nobody_eats_alone() {
     // An even number of one-shot students: nobody is left over.
     explore(|| dining_hall_scenario(4));
 }
+
+// No needless waiting in the child care center (catalog §7.2, extended
+// version). Each scenario blocks on a `Gate` that only opens if the center
+// lets someone proceed at once; a needless wait leaves a gate shut, which
+// shuttle reports as a deadlock.
+
+/// A child arriving while an adult is inside (ratio 1) enters at once: the
+/// adult waits inside for the child's whole visit.
+#[test]
+fn child_care_child_enters_when_there_is_room() {
+    explore_n(1000, || {
+        let cc = Arc::new(ChildCare::new(1));
+        let adult_in = Gate::new();
+        let (c2, g2) = (cc.clone(), adult_in.clone());
+        let child = shuttle::thread::spawn(move || {
+            g2.wait();
+            c2.child(|| {})
+        });
+        cc.adult(move || {
+            adult_in.open();
+            child.join().unwrap();
+        });
+    });
+}
+
+/// A child waiting for an adult is let in by the adult's arrival: the adult
+/// stays until the child is inside.
+#[test]
+fn child_care_adult_arrival_admits_a_waiting_child() {
+    explore_n(1000, || {
+        let cc = Arc::new(ChildCare::new(1));
+        let child_in = Gate::new();
+        let (c2, g2) = (cc.clone(), child_in.clone());
+        let child = shuttle::thread::spawn(move || c2.child(|| g2.open()));
+        cc.adult(|| child_in.wait());
+        child.join().unwrap();
+    });
+}
+
+/// With two adults and one child inside (ratio 1), an adult leaves at once:
+/// the child and the other adult stay until it has left.
+#[test]
+fn child_care_adult_leaves_when_legal() {
+    explore_n(1000, || {
+        let cc = Arc::new(ChildCare::new(1));
+        let (b_in, c_in, a_left) = (Gate::new(), Gate::new(), Gate::new());
+        let (cc2, b2, a2) = (cc.clone(), b_in.clone(), a_left.clone());
+        let b = shuttle::thread::spawn(move || {
+            cc2.adult(|| {
+                b2.open();
+                a2.wait();
+            })
+        });
+        let (cc3, c3, a3) = (cc.clone(), c_in.clone(), a_left.clone());
+        let c = shuttle::thread::spawn(move || {
+            cc3.child(|| {
+                c3.open();
+                a3.wait();
+            })
+        });
+        cc.adult(|| {
+            b_in.wait();
+            c_in.wait();
+        });
+        a_left.open();
+        b.join().unwrap();
+        c.join().unwrap();
+    });
+}
+
+/// An adult who may not leave yet (its child would be alone) is let out by a
+/// second adult's arrival, not only by the child leaving: the child stays
+/// until the first adult has left.
+#[test]
+fn child_care_adult_arrival_lets_a_waiting_adult_leave() {
+    explore_n(1000, || {
+        let cc = Arc::new(ChildCare::new(1));
+        let (c_in, a_left) = (Gate::new(), Gate::new());
+        let (cc2, c2, a2) = (cc.clone(), c_in.clone(), a_left.clone());
+        let (cc3, a3) = (cc.clone(), a_left.clone());
+        let first = shuttle::thread::spawn(move || {
+            cc2.adult(|| c2.wait());
+            a2.open();
+        });
+        let (c4, a4) = (c_in.clone(), a_left.clone());
+        let child = shuttle::thread::spawn(move || {
+            cc.child(|| {
+                c4.open();
+                a4.wait();
+            })
+        });
+        cc3.adult(|| a3.wait());
+        first.join().unwrap();
+        child.join().unwrap();
+    });
+}

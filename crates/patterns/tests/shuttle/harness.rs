@@ -135,3 +135,27 @@ pub fn spin_until(cond: impl Fn() -> bool) {
         shuttle::thread::yield_now();
     }
 }
+
+/// A one-shot gate: `wait` blocks (without spinning, so that a gate never
+/// opened is a deadlock shuttle reports) until `open`.
+#[derive(Default)]
+pub struct Gate {
+    open: Mutex<bool>,
+    cv: shuttle::sync::Condvar,
+}
+
+impl Gate {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+    pub fn open(&self) {
+        *self.open.lock().unwrap() = true;
+        self.cv.notify_all();
+    }
+    pub fn wait(&self) {
+        let mut g = self.open.lock().unwrap();
+        while !*g {
+            g = self.cv.wait(g).unwrap();
+        }
+    }
+}
