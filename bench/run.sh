@@ -173,7 +173,7 @@ printf 'problem\tN\tlbos_on_verdict\tlbos_off_verdict\tspin_verdict\tlbos_on_sta
   echo "- s = search seconds: lbos = stats.seconds; SPIN = pan's elapsed time. SPIN total = spin -a + gcc + pan, wall clock"
   echo "- MiB = peak RSS, /usr/bin/time -f %M, of the lbos process / of pan (pan's -m10000000 DFS stack alone is 534 MB)"
   echo "- B/st = peak RSS / states; own B/st = lbos's stats.bytes_per_state / pan's stored state vector + overhead"
-  echo "- red = states off / states on: what the reductions merged (symmetry: ideal ≈ k! for k identical threads; POR alone removes a few %, see philosophers, which get no symmetry)"
+  echo "- red = states off / states on: what the reductions merged (symmetry: ideal ≈ k! for k identical threads; philosophers get no symmetry, their red is partial-order reduction alone)"
   echo "- ratio = SPIN s / lbos-on s (> 1: lbos faster); st/s = distinct states per second (lbos off vs SPIN; both use one core; for an lbos timeout: states reached / seconds)"
   echo
   echo "| problem | N | verdict lbos on / off | verdict SPIN | states lbos on | states lbos off | states SPIN | red | s lbos on | s lbos off | s SPIN | s SPIN total | ratio SPIN/lbos | st/s lbos off | st/s SPIN | MiB lbos on | MiB SPIN | B/st lbos on | B/st SPIN | own B/st lbos | own B/st SPIN |"
