@@ -1,12 +1,14 @@
 //! # lbos-check: exhaustive search over a Sync program's states
 //!
-//! Owns the search (breadth-first for shortest counterexamples, depth-first to save memory),
-//! the properties it decides (deadlock, assertions, invariants, runtime errors, dead rows), the
+//! Owns the search (breadth-first for shortest counterexamples, in parallel over `jobs`
+//! threads with results independent of their number; depth-first to save memory), the visited
+//! set (`store`: states compressed into interned parts), the properties it decides (deadlock, assertions, invariants, runtime errors, dead rows), the
 //! limits that end a search cleanly, statistics, and counterexample paths. It returns data
 //! ([`Report`]); rendering belongs to the CLI and the server.
 //!
 //! It must not define semantics: every state and transition comes from
-//! [`lbos_vm::Machine::successors`].
+//! [`lbos_vm::Machine::successors`] (or the vm's reduced form of it,
+//! `Machine::reduced_moves`).
 
 mod memory;
 mod search;
