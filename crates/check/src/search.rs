@@ -573,9 +573,11 @@ pub fn check(m: &Machine, opts: &Options) -> Report {
             ..opts.clone()
         };
         let exact = search(m, &bounded);
-        if let Some(short) = exact.violation
-            && short.verdict == report.verdict
-        {
+        // The bounded search finds the violation a search without the reduction finds first
+        // (breadth-first, same order up to that depth), possibly of another kind at a smaller
+        // depth: report that one, so the reduction changes neither verdict nor counterexample.
+        if let Some(short) = exact.violation {
+            report.verdict = short.verdict;
             report.violation = Some(short);
             report.shortest = true;
         }
