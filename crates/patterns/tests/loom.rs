@@ -1,7 +1,7 @@
 //! Exhaustive checks of the primitives with loom, within a preemption bound.
 //!
 //! Run with:
-//! `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target-patterns/loom cargo test -p lbos-patterns --test loom`
+//! `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release -p lbos-patterns --test loom`
 //!
 //! Loom explores every interleaving of the loom-visible operations (the
 //! crate's internal mutexes, condvars and atomics) with at most
