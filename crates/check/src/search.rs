@@ -395,8 +395,8 @@ struct Search<'m> {
     peak_rss: u64,
     base_rss: u64,
     last_progress: Instant,
-    /// States stored when the limits were last looked at.
-    last_limit_check: usize,
+    /// Transitions explored when the limits were last looked at.
+    last_limit_check: u64,
 }
 
 impl Search<'_> {
@@ -426,13 +426,13 @@ impl Search<'_> {
         }
     }
 
-    /// Every thousand or so new states: stops the search if a limit is reached, and reports
-    /// progress.
+    /// Every few thousand transitions (new states or not, so that a level of known states
+    /// still sees the limits): stops the search if a limit is reached, and reports progress.
     fn tick(&mut self, frontier: u64) -> Result<(), Stop> {
-        if self.store.len() < self.last_limit_check + 1024 {
+        if self.stats.transitions < self.last_limit_check + 4096 {
             return Ok(());
         }
-        self.last_limit_check = self.store.len();
+        self.last_limit_check = self.stats.transitions;
         self.stats.frontier = frontier;
         if let Some(reason) = self.limit_reached() {
             return Err((Verdict::Incomplete, None, Some(reason)));
