@@ -384,7 +384,6 @@ type Stop = (Verdict, Option<Violation>, Option<String>);
 
 /// The search in progress: what `finish` needs to build a report.
 struct Search<'m> {
-    m: &'m Machine,
     opts: &'m Options,
     /// How states were expanded (traces re-run it on the real states).
     exp: &'m Expander<'m>,
@@ -412,7 +411,7 @@ impl Search<'_> {
         s.peak_memory_bytes = self.peak_rss.max(current_rss_bytes().unwrap_or(0));
         s.bytes_per_state = self.store.bytes_per_state();
         let dead_rows = if verdict == Verdict::Ok {
-            lbos_vm::describe::dead_rows(self.m, &self.rows)
+            lbos_vm::describe::dead_rows(self.exp.m, &self.rows)
         } else {
             Vec::new()
         };
@@ -597,7 +596,6 @@ fn search(m: &Machine, opts: &Options) -> Report {
         hasher: *store.hasher(),
     };
     let mut search = Search {
-        m,
         opts,
         exp: &exp,
         start: Instant::now(),
@@ -691,7 +689,7 @@ fn breadth_first(search: &mut Search, mut level: Level) -> Result<(), Stop> {
         if search.opts.max_depth.is_some_and(|d| depth >= d) {
             for i in 0..level.len() {
                 let s = lbos_vm::codec::decode(level.get(i));
-                mark_rows(search.m, &s, &mut search.rows);
+                mark_rows(search.exp.m, &s, &mut search.rows);
             }
             break;
         }
