@@ -23,6 +23,8 @@ pub enum Verdict {
     Assertion,
     Invariant,
     Error,
+    /// A thread can starve: a fair infinite run on which it never progresses (`--liveness`).
+    Starvation,
     Incomplete,
 }
 
@@ -34,6 +36,7 @@ impl Verdict {
             Verdict::Assertion => "assertion",
             Verdict::Invariant => "invariant",
             Verdict::Error => "error",
+            Verdict::Starvation => "starvation",
             Verdict::Incomplete => "incomplete",
         }
     }
@@ -87,6 +90,8 @@ pub struct Report {
     pub incomplete_reason: Option<String>,
     /// Whether the counterexample is known to be a shortest one.
     pub shortest: bool,
+    /// For the verdict `starvation`: who starves, and where the counterexample's cycle starts.
+    pub starvation: Option<crate::liveness::Starvation>,
 }
 
 pub type Progress = Stats;
@@ -115,6 +120,9 @@ pub struct Options {
     /// Called about every `progress_interval` with the statistics so far.
     pub progress: Option<ProgressFn>,
     pub progress_interval: Duration,
+    /// Also look for starvation under fairness (see `crate::liveness`); the reductions are
+    /// off for that search.
+    pub liveness: bool,
 }
 
 impl Default for Options {
@@ -131,6 +139,7 @@ impl Default for Options {
             stop: Arc::new(AtomicBool::new(false)),
             progress: None,
             progress_interval: Duration::from_millis(500),
+            liveness: false,
         }
     }
 }
@@ -422,6 +431,7 @@ impl Search<'_> {
             dead_rows,
             incomplete_reason: reason,
             shortest: false,
+            starvation: None,
         }
     }
 
@@ -558,6 +568,9 @@ impl Search<'_> {
 /// reduction may lengthen it (a thread's local steps are taken early), so when it finds a
 /// violation, a search without it, bounded by that length, looks for a shortest one.
 pub fn check(m: &Machine, opts: &Options) -> Report {
+    if opts.liveness {
+        return crate::liveness::check(m, opts);
+    }
     let mut report = search(m, opts);
     report.shortest = !opts.dfs && !opts.por;
     if let Some(v) = &report.violation

@@ -158,6 +158,31 @@ impl Store {
         Some(idx)
     }
 
+    /// Like [`Store::insert`], but also gives the number of a known state: `(number, new)`.
+    /// The liveness search keeps every edge, so it needs the target of edges to known states.
+    pub(crate) fn insert_or_get(
+        &mut self,
+        bytes: &[u8],
+        parts: &[(u32, u32)],
+        hashes: &[u64],
+        parent: u32,
+    ) -> (u32, bool) {
+        let part = |&(a, b): &(u32, u32)| &bytes[a as usize..b as usize];
+        self.tuple.clear();
+        let (shared, _) = self.shared.intern(hashes[0], part(&parts[0]), &self.hasher);
+        put_varint(&mut self.tuple, shared);
+        for (p, &h) in parts.iter().zip(hashes).skip(1) {
+            let (t, _) = self.threads.intern(h, part(p), &self.hasher);
+            put_varint(&mut self.tuple, t);
+        }
+        let hash = self.hasher.hash_one(&self.tuple[..]);
+        let (idx, new) = self.states.intern(hash, &self.tuple, &self.hasher);
+        if new {
+            self.parent.push(parent);
+        }
+        (idx, new)
+    }
+
     /// Whether the store holds as many states as it can number.
     pub(crate) fn full(&self) -> bool {
         self.len() >= (ROOT - 1) as usize

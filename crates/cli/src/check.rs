@@ -21,9 +21,14 @@ pub struct CheckArgs {
     /// Threads per column: `N` for all, `COLUMN=N` for one (name or 1-based number); repeatable.
     #[arg(long = "threads", value_name = "N|COLUMN=N")]
     pub threads: Vec<ThreadSpec>,
-    /// `weak`: each semaphore follows its kind; `fifo`: every plain Semaphore is FIFO.
+    /// `weak`: each semaphore follows its kind; `fifo`: every plain Semaphore is FIFO;
+    /// `strong`: as `weak`, and with `--liveness` a waiter signalled infinitely often is woken.
     #[arg(long, default_value = "weak")]
     pub semaphores: SemaphoreModel,
+    /// Also look for starvation: a thread that never progresses on a fair infinite run
+    /// (verdict `starvation`, with a lasso). Explores without reductions.
+    #[arg(long, conflicts_with = "dfs")]
+    pub liveness: bool,
     /// Stop after this many distinct states (verdict `incomplete`).
     #[arg(long, default_value_t = 50_000_000)]
     pub max_states: u64,
@@ -96,6 +101,19 @@ pub struct CheckJson {
     pub trace: Vec<StepReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub final_state: Option<FinalState>,
+    /// For the verdict `starvation`: who starves, where, and where the trace's cycle starts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub starvation: Option<StarvationJson>,
+}
+
+#[derive(Serialize)]
+pub struct StarvationJson {
+    /// The thread the counterexample starves, and where it stands when the cycle starts.
+    pub thread: Position,
+    /// `trace[cycle_start..]` is the cycle; it leads back to the state before it.
+    pub cycle_start: usize,
+    /// Every thread that can starve (the first of a group of interchangeable threads).
+    pub threads: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -122,6 +140,7 @@ pub fn options(args: &CheckArgs, stop: Arc<AtomicBool>) -> Options {
         max_memory_bytes: args.max_memory,
         timeout: args.timeout.map(Duration::from_secs_f64),
         stop,
+        liveness: args.liveness,
         ..Options::default()
     }
 }
@@ -175,14 +194,7 @@ pub fn variables(m: &Machine, state: &State) -> Vec<(String, String)> {
 
 fn thread_names(m: &Machine) -> Vec<String> {
     (0..m.initial_state().threads.len())
-        .map(|t| {
-            format!(
-                "{} ({})",
-                m.thread_name(t as u32),
-                m.program
-                    .column_label(m.initial_state().threads[t].column as usize)
-            )
-        })
+        .map(|t| thread_label(m, t as u32))
         .collect()
 }
 
@@ -233,7 +245,42 @@ pub fn to_json(path: &str, args: &CheckArgs, o: &Outcome) -> CheckJson {
                 .collect(),
             variables: variables(m, s),
         }),
+        starvation: o.report.starvation.as_ref().map(|st| StarvationJson {
+            thread: describe::position(m, o.final_state.as_ref().unwrap(), st.thread),
+            cycle_start: st.cycle_start,
+            threads: st.threads.iter().map(|&t| thread_label(m, t)).collect(),
+        }),
     }
+}
+
+/// `A (reader)`
+pub fn thread_label(m: &Machine, t: u32) -> String {
+    format!(
+        "{} ({})",
+        m.thread_name(t),
+        m.program
+            .column_label(m.initial_state().threads[t as usize].column as usize)
+    )
+}
+
+/// `thread A (reader) starves at line 9 `roomEmpty.wait()`, blocked on roomEmpty`: who the
+/// lasso starves and where it stands when its cycle starts.
+pub fn starvation_text(o: &Outcome) -> Option<String> {
+    let st = o.report.starvation.as_ref()?;
+    let m = &o.machine;
+    let p = describe::position(m, o.final_state.as_ref()?, st.thread);
+    let at = match p.line {
+        Some(l) => format!(" at line {l} `{}`", p.source),
+        None => String::new(),
+    };
+    let how = match &p.blocked_on {
+        Some(b) => format!(", blocked on {b}"),
+        None => format!(" ({})", p.status),
+    };
+    Some(format!(
+        "thread {} never progresses{at}{how}",
+        thread_label(m, st.thread)
+    ))
 }
 
 pub fn fault_text(m: &Machine, f: &Fault) -> String {
@@ -273,17 +320,44 @@ fn print_text(path: &str, args: &CheckArgs, o: &Outcome) {
     println!(
         "lbos check {path} (threads {}; semaphores {}; {})",
         thread_names(m).join(", "),
-        match args.semaphores {
-            SemaphoreModel::Weak => "weak",
-            SemaphoreModel::Fifo => "fifo",
-        },
-        if args.dfs {
+        args.semaphores.as_str(),
+        if args.liveness {
+            "liveness under weak fairness, no reductions"
+        } else if args.dfs {
             "depth-first"
         } else {
             "breadth-first"
         }
     );
-    if let Some(v) = &r.violation {
+    if let (Some(v), Some(st)) = (&r.violation, &r.starvation) {
+        println!("\nstarvation: {}", starvation_text(o).unwrap_or_default());
+        println!(
+            "counterexample, a lasso: {} step(s) to the cycle, then a cycle of {} step(s) that repeats forever:",
+            st.cycle_start,
+            v.trace.len() - st.cycle_start
+        );
+        for (i, s) in o.steps.iter().enumerate() {
+            if i == st.cycle_start {
+                println!("  -- cycle (repeats forever) --");
+            }
+            println!("{}", format_step(s));
+        }
+        if let Some(state) = &o.final_state {
+            println!("\nstate where the cycle starts and ends:");
+            for l in thread_table(m, state) {
+                println!("{l}");
+            }
+            let vars: Vec<String> = variables(m, state)
+                .into_iter()
+                .map(|(k, v)| format!("{k} = {v}"))
+                .collect();
+            if !vars.is_empty() {
+                println!("  {}", vars.join(", "));
+            }
+        }
+        let names: Vec<String> = st.threads.iter().map(|&t| thread_label(m, t)).collect();
+        println!("threads that can starve: {}", names.join(", "));
+    } else if let Some(v) = &r.violation {
         let what = match v.verdict {
             Verdict::Deadlock => "deadlock".to_string(),
             _ => fault_text(m, v.fault.as_ref().unwrap()),
@@ -314,6 +388,10 @@ fn print_text(path: &str, args: &CheckArgs, o: &Outcome) {
         println!("warning: {w}");
     }
     let verdict = match r.verdict {
+        Verdict::Ok if args.liveness => format!(
+            "ok: no deadlock, assertion failure, invariant violation or runtime error is reachable, and no thread starves ({} semaphores, weakly fair scheduler)",
+            args.semaphores.as_str()
+        ),
         Verdict::Ok => {
             "ok: no deadlock, assertion failure, invariant violation or runtime error is reachable"
                 .to_string()
@@ -421,6 +499,8 @@ fn check_file(
             semaphores: args.semaphores,
             verdict: Some(outcome.report.verdict.as_str().to_string()),
             transitions: v.trace.clone(),
+            cycle_start: outcome.report.starvation.as_ref().map(|s| s.cycle_start),
+            starving: outcome.report.starvation.as_ref().map(|s| s.thread),
         };
         std::fs::write(out, serde_json::to_string_pretty(&trace).unwrap())
             .map_err(|e| format!("error: cannot write {out}: {e}"))?;

@@ -31,6 +31,10 @@ pub struct RunArgs {
     /// Replay a trace written by `lbos check --trace-out`.
     #[arg(long, value_name = "TRACE")]
     pub replay: Option<String>,
+    /// When the replayed trace is a starvation lasso: how many times to play its cycle
+    /// (at most `--steps` steps in all).
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub cycles: usize,
     /// Print the trace as JSON lines.
     #[arg(long)]
     pub json: bool,
@@ -40,7 +44,8 @@ enum Schedule {
     RoundRobin,
     Random,
     Explicit(Vec<String>),
-    Replay(Vec<Transition>),
+    /// The transitions, and for a lasso the index where its cycle starts.
+    Replay(Vec<Transition>, Option<usize>),
 }
 
 #[derive(Serialize)]
@@ -53,6 +58,11 @@ enum JsonLine<'a> {
         seed: u64,
     },
     Step(&'a StepReport),
+    /// The replayed lasso's cycle starts (again) with the next step.
+    Cycle {
+        round: usize,
+        starving: Option<String>,
+    },
     End {
         result: &'a str,
         message: String,
@@ -74,6 +84,7 @@ fn run(args: RunArgs) -> Result<u8, String> {
     let source = load::read_source(&args.file)?;
     let program = load::compile(&args.file, &source)?;
     let (mut threads, mut semaphores) = (args.threads.clone(), args.semaphores);
+    let mut starving: Option<u32> = None;
     let schedule = if let Some(path) = &args.replay {
         let text = load::read_source(path)?;
         let trace: TraceFile = serde_json::from_str(&text)
@@ -86,7 +97,17 @@ fn run(args: RunArgs) -> Result<u8, String> {
         }
         threads = trace.threads.clone();
         semaphores = trace.semaphores;
-        Schedule::Replay(trace.transitions)
+        starving = trace.starving;
+        let cycle = trace
+            .cycle_start
+            .filter(|&c| c < trace.transitions.len());
+        if trace.cycle_start.is_some() && cycle.is_none() {
+            return Err(format!(
+                "error: {path}: the cycle starts after the last of its {} transitions",
+                trace.transitions.len()
+            ));
+        }
+        Schedule::Replay(trace.transitions, cycle)
     } else {
         match args.schedule.as_str() {
             "round-robin" | "rr" => Schedule::RoundRobin,
@@ -114,7 +135,8 @@ fn run(args: RunArgs) -> Result<u8, String> {
         Schedule::RoundRobin => "round-robin".to_string(),
         Schedule::Random => format!("random, seed {}", args.seed),
         Schedule::Explicit(_) => "explicit".to_string(),
-        Schedule::Replay(_) => "replay".to_string(),
+        Schedule::Replay(_, None) => "replay".to_string(),
+        Schedule::Replay(_, Some(_)) => format!("replay of a lasso, cycle {} times", args.cycles),
     };
     if args.json {
         print_json(&JsonLine::Start {
@@ -217,7 +239,44 @@ fn run(args: RunArgs) -> Result<u8, String> {
                 };
                 pick_choices(&m, &state, t as u32, &mut rng)
             }
-            Schedule::Replay(trs) => match trs.get(step) {
+            Schedule::Replay(trs, Some(c)) => {
+                // The cycle leads back to the state it started from, so it can be replayed
+                // again and again.
+                let len = trs.len() - c;
+                let (round, k) = match step.checked_sub(*c) {
+                    None => (0, step),
+                    Some(into) => (into / len + 1, c + into % len),
+                };
+                if round > args.cycles {
+                    let who = starving
+                        .filter(|&t| (t as usize) < names.len())
+                        .map(|t| format!("; thread {} starves", names[t as usize]))
+                        .unwrap_or_default();
+                    return Ok(finish(
+                        &m,
+                        &state,
+                        args.json,
+                        "cycle",
+                        format!(
+                            "the cycle was played {} time(s); it repeats forever{who}",
+                            args.cycles
+                        ),
+                        1,
+                    ));
+                }
+                if k == *c {
+                    let starving = starving
+                        .filter(|&t| (t as usize) < names.len())
+                        .map(|t| names[t as usize].clone());
+                    if args.json {
+                        print_json(&JsonLine::Cycle { round, starving });
+                    } else {
+                        println!("  -- cycle, round {round} (repeats forever) --");
+                    }
+                }
+                trs[k].clone()
+            }
+            Schedule::Replay(trs, None) => match trs.get(step) {
                 Some(tr) => tr.clone(),
                 None => {
                     return Ok(finish(

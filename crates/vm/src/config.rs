@@ -47,6 +47,21 @@ pub enum SemaphoreModel {
     Weak,
     /// Every semaphore wakes its longest waiter.
     Fifo,
+    /// The book's strong semaphores (Property 4): the vm wakes any waiter, as for `Weak`, and
+    /// the liveness check adds a fairness condition: a thread waiting on a semaphore that is
+    /// signalled infinitely often is eventually the one woken. Safety verdicts are those of
+    /// `Weak`, since fairness only rules out infinite runs.
+    Strong,
+}
+
+impl SemaphoreModel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SemaphoreModel::Weak => "weak",
+            SemaphoreModel::Fifo => "fifo",
+            SemaphoreModel::Strong => "strong",
+        }
+    }
 }
 
 impl FromStr for SemaphoreModel {
@@ -55,8 +70,9 @@ impl FromStr for SemaphoreModel {
         match s {
             "weak" => Ok(SemaphoreModel::Weak),
             "fifo" => Ok(SemaphoreModel::Fifo),
+            "strong" => Ok(SemaphoreModel::Strong),
             _ => Err(format!(
-                "`{s}` is not a semaphore model (expected `weak` or `fifo`)"
+                "`{s}` is not a semaphore model (expected `weak`, `fifo` or `strong`)"
             )),
         }
     }
