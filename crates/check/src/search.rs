@@ -353,7 +353,7 @@ impl Expander<'_> {
                     source,
                     bytes: (start as u32, batch.bytes.len() as u32),
                     parts: (first_part as u32, batch.parts.len() as u32),
-                    deadlock: next.is_deadlock(),
+                    deadlock: self.m.is_deadlock(&next),
                 });
             }
         }
@@ -635,7 +635,7 @@ fn search(m: &Machine, opts: &Options) -> Report {
     lbos_vm::codec::encode_parts(&canonical, &mut enc, &mut parts);
     hash_parts(search.store.hasher(), &enc, &parts, &mut hashes);
     search.store.insert(&enc, &parts, &hashes, ROOT);
-    if init.is_deadlock() {
+    if m.is_deadlock(init) {
         mark_rows(m, init, &mut search.rows);
         let v = Violation {
             verdict: Verdict::Deadlock,

@@ -271,7 +271,7 @@ fn symmetry_keeps_every_verdict_and_traces_use_real_threads() {
                     (got.kind, &got.message),
                     "{src}"
                 ),
-                (None, None) => assert!(s.is_deadlock(), "{src}"),
+                (None, None) => assert!(m.is_deadlock(&s), "{src}"),
                 other => panic!("{src}: {other:?}"),
             }
             assert_eq!(
@@ -385,4 +385,51 @@ fn invariants_see_changes_behind_references_and_functions() {
             );
         }
     }
+}
+
+#[test]
+fn servers_waiting_at_an_end_row_are_not_deadlocked() {
+    // Server: the `while` header, then its wait; one client signals once. States (server,
+    // client, s): (W,C,0) (S,C,0) (W,done,1) (S blocked,C,-1) (S,done,1) (W,done,0)
+    // (S,done,0) (S blocked,done,-1): the last is a valid end.
+    let server = "s = Semaphore(0)\n## Thread Server (server)\nwhile True:\n    s.wait()\n## Thread Client\ns.signal()\n";
+    let r = run(server);
+    assert_eq!((r.verdict, r.stats.states), (Verdict::Ok, 8));
+    // The same server without the option deadlocks once the client is done: client signals,
+    // server to its wait, passes it, back to the header, to its wait, blocks.
+    let r = run(&server.replace(" (server)", ""));
+    assert_eq!(r.verdict, Verdict::Deadlock);
+    assert_eq!(r.violation.unwrap().trace.len(), 5);
+    // A `# end` comment on the wait marks the same row.
+    let r = run(&server
+        .replace(" (server)", "")
+        .replace("s.wait()", "s.wait()  # end: sleeps"));
+    assert_eq!((r.verdict, r.stats.states), (Verdict::Ok, 8));
+    // Prose that merely starts with "end" is not a mark.
+    let r = run(&server
+        .replace(" (server)", "")
+        .replace("s.wait()", "s.wait()  # end of lap"));
+    assert_eq!(r.verdict, Verdict::Deadlock);
+    // An end row only excuses the thread waiting at it: a client stuck elsewhere still deadlocks.
+    let r = run(
+        "s = Semaphore(0)\nt = Semaphore(0)\n## Thread Server (server)\nwhile True:\n    s.wait()\n## Thread Client\nt.wait()\n",
+    );
+    assert_eq!(r.verdict, Verdict::Deadlock);
+}
+
+#[test]
+fn a_server_thread_needs_a_loop() {
+    let err = lbos_lang::compile("## Thread Server (server)\npass\n").unwrap_err();
+    let text = format!("{err:?}");
+    assert!(text.contains("needs a `while` loop"), "{text}");
+    // `(server)` is an option, not part of the name.
+    let p = lbos_lang::compile("## Thread Barber x2 (server)\nwhile True:\n    pass\n").unwrap();
+    assert_eq!(
+        (
+            p.columns[0].name.as_str(),
+            p.columns[0].instances,
+            p.columns[0].server
+        ),
+        ("Barber", 2, true)
+    );
 }

@@ -181,6 +181,37 @@ impl Machine {
         self.program.strings.len() as u32 + t.map_or(0, |t| t + 1)
     }
 
+    /// The row thread `t` sits on (its innermost frame's), if it has one.
+    fn current_row(&self, state: &State, t: usize) -> Option<&lbos_lang::program::Row> {
+        let pc = state.threads.get(t)?.pc()?;
+        (pc != END).then(|| self.program.row_of(pc))
+    }
+
+    /// Thread `t` waits at a valid end row (`# end`, or the top of a `(server)` loop).
+    pub fn at_end_row(&self, state: &State, t: usize) -> bool {
+        matches!(
+            state.threads.get(t).map(|th| th.status),
+            Some(Status::Blocked(_))
+        ) && self.current_row(state, t).is_some_and(|r| r.end)
+    }
+
+    /// Thread `t` sits on a progress row (`# progress`).
+    pub fn at_progress_row(&self, state: &State, t: usize) -> bool {
+        self.current_row(state, t).is_some_and(|r| r.progress)
+    }
+
+    /// No thread can move, and some thread is neither done nor waiting at a valid end row.
+    pub fn is_deadlock(&self, state: &State) -> bool {
+        state.runnable().next().is_none()
+            && (0..state.threads.len())
+                .any(|t| state.threads[t].status != Status::Done && !self.at_end_row(state, t))
+    }
+
+    /// A state where no thread can move and every thread is done or waits at an end row.
+    pub fn is_valid_end(&self, state: &State) -> bool {
+        state.runnable().next().is_none() && !self.is_deadlock(state)
+    }
+
     /// The state after the initialization block, with every thread at its first row.
     pub fn initial_state(&self) -> &State {
         &self.init
