@@ -54,26 +54,60 @@ pub struct ProgramEntry {
     /// Why rows of this program may be unreachable (otherwise a passing program must have none).
     #[serde(default)]
     pub dead_rows_ok: Option<String>,
+    /// Starvation claims about this program, each checked with `lbos check --liveness`.
+    #[serde(default)]
+    pub liveness: Vec<LivenessEntry>,
     /// The program text (filled in from the file).
     #[serde(skip_deserializing)]
     pub source: String,
 }
 
+/// A starvation claim: under this semaphore model, exactly these columns can starve.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LivenessEntry {
+    /// `weak`, `fifo` or `strong` (the book's strong semaphores: fair wake-ups).
+    pub semaphores: String,
+    /// `ok` (no thread starves) or `starvation`.
+    pub expect: String,
+    /// For `starvation`: the columns (names as in the headers) that have a thread that can
+    /// starve; exactly these.
+    #[serde(default)]
+    pub starves: Vec<String>,
+    /// `--threads` settings after the program's own (a smaller size for the liveness check).
+    #[serde(default)]
+    pub threads: Vec<String>,
+    /// The book's claim this checks, or why the verdict is what it is.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+fn thread_specs(specs: &[String]) -> Result<Vec<lbos_vm::ThreadSpec>, String> {
+    specs.iter().map(|t| t.parse()).collect()
+}
+
 impl ProgramEntry {
     /// The run configuration this program is checked with (its thread counts and semaphores).
     pub fn config(&self) -> Result<lbos_vm::Config, String> {
-        let threads = self
-            .threads
-            .iter()
-            .map(|t| t.parse::<lbos_vm::ThreadSpec>())
-            .collect::<Result<Vec<_>, _>>()?;
         let semaphores = match self.semaphores.as_deref() {
             None => lbos_vm::SemaphoreModel::Weak,
             Some(s) => s.parse()?,
         };
         Ok(lbos_vm::Config {
-            threads,
+            threads: thread_specs(&self.threads)?,
             semaphores,
+            ..lbos_vm::Config::default()
+        })
+    }
+
+    /// The configuration of one of its liveness claims: the program's thread settings, then
+    /// the claim's, and the claim's semaphores.
+    pub fn liveness_config(&self, l: &LivenessEntry) -> Result<lbos_vm::Config, String> {
+        let mut threads = thread_specs(&self.threads)?;
+        threads.extend(thread_specs(&l.threads)?);
+        Ok(lbos_vm::Config {
+            threads,
+            semaphores: l.semaphores.parse()?,
             ..lbos_vm::Config::default()
         })
     }
@@ -88,6 +122,7 @@ pub struct Entry {
     pub statement: String,
     #[serde(default)]
     pub properties: Vec<String>,
+    /// The book's starvation claims in words; each program's `liveness` list checks them.
     #[serde(default)]
     pub liveness: Vec<String>,
     #[serde(default)]
@@ -195,6 +230,17 @@ mod tests {
                     p.expect
                 );
                 assert!(!p.source.is_empty());
+                for l in &p.liveness {
+                    let what = format!("{}/{} liveness ({})", e.name, p.file, l.semaphores);
+                    p.liveness_config(l).unwrap_or_else(|err| panic!("{what}: {err}"));
+                    match l.expect.as_str() {
+                        "ok" => assert!(l.starves.is_empty(), "{what}: ok names starving columns"),
+                        "starvation" => {
+                            assert!(!l.starves.is_empty(), "{what}: say which columns starve")
+                        }
+                        other => panic!("{what}: expect {other}, not ok or starvation"),
+                    }
+                }
             }
         }
     }

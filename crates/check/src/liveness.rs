@@ -41,7 +41,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use lbos_lang::program::END;
+use lbos_lang::program::{Block, END, InstrKind, Stmt};
 use lbos_vm::{Fault, Machine, Object, SemaphoreModel, State, Status, Thread, Transition};
 use serde::Serialize;
 
@@ -135,7 +135,13 @@ impl Setup<'_> {
 
     /// Whether a thread wants to progress: it is not done and not at a valid end row.
     fn wants_thread(&self, t: &Thread) -> bool {
-        t.status != Status::Done
+        match t.status {
+            Status::Done => false,
+            Status::Runnable => true,
+            Status::Blocked(_) => !self
+                .row(t)
+                .is_some_and(|r| self.m.program.rows[r as usize].end),
+        }
     }
 
     fn wants(&self, s: &State) -> u64 {
@@ -398,7 +404,7 @@ fn explore(
             .enumerate()
             .filter(|(_, t)| t.status == Status::Runnable)
             .fold(0, |r, (i, _)| r | bit(i as u32));
-        if runnable == 0 && g.wants[i] != 0 {
+        if runnable == 0 && m.is_deadlock(&state) {
             return Err(Stop::Violation);
         }
         g.runnable.push(runnable);
@@ -765,9 +771,41 @@ fn transitions(setup: &Setup, g: &Graph, edges: &[usize]) -> Vec<Vec<Transition>
 /// The rows of the program that are progress rows, and for each thread whether its code (its
 /// column and the procedures it may call) has one.
 fn progress_rows(m: &Machine) -> (Vec<bool>, Vec<bool>) {
-    let rows = vec![false; m.program.rows.len()];
-    let threads = m.initial_state().threads.len();
-    (rows, vec![false; threads])
+    let p = &m.program;
+    let rows: Vec<bool> = p.rows.iter().map(|r| r.progress).collect();
+    // Blocks whose rows may run in each column: the column, then the procedures called from
+    // any of those blocks, to a fixed point.
+    let mut column_mode = Vec::with_capacity(p.columns.len());
+    for c in 0..p.columns.len() as u32 {
+        let mut blocks = vec![Block::Column(c)];
+        let mut k = 0;
+        while k < blocks.len() {
+            let block = blocks[k];
+            for i in p.code.iter().filter(|i| p.rows[i.row as usize].block == block) {
+                let mut stmt = match &i.kind {
+                    InstrKind::Exec(s) => s,
+                    _ => continue,
+                };
+                if let Stmt::IfInline(_, inner) = stmt {
+                    stmt = inner;
+                }
+                if let Stmt::Call { proc, .. } = stmt
+                    && !blocks.contains(&Block::Proc(*proc))
+                {
+                    blocks.push(Block::Proc(*proc));
+                }
+            }
+            k += 1;
+        }
+        column_mode.push(p.rows.iter().any(|r| r.progress && blocks.contains(&r.block)));
+    }
+    let threads = m
+        .initial_state()
+        .threads
+        .iter()
+        .map(|t| column_mode[t.column as usize])
+        .collect();
+    (rows, threads)
 }
 
 /// `lbos check --liveness`: safety violations as the ordinary search reports them, then

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use lbos_catalog::{Entry, ProgramEntry};
+use lbos_catalog::{Entry, LivenessEntry, ProgramEntry};
 use lbos_check::{Options, Verdict};
 use serde::Serialize;
 
@@ -49,6 +49,9 @@ pub enum CatalogCommand {
         /// Check without partial-order reduction (the verdicts must not change).
         #[arg(long)]
         no_por: bool,
+        /// Skip the starvation claims (`liveness` of each program).
+        #[arg(long)]
+        no_liveness: bool,
     },
 }
 
@@ -91,6 +94,7 @@ pub fn main(args: CatalogArgs) -> u8 {
             jobs,
             no_symmetry,
             no_por,
+            no_liveness,
         } => {
             let selected: Result<Vec<&Entry>, String> = if names.is_empty() {
                 Ok(entries.iter().collect())
@@ -107,7 +111,7 @@ pub fn main(args: CatalogArgs) -> u8 {
                         por: !no_por,
                         ..Options::default()
                     };
-                    check(&sel, opts, json)
+                    check(&sel, opts, json, !no_liveness)
                 }
                 Err(msg) => {
                     eprintln!("{msg}");
@@ -181,7 +185,7 @@ fn show(e: &Entry, with_source: bool) {
         }
     }
     if !e.liveness.is_empty() {
-        println!("\nLiveness (recorded, not yet checked):");
+        println!("\nLiveness (checked by the programs' starvation claims):");
         for p in &e.liveness {
             println!("  - {p}");
         }
@@ -201,6 +205,13 @@ fn show(e: &Entry, with_source: bool) {
         println!("      {}", p.title);
         if let Some(n) = &p.note {
             println!("      {}", n.trim());
+        }
+        for l in &p.liveness {
+            println!(
+                "      liveness, {} semaphores: expect {}",
+                l.semaphores,
+                liveness_text(&l.expect, &l.starves)
+            );
         }
         if with_source {
             println!();
@@ -230,6 +241,11 @@ pub struct ProgramResult {
     pub entry: String,
     pub program: String,
     pub kind: String,
+    /// `safety`, or `liveness` for a starvation claim.
+    pub check: String,
+    /// For a starvation claim: the semaphore model it is checked with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub semaphores: Option<String>,
     pub threads: usize,
     pub expected: String,
     pub got: String,
@@ -245,6 +261,8 @@ pub fn check_program(e: &Entry, p: &ProgramEntry, opts: &Options) -> ProgramResu
         entry: e.name.clone(),
         program: p.file.clone(),
         kind: p.kind.as_str().into(),
+        check: "safety".into(),
+        semaphores: None,
         threads: 0,
         expected: p.expect.clone(),
         got: "bad input".into(),
@@ -314,6 +332,90 @@ pub fn check_program(e: &Entry, p: &ProgramEntry, opts: &Options) -> ProgramResu
     r
 }
 
+/// `ok`, or `starvation: reader, writer` (the columns, sorted).
+fn liveness_text(verdict: &str, starves: &[String]) -> String {
+    if starves.is_empty() {
+        return verdict.to_string();
+    }
+    let mut cols = starves.to_vec();
+    cols.sort();
+    cols.dedup();
+    format!("{verdict}: {}", cols.join(", "))
+}
+
+/// Checks one starvation claim of a catalog program.
+pub fn check_liveness(
+    e: &Entry,
+    p: &ProgramEntry,
+    l: &LivenessEntry,
+    opts: &Options,
+) -> ProgramResult {
+    let mut r = ProgramResult {
+        entry: e.name.clone(),
+        program: p.file.clone(),
+        kind: p.kind.as_str().into(),
+        check: "liveness".into(),
+        semaphores: Some(l.semaphores.clone()),
+        threads: 0,
+        expected: liveness_text(&l.expect, &l.starves),
+        got: "bad input".into(),
+        matched: false,
+        problem: None,
+        states: 0,
+        seconds: 0.0,
+    };
+    let machine = lbos_lang::compile(&p.source)
+        .map_err(|d| d.render(&format!("{}/{}", e.name, p.file), &p.source))
+        .and_then(|prog| {
+            p.liveness_config(l).and_then(|c| {
+                lbos_vm::Machine::new(Arc::new(prog), c).map_err(|e| e.to_string())
+            })
+        });
+    let machine = match machine {
+        Ok(m) => m,
+        Err(msg) => {
+            r.problem = Some(msg);
+            return r;
+        }
+    };
+    r.threads = machine.initial_state().threads.len();
+    let opts = Options {
+        liveness: true,
+        ..opts.clone()
+    };
+    let o: Outcome = check_machine(machine, &opts);
+    let m = &o.machine;
+    let starving: Vec<String> = o
+        .report
+        .starvation
+        .iter()
+        .flat_map(|s| &s.threads)
+        .map(|&t| {
+            m.program
+                .column_label(m.initial_state().threads[t as usize].column as usize)
+        })
+        .collect();
+    r.got = liveness_text(o.report.verdict.as_str(), &starving);
+    r.states = o.report.stats.states;
+    r.seconds = o.report.stats.seconds;
+    r.matched = r.got == r.expected;
+    if !r.matched {
+        r.problem = Some(match o.report.verdict {
+            Verdict::Starvation => crate::check::starvation_text(&o).unwrap_or_default(),
+            Verdict::Ok => "no thread starves".into(),
+            _ => format!(
+                "{}: {}",
+                r.got,
+                o.report
+                    .incomplete_reason
+                    .clone()
+                    .unwrap_or_else(|| violation_text(&o))
+            ),
+        });
+    }
+    r
+}
+
 /// Words describing the violation: the fault message, or for a deadlock what each thread waits on.
 fn violation_text(o: &Outcome) -> String {
     let m = &o.machine;
@@ -335,7 +437,7 @@ fn violation_text(o: &Outcome) -> String {
     }
 }
 
-fn check(entries: &[&Entry], opts: Options, json: bool) -> u8 {
+fn check(entries: &[&Entry], opts: Options, json: bool, liveness: bool) -> u8 {
     crate::check::install_ctrlc(&opts.stop);
     // The name of the program being checked, on a terminal only (logs get the table alone).
     let show_progress = !json && std::io::IsTerminal::is_terminal(&std::io::stderr());
@@ -347,27 +449,50 @@ fn check(entries: &[&Entry], opts: Options, json: bool) -> u8 {
             if show_progress {
                 eprint!("\r{:<70}", format!("{} / {}", e.name, p.file));
             }
-            let r = check_program(e, p, &opts);
-            rows.push(vec![
-                e.name.clone(),
-                p.file.trim_end_matches(".sync").to_string(),
-                r.kind.clone(),
-                r.threads.to_string(),
-                r.expected.clone(),
-                if r.matched {
-                    r.got.clone()
-                } else {
-                    format!("{} ✗", r.got)
-                },
-                r.states.to_string(),
-                format!("{:.2}s", r.seconds),
-            ]);
-            if let Some(pr) = &r.problem
-                && !r.matched
-            {
-                problems.push(format!("{}/{}: {pr}", e.name, p.file));
+            let mut checked = vec![check_program(e, p, &opts)];
+            for l in p.liveness.iter().filter(|_| liveness) {
+                if show_progress {
+                    eprint!(
+                        "\r{:<70}",
+                        format!("{} / {} (liveness, {})", e.name, p.file, l.semaphores)
+                    );
+                }
+                checked.push(check_liveness(e, p, l, &opts));
             }
-            results.push(r);
+            for r in checked {
+                let program = p.file.trim_end_matches(".sync");
+                rows.push(vec![
+                    e.name.clone(),
+                    match &r.semaphores {
+                        Some(s) => format!("{program} --liveness {s}"),
+                        None => program.to_string(),
+                    },
+                    if r.check == "liveness" {
+                        "liveness".to_string()
+                    } else {
+                        r.kind.clone()
+                    },
+                    r.threads.to_string(),
+                    r.expected.clone(),
+                    if r.matched {
+                        r.got.clone()
+                    } else {
+                        format!("{} ✗", r.got)
+                    },
+                    r.states.to_string(),
+                    format!("{:.2}s", r.seconds),
+                ]);
+                if let Some(pr) = &r.problem
+                    && !r.matched
+                {
+                    let what = match &r.semaphores {
+                        Some(s) => format!("{} (liveness, {s})", p.file),
+                        None => p.file.clone(),
+                    };
+                    problems.push(format!("{}/{what}: {pr}", e.name));
+                }
+                results.push(r);
+            }
         }
     }
     let mismatches = results.iter().filter(|r| !r.matched).count();
@@ -385,9 +510,11 @@ fn check(entries: &[&Entry], opts: Options, json: bool) -> u8 {
         );
         let total_states: u64 = results.iter().map(|r| r.states).sum();
         let total_time: f64 = results.iter().map(|r| r.seconds).sum();
+        let claims = results.iter().filter(|r| r.check == "liveness").count();
         println!(
-            "\n{} programs in {} entries: {} as expected, {} mismatched; {} states in {:.1} s",
-            results.len(),
+            "\n{} programs and {} starvation claims in {} entries: {} as expected, {} mismatched; {} states in {:.1} s",
+            results.len() - claims,
+            claims,
             entries.len(),
             results.len() - mismatches,
             mismatches,

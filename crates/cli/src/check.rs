@@ -322,7 +322,7 @@ fn print_text(path: &str, args: &CheckArgs, o: &Outcome) {
         thread_names(m).join(", "),
         args.semaphores.as_str(),
         if args.liveness {
-            "liveness under weak fairness, no reductions"
+            "liveness: weakly fair scheduler, no symmetry reduction"
         } else if args.dfs {
             "depth-first"
         } else {
