@@ -17,8 +17,8 @@
 //! progresses when it takes a step; if `t`'s code has progress rows, only when it arrives at
 //! one (so a thread that spins in a loop without getting anywhere starves).
 //!
-//! **The algorithm.** Every reachable state and every edge is stored (no symmetry or
-//! partial-order reduction: see below), each edge with the thread that moved, the threads
+//! **The algorithm.** Every reachable state and every edge is stored (no symmetry
+//! reduction: see below), each edge with the thread that moved, the threads
 //! that progressed, and (for strong semaphores) the threads woken and the waiters passed over.
 //! Then, for each thread `t`: the strongly connected components of the graph restricted to the
 //! states where `t` wants to progress and the edges where it does not progress; a component
@@ -28,11 +28,20 @@
 //! fairness). A fair component is a starving lasso: a shortest path to the component's
 //! shallowest state, then a cycle through the component that visits what fairness demands.
 //!
-//! **Reductions.** Neither reduction is used for this search. The partial-order reduction
-//! merges a thread's local steps into its previous step, which removes the states in between,
-//! and its proviso is for safety, not for fair cycles. Symmetry reduction merges states that
-//! differ by a permutation of threads, so a cycle of the quotient need not be a cycle of one
-//! thread's history. What symmetry does give soundly is that interchangeable threads starve
+//! **Reductions.** The partial-order reduction (`Options::por`) is kept, in the form
+//! `Machine::reduced_moves` gives it: a thread's local steps (see `lbos_vm::reduction`) are
+//! merged into its step before them, and a state where some thread's next step is local
+//! expands only that thread's local run. It is sound and complete for starvation: a local
+//! step commutes with every other step, cannot be disabled, and changes only its own thread,
+//! and a weakly fair run takes every enabled local step eventually; so each fair run can be
+//! reordered, moving local steps earlier, into a run of the reduced graph with the same steps
+//! of each thread, the same blocking and waking, and so the same fairness and the same
+//! starving threads; conversely a reduced edge is a path of the full graph whose inner states
+//! differ only in the mover's position. The module takes those inner positions into account
+//! (a progress row or end row passed inside a merged move counts). The symmetry reduction is
+//! not used: it merges states that differ by a permutation of threads, so a cycle of the
+//! quotient is not a cycle of one thread's history, and fairness (which names threads) cannot
+//! be read off it. What symmetry does give soundly is that interchangeable threads starve
 //! alike (a permutation of threads maps fair runs to fair runs), so only the first thread of
 //! each group of interchangeable threads is analysed.
 
