@@ -433,3 +433,68 @@ fn a_server_thread_needs_a_loop() {
         ("Barber", 2, true)
     );
 }
+
+#[test]
+fn heap_garbage_and_numbering_do_not_make_new_states() {
+    // A list literal per lap: without collection every lap leaves a dead list and the space
+    // is infinite. (header, x unset) (assign, x unset) (header, x = [0]) (assign, x = [0]).
+    let r = run("## Thread\nwhile True:\n    x = [0]\n");
+    assert_eq!((r.verdict, r.stats.states), (Verdict::Ok, 4));
+    // A semaphore made, waited on and dropped each lap by two looping threads.
+    let r = run("## Thread x2\nwhile True:\n    s = Semaphore(1)\n    s.wait()\n");
+    assert_eq!((r.verdict, r.stats.states), (Verdict::Ok, 27));
+    // Two threads allocate in either order: the heap is numbered from the globals, so both
+    // orders end in one state: 2 x 2 positions.
+    let r = run("a = 0\nb = 0\n## Thread\na = Semaphore(0)\n## Thread\nb = Semaphore(0)\n");
+    assert_eq!(r.stats.states, 4);
+    // Thread-private objects follow their thread under symmetry: positions {start, made,
+    // done} for two identical threads, as a multiset: 6 (9 without symmetry).
+    let private = "## Thread x2\nself.s = Semaphore(0)\nself.s.signal()\n";
+    assert_eq!(run(private).stats.states, 9);
+    assert_eq!(run_sym(private).stats.states, 6);
+}
+
+#[test]
+fn a_step_that_does_unbounded_work_is_an_error_or_stops_at_the_limits() {
+    // 2^30 calls in one step: past the step's work limit, a runtime error at that row.
+    let src = "def f(n): return n < 30 and (f(n+1) or f(n+1))\nx = 0\n## Thread\nx = f(0)\n";
+    let r = run(src);
+    assert_eq!(r.verdict, Verdict::Error);
+    let fault = r.violation.unwrap().fault.unwrap();
+    assert!(fault.message.contains("operations"), "{}", fault.message);
+    assert_eq!(fault.line, Some(4));
+    // With a larger work limit the step runs until the time limit, which stops it mid-step.
+    let mut config = Config::default();
+    config.limits.max_step_work = u64::MAX;
+    let m = Machine::new(Arc::new(lbos_lang::compile(src).unwrap()), config).unwrap();
+    let started = std::time::Instant::now();
+    let r = check(
+        &m,
+        &Options {
+            timeout: Some(std::time::Duration::from_millis(200)),
+            ..Options::default()
+        },
+    );
+    assert_eq!(r.verdict, Verdict::Incomplete);
+    assert!(r.incomplete_reason.unwrap().contains("time limit"));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // And a stop flag raised from outside (Ctrl-C, the server's cancel) stops it too.
+    let stop = Arc::new(AtomicBool::new(false));
+    let raiser = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        })
+    };
+    let r = check(
+        &m,
+        &Options {
+            stop,
+            ..Options::default()
+        },
+    );
+    raiser.join().unwrap();
+    assert_eq!(r.verdict, Verdict::Incomplete);
+    assert_eq!(r.incomplete_reason.as_deref(), Some("interrupted"));
+}
