@@ -55,7 +55,7 @@ use lbos_vm::{Fault, Machine, Object, SemaphoreModel, State, Status, Thread, Tra
 use serde::Serialize;
 
 use crate::memory::current_rss_bytes;
-use crate::search::{Options, Report, Stats, Verdict, Violation};
+use crate::search::{Options, Report, Stats, Verdict, Violation, Watchdog};
 use crate::store::{ROOT, Store, hash_parts};
 
 /// Who starves, in a report with the verdict `starvation`.
@@ -240,6 +240,8 @@ fn mark_rows(m: &Machine, s: &State, rows: &mut [bool]) {
 /// Limits and progress reports while exploring.
 struct Limits<'o> {
     opts: &'o Options,
+    /// Interrupts a step that runs when a limit is reached (see `lbos_vm::budget`).
+    watchdog: &'o Watchdog,
     start: Instant,
     base_rss: u64,
     peak_rss: u64,
@@ -271,6 +273,9 @@ impl Limits<'_> {
     }
 
     fn reached_now(&mut self, states: u64) -> Option<String> {
+        if let Some(reason) = self.watchdog.tripped() {
+            return Some(reason);
+        }
         if self.opts.stop.load(Ordering::Relaxed) {
             return Some("interrupted".to_string());
         }
@@ -357,10 +362,11 @@ fn explore(
         runnable: Vec::new(),
         wakes: Vec::new(),
     };
-    let init = m.initial_state();
-    if m.check_invariants(init).is_err() {
+    let mut init = m.initial_state().clone();
+    if m.check_invariants(&init).is_err() {
         return Err(Stop::Violation);
     }
+    lbos_vm::heap::canonicalize_heap(&mut init);
     let (mut enc, mut parts, mut hashes) = (Vec::new(), Vec::new(), Vec::new());
     let mut insert = |g: &mut Graph, s: &State, parent: u32| -> (u32, bool) {
         enc.clear();
@@ -374,7 +380,7 @@ fn explore(
         }
         (i, new)
     };
-    insert(&mut g, init, ROOT);
+    insert(&mut g, &init, ROOT);
     let mut succ: Vec<Move> = Vec::new();
     let mut buf = Vec::new();
     let (mut depth, mut level_end) = (0u64, 1usize);
@@ -392,8 +398,23 @@ fn explore(
         moves(setup, &state, &mut succ, rows);
         for mv in succ.drain(..) {
             stats.transitions += 1;
-            let next = mv.outcome.map_err(|_| Stop::Violation)?;
+            let mut next = match mv.outcome {
+                Ok(next) => next,
+                Err(f) => {
+                    return Err(match limits.watchdog.tripped() {
+                        Some(reason) if f.message == lbos_vm::budget::INTERRUPTED => {
+                            Stop::Incomplete(reason)
+                        }
+                        _ => Stop::Violation,
+                    });
+                }
+            };
             let mover = mv.transitions[0].thread;
+            let progress = setup.progress(mover, &state, &mv.between, &next);
+            let wakes = setup.strong.then(|| setup.wakes(&state, &next));
+            // Garbage dropped and objects renumbered, as the safety search stores states; the
+            // threads keep their numbers, so edges still name the threads that move.
+            lbos_vm::heap::canonicalize_heap(&mut next);
             let (to, new) = insert(&mut g, &next, i as u32);
             if new {
                 stats.max_depth = depth + 1;
@@ -401,11 +422,9 @@ fn explore(
             g.edges.push(Edge {
                 to,
                 mover,
-                progress: setup.progress(mover, &state, &mv.between, &next),
+                progress,
             });
-            if setup.strong {
-                g.wakes.push(setup.wakes(&state, &next));
-            }
+            g.wakes.extend(wakes);
         }
         let runnable = state
             .threads
@@ -833,8 +852,12 @@ pub fn check(m: &Machine, opts: &Options) -> Report {
             .por
             .then(|| lbos_vm::reduction::local_instructions(&m.program)),
     };
+    let interrupt = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let _watching = lbos_vm::budget::watch(interrupt.clone());
+    let watchdog = Watchdog::start(opts, interrupt, rss);
     let mut limits = Limits {
         opts,
+        watchdog: &watchdog,
         start,
         base_rss: rss,
         peak_rss: rss,

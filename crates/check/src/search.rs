@@ -415,14 +415,14 @@ struct Search<'m> {
 
 /// Watches the time, memory and stop limits while a search runs, including while one step
 /// runs for long (see `lbos_vm::budget`): raises the search's interrupt with the reason.
-struct Watchdog {
+pub(crate) struct Watchdog {
     reason: Arc<Mutex<Option<String>>>,
     done: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Watchdog {
-    fn start(opts: &Options, interrupt: Arc<AtomicBool>, base_rss: u64) -> Watchdog {
+    pub(crate) fn start(opts: &Options, interrupt: Arc<AtomicBool>, base_rss: u64) -> Watchdog {
         let reason = Arc::new(Mutex::new(None));
         let done = Arc::new(AtomicBool::new(false));
         let (stop, timeout, max_memory) = (opts.stop.clone(), opts.timeout, opts.max_memory_bytes);
@@ -463,7 +463,7 @@ impl Watchdog {
     }
 
     /// Why the watchdog interrupted the search, if it did.
-    fn tripped(&self) -> Option<String> {
+    pub(crate) fn tripped(&self) -> Option<String> {
         self.reason.lock().unwrap().clone()
     }
 }
