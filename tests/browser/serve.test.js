@@ -214,6 +214,45 @@ test('a check finds the deadlock and its trace replays to it, forward and back',
   assert.ok((await page.$$('svg.diagram .lane-blocked')).length >= 1, 'a blocked stretch');
 });
 
+test('a starvation check shows the lasso; the timeline marks its cycle and goes round it again', async () => {
+  await openHash('#p=no-starve-mutex/mutex-loop');
+  await page.click('#tab-check');
+  await page.check('#liveness');
+  assert.equal(await page.isDisabled('#dfs'), true, 'the starvation search is breadth-first');
+  await page.click('#run-check');
+  await page.waitForSelector('#verdict[data-verdict="starvation"]');
+  assert.match(await page.textContent('#starving'), /A \(Thread 1\) waits at line 7 mutex\.wait\(\) on mutex/);
+  await page.click('#replay');
+  await page.waitForSelector('#view-sim:not([hidden])');
+  await waitStep(0);
+  const n = await stepCount();
+  const marked = await page.$$eval('.chip.cycle', (c) => c.map((x) => Number(x.dataset.step)));
+  const start = marked[0] - 1;
+  assert.ok(marked.length > 0 && marked.length < n, `cycle steps ${marked.join()}`);
+  assert.deepEqual(marked, Array.from({ length: n - start }, (_, i) => start + 1 + i));
+  assert.equal(await page.$$eval('.chip.cycle-start', (c) => c.length), 1);
+  // Past the end, → goes round the cycle again: a second round is appended and marked.
+  await page.keyboard.press('End');
+  await waitStep(n);
+  await page.keyboard.press('ArrowRight');
+  await waitStep(n + 1);
+  assert.equal(await stepCount(), n + (n - start));
+  assert.equal(await page.$$eval('.chip.cycle-start', (c) => c.length), 2);
+  assert.match(await page.textContent('#lasso'), /round 2/);
+  // A blocks on mutex in the prefix and stays blocked all the way round.
+  const queue = await page.$$eval('.obj[data-object="mutex"] .queue button.thread', (b) => b.map((x) => x.dataset.thread));
+  assert.ok(queue.includes('A'), `mutex queue ${queue.join()}`);
+  // Playing goes on by itself; a move of one's own leaves the lasso.
+  await page.click('#play-cycle');
+  await page.waitForFunction((m) => Number(document.querySelector('.chip.current')?.dataset.step) > m, n + 2);
+  await page.click('#play-cycle');
+  await page.keyboard.press('Home');
+  await waitStep(0);
+  await page.keyboard.press('b');
+  await waitStep(1);
+  assert.equal(await page.$('#lasso'), null);
+});
+
 test('a syntax error is reported at its line in the editor', async () => {
   await openHash('#p=rendezvous/rendezvous-deadlock');
   await page.click('#tab-edit');

@@ -4,7 +4,7 @@ import { h, clear } from './dom.js';
 import { app, loadTrace, onChange } from './state.js';
 import * as api from './api.js';
 
-const check = { job: null, error: null, polling: null, source: null, maxStates: null, timeout: null, dfs: false };
+const check = { job: null, error: null, polling: null, source: null, maxStates: null, timeout: null, dfs: false, liveness: false };
 
 export function initCheck() {}
 
@@ -12,7 +12,7 @@ export async function startCheck() {
   if (!app.program || (check.job && check.job.phase !== 'done')) return;
   check.error = null;
   check.source = app.program.source;
-  const opts = { dfs: check.dfs };
+  const opts = check.liveness ? { liveness: true } : { dfs: check.dfs };
   if (check.maxStates) opts.max_states = check.maxStates;
   if (check.timeout) opts.timeout_secs = check.timeout;
   const res = await api.startCheck(app.program, opts);
@@ -39,7 +39,7 @@ async function poll() {
   if (res.ok && res.job.phase === 'done' && res.job.report) {
     app.deadRows = { source: check.source, lines: res.job.report.dead_rows };
     const r = res.job.report;
-    if (r.trace && !r.fault && check.source === app.program.source) {
+    if (r.trace && !r.fault && r.cycle_start == null && check.source === app.program.source) {
       // Say where the counterexample ends (e.g. which threads are blocked on what).
       const end = await api.view(app.program, r.trace);
       if (end.ok) { r.ending = end.status.message; rerender(); }
@@ -68,7 +68,10 @@ export function renderCheck(el) {
       onchange: (e) => { check.maxStates = e.target.value ? Number(e.target.value) : null; } })),
     h('label', 'Time limit (s) ', h('input#time-limit', { type: 'number', min: 1, value: check.timeout ?? '', placeholder: 'server limit',
       onchange: (e) => { check.timeout = e.target.value ? Number(e.target.value) : null; } })),
-    h('label', h('input#dfs', { type: 'checkbox', checked: check.dfs || undefined, onchange: (e) => { check.dfs = e.target.checked; } }), ' depth-first (less memory, longer traces)'),
+    h('label', h('input#dfs', { type: 'checkbox', checked: check.dfs || undefined, disabled: check.liveness || undefined,
+      onchange: (e) => { check.dfs = e.target.checked; } }), ' depth-first (less memory, longer traces)'),
+    h('label', h('input#liveness', { type: 'checkbox', checked: check.liveness || undefined,
+      onchange: (e) => { check.liveness = e.target.checked; renderCheck(el); } }), ' starvation too (fair scheduler; semaphores as set in Edit)'),
     h('button.primary#run-check', { onclick: startCheck, disabled: busy || undefined, title: 'Check (Shift+C)' }, 'Check', h('kbd', 'Shift+C')),
     h('button#cancel-check', { onclick: cancelCheck, disabled: !busy || undefined }, 'Cancel'));
   el.append(h('h2', 'Check every interleaving'),
@@ -90,12 +93,22 @@ export function renderCheck(el) {
   if (!r) return;
   const stale = check.source !== app.program.source;
   const words = { ok: 'No violation: every interleaving is fine.', deadlock: 'Deadlock found.', assertion: 'An assertion fails.',
-    invariant: 'An invariant is violated.', error: 'A runtime error.', incomplete: 'Incomplete.' };
+    invariant: 'An invariant is violated.', error: 'A runtime error.', incomplete: 'Incomplete.',
+    starvation: 'A thread can starve: on a fair run that loops forever it never gets anywhere.' };
+  if (r.verdict === 'ok' && check.liveness) words.ok = 'No violation, and no thread starves.';
+  const sv = r.starving;
+  const starving = sv ? h('div#starving',
+    h('b', sv.position.thread), ` (${sv.position.column}) waits`,
+    sv.position.line ? [' at line ', sv.position.line, ' ', h('code', sv.position.source)] : '',
+    sv.position.blocked_on ? ` on ${sv.position.blocked_on}` : '',
+    ` while the cycle of ${r.trace.length - r.cycle_start} steps repeats forever.`,
+    sv.threads.length > 1 ? ` Threads that can starve: ${sv.threads.join(', ')}.` : '') : null;
   el.append(h(`div.verdict.v-${r.verdict}#verdict`, { role: 'status', 'data-verdict': r.verdict },
     h('span.badge', r.verdict), ' ', words[r.verdict] || r.verdict,
     r.cancelled ? ' (cancelled)' : '', r.incomplete_reason ? ` ${r.incomplete_reason}` : '',
     r.fault ? h('div', r.fault.message, r.fault.line ? ` (line ${r.fault.line})` : '') : null,
     r.ending ? h('div.ending', r.ending) : null,
+    starving,
     stale ? h('div.muted', 'The program has changed since this check.') : null));
   const st = r.stats;
   el.append(h('table.stats',
@@ -112,7 +125,10 @@ export function renderCheck(el) {
     el.append(h('p', h('button.primary#replay', {
       disabled: stale || undefined,
       onclick: async () => {
-        await loadTrace(r.trace, `Counterexample loaded (${r.trace.length} steps, ${r.verdict}). Step through it with → and ←; make any move to take over.`);
+        const cycle = r.cycle_start == null ? null : { start: r.cycle_start, moves: r.trace.slice(r.cycle_start) };
+        await loadTrace(r.trace, cycle
+          ? `Starvation lasso loaded: ${r.cycle_start} steps, then a cycle of ${cycle.moves.length} that repeats forever (marked ↻). Step with → past the end to go round again, or play it.`
+          : `Counterexample loaded (${r.trace.length} steps, ${r.verdict}). Step through it with → and ←; make any move to take over.`, cycle);
         window.lbosShowTab('sim');
       },
     }, `Replay the counterexample (${r.trace.length} steps)`)));

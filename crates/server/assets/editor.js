@@ -21,7 +21,8 @@ function build(root) {
   els.threads = h('input#threads', { type: 'text', placeholder: 'from the headers, e.g. 3 or reader=2', 'aria-label': 'Threads per column' });
   els.sem = h('select#semaphores', { 'aria-label': 'Semaphore model' },
     h('option', { value: 'weak' }, 'weak (Semaphore) / FIFO (FifoSemaphore)'),
-    h('option', { value: 'fifo' }, 'every semaphore FIFO'));
+    h('option', { value: 'fifo' }, 'every semaphore FIFO'),
+    h('option', { value: 'strong' }, 'strong: weak, and fair wake-ups for the starvation check'));
   const apply = () => setConfig(els.threads.value.split(',').map((s) => s.trim()).filter(Boolean), els.sem.value);
   els.threads.addEventListener('change', apply);
   els.sem.addEventListener('change', apply);

@@ -14,6 +14,9 @@ export const app = {
   speed: 4, // steps (or rounds) per second
   pick: 'ask', // 'ask' or 'chance': who picks the waiter a weak semaphore wakes
   notice: null,
+  // A starvation lasso being replayed: {start, moves}: moves[start..] is its cycle, which
+  // `forward` past the end plays again. Any move of one's own ends it.
+  cycle: null,
   listeners: new Set(),
 };
 
@@ -56,6 +59,7 @@ export async function openProgram(p, moves = [], at) {
   app.at = at ?? moves.length;
   app.view = null;
   app.notice = null;
+  app.cycle = null;
   return refresh();
 }
 
@@ -72,7 +76,8 @@ export async function openFile(i) {
   return openProgram({ id: res.id, name: res.name, title: res.title, source: res.source });
 }
 
-function truncate() { app.moves = app.moves.slice(0, app.at); }
+// A move of one's own replaces the rest of the schedule and leaves the replayed lasso.
+function truncate() { app.moves = app.moves.slice(0, app.at); app.cycle = null; }
 
 function status() { return app.view?.status?.kind; }
 
@@ -137,9 +142,37 @@ export function back() {
 }
 
 export function forward() {
-  if (app.at >= app.moves.length) return;
+  if (app.at >= app.moves.length) {
+    // At the end of a lasso: its cycle led back to where it started, so go round again.
+    if (!app.cycle || app.cycle.moves.length === 0) return;
+    app.moves = [...app.moves, ...app.cycle.moves];
+  }
   app.at += 1;
   return refresh();
+}
+
+// Plays the replayed lasso step by step, round its cycle until stopped.
+export function playCycle() {
+  stop();
+  if (!app.cycle) return;
+  app.running = { mode: 'cycle', timer: null };
+  const tick = async () => {
+    if (!app.running) return;
+    const res = await forward();
+    if (!app.running) return;
+    if (!res || !res.ok) { stop(); emit(); return; }
+    app.running.timer = setTimeout(tick, 1000 / app.speed);
+  };
+  emit();
+  tick();
+}
+
+// Where the rounds of the replayed lasso's cycle start in the schedule (step numbers).
+export function cycleStarts() {
+  if (!app.cycle || app.cycle.moves.length === 0) return [];
+  const out = [];
+  for (let i = app.cycle.start; i < app.moves.length; i += app.cycle.moves.length) out.push(i);
+  return out;
 }
 
 export function goTo(i) {
@@ -150,14 +183,16 @@ export function goTo(i) {
 
 export function reset() {
   stop();
+  app.cycle = null;
   app.moves = [];
   app.at = 0;
   app.notice = null;
   return refresh();
 }
 
-export function loadTrace(moves, label) {
+export function loadTrace(moves, label, cycle = null) {
   stop();
+  app.cycle = cycle;
   app.moves = moves;
   app.at = 0;
   app.notice = label;
@@ -189,6 +224,7 @@ export function stop() {
 export async function setSource(source) {
   stop();
   app.program = { ...app.program, source };
+  app.cycle = null;
   app.moves = [];
   app.at = 0;
   app.notice = null;
@@ -198,6 +234,7 @@ export async function setSource(source) {
 export async function setConfig(threads, semaphores) {
   stop();
   app.program = { ...app.program, threads, semaphores };
+  app.cycle = null;
   app.moves = [];
   app.at = 0;
   return refresh();

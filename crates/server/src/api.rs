@@ -538,6 +538,9 @@ struct CheckRequest {
     timeout_secs: Option<f64>,
     #[serde(default)]
     dfs: bool,
+    /// Also look for starvation (`lbos check --liveness`).
+    #[serde(default)]
+    liveness: bool,
 }
 
 async fn check_start(AxState(st): AxState<Shared>, Json(req): Json<CheckRequest>) -> Response {
@@ -561,7 +564,13 @@ async fn check_start(AxState(st): AxState<Shared>, Json(req): Json<CheckRequest>
         Ok(m) => m,
         Err(r) => return r,
     };
-    match st.checks.submit(m, limits, req.dfs) {
+    if req.dfs && req.liveness {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "the starvation check is breadth-first: do not ask for depth-first",
+        );
+    }
+    match st.checks.submit(m, limits, req.dfs, req.liveness) {
         Ok(id) => (StatusCode::ACCEPTED, Json(json!({ "ok": true, "id": id }))).into_response(),
         Err(e) => error(StatusCode::TOO_MANY_REQUESTS, e),
     }

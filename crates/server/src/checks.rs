@@ -39,10 +39,42 @@ pub struct ReportView {
     /// The counterexample as moves from the initial state.
     pub trace: Option<Vec<Move>>,
     pub cancelled: bool,
+    /// For the verdict `starvation`: the counterexample is a lasso, `trace[cycle_start..]`
+    /// its cycle, which leads back to the state before it and repeats forever.
+    pub cycle_start: Option<usize>,
+    /// For the verdict `starvation`: who starves and where it stands when the cycle starts.
+    pub starving: Option<StarvingView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StarvingView {
+    pub thread: u32,
+    pub position: lbos_vm::describe::Position,
+    /// Every thread that can starve (the first of a group of interchangeable threads).
+    pub threads: Vec<String>,
+}
+
+/// Who starves on the lasso of `r`, and where: replays its prefix.
+fn starving_view(m: &Machine, r: &Report) -> Option<StarvingView> {
+    let st = r.starvation.as_ref()?;
+    let trace = &r.violation.as_ref()?.trace;
+    let mut state = m.initial_state().clone();
+    for tr in &trace[..st.cycle_start] {
+        state = m.apply(&state, tr).ok()?.outcome.ok()?;
+    }
+    Some(StarvingView {
+        thread: st.thread,
+        position: lbos_vm::describe::position(m, &state, st.thread),
+        threads: st
+            .threads
+            .iter()
+            .map(|&t| m.thread_name(t).to_string())
+            .collect(),
+    })
 }
 
 impl ReportView {
-    fn new(r: &Report, cancelled: bool) -> ReportView {
+    fn new(m: &Machine, r: &Report, cancelled: bool) -> ReportView {
         let v = r.violation.as_ref();
         ReportView {
             verdict: r.verdict.as_str(),
@@ -52,6 +84,8 @@ impl ReportView {
             fault: v.and_then(|v| v.fault.as_ref()).map(fault_view),
             trace: v.map(|v| v.trace.iter().map(Move::from_transition).collect()),
             cancelled,
+            cycle_start: r.starvation.as_ref().map(|s| s.cycle_start),
+            starving: starving_view(m, r),
         }
     }
 }
@@ -66,6 +100,8 @@ impl ReportView {
             fault: None,
             trace: None,
             cancelled,
+            cycle_start: None,
+            starving: None,
         }
     }
 }
@@ -121,8 +157,15 @@ impl Checks {
         self.jobs.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Queues a check. Errors when too many are waiting or running.
-    pub fn submit(&self, machine: Machine, limits: Limits, dfs: bool) -> Result<u64, String> {
+    /// Queues a check (with `liveness`, also for starvation). Errors when too many are
+    /// waiting or running.
+    pub fn submit(
+        &self,
+        machine: Machine,
+        limits: Limits,
+        dfs: bool,
+        liveness: bool,
+    ) -> Result<u64, String> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let job = Arc::new(Job {
             stop: Arc::new(AtomicBool::new(false)),
@@ -177,13 +220,14 @@ impl Checks {
                     inner.1 = Some(s.clone());
                 })),
                 progress_interval: Duration::from_millis(200),
+                liveness,
                 ..Options::default()
             };
             let worker = job.clone();
             let result = tokio::task::spawn_blocking(move || {
                 let report = lbos_check::check(&machine, &opts);
                 let cancelled = worker.stop.load(Ordering::Relaxed);
-                ReportView::new(&report, cancelled)
+                ReportView::new(&machine, &report, cancelled)
             })
             .await;
             let mut inner = job.inner.lock().unwrap_or_else(|e| e.into_inner());

@@ -369,6 +369,57 @@ async fn a_check_finds_the_deadlock_and_its_trace_replays_to_it() {
     assert_eq!(v["diagnostics"][0]["line"], 2);
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_liveness_check_finds_the_starving_thread_and_its_lasso_replays() {
+    let s = Settings::default();
+    let app_ = app(s.clone());
+    let src = catalog_source("no-starve-mutex", "mutex-loop");
+    let (st, v) = post_to(
+        &app_,
+        "/api/check",
+        json!({ "source": src, "liveness": true }),
+    )
+    .await;
+    assert_eq!(st, StatusCode::ACCEPTED);
+    let job = wait_check(&s, &app_, v["id"].as_u64().unwrap()).await;
+    let report = &job["report"];
+    assert_eq!(report["verdict"], "starvation");
+    assert_eq!(report["starving"]["position"]["thread"], "A");
+    assert_eq!(report["starving"]["position"]["blocked_on"], "mutex");
+    let trace = report["trace"].clone();
+    let n = trace.as_array().unwrap().len();
+    let start = report["cycle_start"].as_u64().unwrap() as usize;
+    assert!(start < n);
+    // The cycle leads back to the state where it starts, so the page can play it again.
+    let (_, a) = post_to(
+        &app_,
+        "/api/view",
+        json!({ "source": src, "moves": trace, "at": start }),
+    )
+    .await;
+    let (_, b) = post_to(&app_, "/api/view", json!({ "source": src, "moves": trace })).await;
+    assert_eq!(a["state"], b["state"]);
+    assert_eq!(b["status"]["kind"], "running");
+    // With strong semaphores nobody starves.
+    let (_, v) = post_to(
+        &app_,
+        "/api/check",
+        json!({ "source": src, "liveness": true, "semaphores": "strong" }),
+    )
+    .await;
+    let job = wait_check(&s, &app_, v["id"].as_u64().unwrap()).await;
+    assert_eq!(job["report"]["verdict"], "ok");
+    assert!(job["report"]["cycle_start"].is_null());
+    // The starvation search is breadth-first only.
+    let (st, _) = post_to(
+        &app_,
+        "/api/check",
+        json!({ "source": src, "liveness": true, "dfs": true }),
+    )
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+}
+
 const HUGE: &str = "## Thread x3\nself.i = 0\nwhile True:\n    self.i = (self.i + 1) % 1000000\n";
 
 #[tokio::test(flavor = "multi_thread")]
