@@ -498,3 +498,32 @@ fn a_step_that_does_unbounded_work_is_an_error_or_stops_at_the_limits() {
     assert_eq!(r.verdict, Verdict::Incomplete);
     assert_eq!(r.incomplete_reason.as_deref(), Some("interrupted"));
 }
+
+#[test]
+fn a_judge_that_makes_a_semaphore_per_lap_has_a_finite_space() {
+    // Faneuil Hall with a fresh `confirmed` semaphore for each of the judge's sessions: an
+    // immigrant takes the session's semaphore when it checks in. The judge loops forever; old
+    // semaphores become garbage, so the space is about the size of the one-semaphore program.
+    let entry = lbos_catalog::find("faneuil-hall").unwrap();
+    let fixed = &entry.program("faneuil-fixed.sync").unwrap().source;
+    let per_lap = fixed
+        .replace(
+            "self.ticket = checkedTotal\n",
+            "self.ticket = checkedTotal\nself.confirmed = confirmed\n",
+        )
+        .replace("confirmed.wait()\n", "self.confirmed.wait()\n")
+        .replace(
+            "    confirmed.signal(checked)\n",
+            "    confirmed.signal(checked)\n    confirmed = Semaphore(0)\n",
+        );
+    assert_ne!(&per_lap, fixed);
+    let once = run(fixed);
+    let fresh = run(&per_lap);
+    assert_eq!((once.verdict, fresh.verdict), (Verdict::Ok, Verdict::Ok));
+    assert!(
+        fresh.stats.states < 3 * once.stats.states,
+        "{} states with a semaphore per lap, {} with one",
+        fresh.stats.states,
+        once.stats.states
+    );
+}
