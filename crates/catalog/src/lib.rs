@@ -232,7 +232,8 @@ mod tests {
                 assert!(!p.source.is_empty());
                 for l in &p.liveness {
                     let what = format!("{}/{} liveness ({})", e.name, p.file, l.semaphores);
-                    p.liveness_config(l).unwrap_or_else(|err| panic!("{what}: {err}"));
+                    p.liveness_config(l)
+                        .unwrap_or_else(|err| panic!("{what}: {err}"));
                     match l.expect.as_str() {
                         "ok" => assert!(l.starves.is_empty(), "{what}: ok names starving columns"),
                         "starvation" => {

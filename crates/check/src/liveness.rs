@@ -542,7 +542,8 @@ impl<'g> Sccs<'g> {
                         }
                     }
                     let cyclic = comp.len() > 1
-                        || g.out(v).any(|e| g.edges[e].to == v && ok(e) && self.inside(r, e));
+                        || g.out(v)
+                            .any(|e| g.edges[e].to == v && ok(e) && self.inside(r, e));
                     if cyclic {
                         out.push(comp);
                     }
@@ -809,7 +810,11 @@ fn progress_rows(m: &Machine) -> (Vec<bool>, Vec<bool>) {
         let mut k = 0;
         while k < blocks.len() {
             let block = blocks[k];
-            for i in p.code.iter().filter(|i| p.rows[i.row as usize].block == block) {
+            for i in p
+                .code
+                .iter()
+                .filter(|i| p.rows[i.row as usize].block == block)
+            {
                 let mut stmt = match &i.kind {
                     InstrKind::Exec(s) => s,
                     _ => continue,
@@ -825,7 +830,11 @@ fn progress_rows(m: &Machine) -> (Vec<bool>, Vec<bool>) {
             }
             k += 1;
         }
-        column_mode.push(p.rows.iter().any(|r| r.progress && blocks.contains(&r.block)));
+        column_mode.push(
+            p.rows
+                .iter()
+                .any(|r| r.progress && blocks.contains(&r.block)),
+        );
     }
     let threads = m
         .initial_state()

@@ -57,7 +57,10 @@ struct Lasso {
 /// thread moves on the cycle or is blocked or done in one of its states.
 fn lasso(m: &Machine, r: &Report) -> Lasso {
     assert_eq!(r.verdict, Verdict::Starvation);
-    let st = r.starvation.as_ref().expect("a starvation report names the thread");
+    let st = r
+        .starvation
+        .as_ref()
+        .expect("a starvation report names the thread");
     let trace = &r.violation.as_ref().unwrap().trace;
     assert!(st.cycle_start < trace.len(), "the cycle is not empty");
     let mut state = m.initial_state().clone();
@@ -83,10 +86,13 @@ fn lasso(m: &Machine, r: &Report) -> Lasso {
         );
     }
     for u in 0..start.threads.len() as u32 {
-        let served = cycle.iter().any(|(s, mover)| {
-            *mover == u || s.threads[u as usize].status != Status::Runnable
-        });
-        assert!(served, "thread {u} is enabled throughout the cycle and never moves");
+        let served = cycle
+            .iter()
+            .any(|(s, mover)| *mover == u || s.threads[u as usize].status != Status::Runnable);
+        assert!(
+            served,
+            "thread {u} is enabled throughout the cycle and never moves"
+        );
     }
     Lasso { start, cycle }
 }
@@ -162,7 +168,10 @@ fn strong_semaphores_are_a_fairness_condition_not_a_vm_change() {
     let strong = liveness(&machine(LOOP, SemaphoreModel::Strong), true);
     assert_eq!(weak.stats.states, strong.stats.states);
     assert_eq!(weak.stats.transitions, strong.stats.transitions);
-    assert_eq!((weak.verdict, strong.verdict), (Verdict::Starvation, Verdict::Ok));
+    assert_eq!(
+        (weak.verdict, strong.verdict),
+        (Verdict::Starvation, Verdict::Ok)
+    );
     // Two threads only: a signal with one waiter wakes it, so nobody starves even with weak
     // semaphores.
     let two = machine_with(LOOP, SemaphoreModel::Weak, vec![ThreadSpec::All(2)]);
@@ -175,14 +184,21 @@ fn morris_passes_with_weak_semaphores() {
     for model in [SemaphoreModel::Weak, SemaphoreModel::Strong] {
         let r = liveness(&machine(&src, model), true);
         assert_eq!(r.verdict, Verdict::Ok, "{model:?}");
-        assert!(r.dead_rows.is_empty(), "every row of Morris's algorithm is reached");
+        assert!(
+            r.dead_rows.is_empty(),
+            "every row of Morris's algorithm is reached"
+        );
     }
 }
 
 #[test]
 fn basic_readers_writers_starves_writers_with_any_semaphores() {
     let src = catalog("readers-writers", "rw-basic.sync");
-    for model in [SemaphoreModel::Weak, SemaphoreModel::Fifo, SemaphoreModel::Strong] {
+    for model in [
+        SemaphoreModel::Weak,
+        SemaphoreModel::Fifo,
+        SemaphoreModel::Strong,
+    ] {
         let m = machine(&src, model);
         let r = liveness(&m, true);
         let l = lasso(&m, &r);
@@ -210,7 +226,10 @@ fn no_starve_and_writer_priority_readers_writers_keep_their_claims() {
     assert_eq!(r.starvation.as_ref().unwrap().thread, 0);
     assert_eq!(waits_on(&m, &r, &l), "turnstile");
     for model in [SemaphoreModel::Strong, SemaphoreModel::Fifo] {
-        assert_eq!(liveness(&machine(&no_starve, model), true).verdict, Verdict::Ok);
+        assert_eq!(
+            liveness(&machine(&no_starve, model), true).verdict,
+            Verdict::Ok
+        );
     }
     // Writer priority: readers (A to C) starve with strong semaphores, writers do not.
     let wp = catalog("readers-writers", "rw-writer-priority.sync");
@@ -249,7 +268,10 @@ fn tanenbaum_can_starve_even_with_strong_semaphores_and_a_fifo_footman_cannot() 
     assert_eq!(starving(&m, &r), ["A", "B", "C", "D", "E"]);
 
     let footman = catalog("dining-philosophers", "philosophers-footman.sync");
-    let fifo = footman.replace("footman = Semaphore(n - 1)", "footman = FifoSemaphore(n - 1)");
+    let fifo = footman.replace(
+        "footman = Semaphore(n - 1)",
+        "footman = FifoSemaphore(n - 1)",
+    );
     assert_ne!(fifo, footman);
     assert_eq!(
         liveness(&machine(&fifo, SemaphoreModel::Weak), true).verdict,
@@ -274,7 +296,11 @@ fn progress_rows_catch_a_thread_that_spins_without_getting_anywhere() {
         s = m.apply(&s, tr).unwrap().outcome.unwrap();
         if i >= st.cycle_start {
             let line = lbos_vm::describe::position(&m, &s, 0).line;
-            assert_ne!(line, Some(5), "the spinner reached its progress row on the cycle");
+            assert_ne!(
+                line,
+                Some(5),
+                "the spinner reached its progress row on the cycle"
+            );
         }
     }
     // Without the mark, every step counts as progress: the spinner does not starve.
@@ -309,8 +335,14 @@ fn safety_violations_come_first_and_limits_end_the_search() {
     let deadlock = "a = Semaphore(0)\nb = Semaphore(0)\n## Thread\na.wait()\nb.signal()\n## Thread\nb.wait()\na.signal()\n";
     let r = liveness(&machine(deadlock, SemaphoreModel::Weak), true);
     assert_eq!(r.verdict, Verdict::Deadlock);
-    assert!(r.shortest, "reported by the ordinary search, with a shortest counterexample");
-    let m = machine(&catalog("readers-writers", "rw-basic.sync"), SemaphoreModel::Weak);
+    assert!(
+        r.shortest,
+        "reported by the ordinary search, with a shortest counterexample"
+    );
+    let m = machine(
+        &catalog("readers-writers", "rw-basic.sync"),
+        SemaphoreModel::Weak,
+    );
     let r = check(
         &m,
         &Options {

@@ -367,9 +367,8 @@ pub fn check_liveness(
     let machine = lbos_lang::compile(&p.source)
         .map_err(|d| d.render(&format!("{}/{}", e.name, p.file), &p.source))
         .and_then(|prog| {
-            p.liveness_config(l).and_then(|c| {
-                lbos_vm::Machine::new(Arc::new(prog), c).map_err(|e| e.to_string())
-            })
+            p.liveness_config(l)
+                .and_then(|c| lbos_vm::Machine::new(Arc::new(prog), c).map_err(|e| e.to_string()))
         });
     let machine = match machine {
         Ok(m) => m,

@@ -98,9 +98,7 @@ fn run(args: RunArgs) -> Result<u8, String> {
         threads = trace.threads.clone();
         semaphores = trace.semaphores;
         starving = trace.starving;
-        let cycle = trace
-            .cycle_start
-            .filter(|&c| c < trace.transitions.len());
+        let cycle = trace.cycle_start.filter(|&c| c < trace.transitions.len());
         if trace.cycle_start.is_some() && cycle.is_none() {
             return Err(format!(
                 "error: {path}: the cycle starts after the last of its {} transitions",
