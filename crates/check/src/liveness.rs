@@ -88,8 +88,8 @@ struct Edge {
 /// The reachable state graph.
 struct Graph {
     store: Store,
-    /// The edges of state `i` are `edges[offsets[i]..offsets[i + 1]]`, in the order of the
-    /// successor function (so an edge's position names its transition).
+    /// The edges of state `i` are `edges[offsets[i]..offsets[i + 1]]`, in the order `moves`
+    /// gives them (so an edge's position names its move).
     offsets: Vec<u64>,
     edges: Vec<Edge>,
     /// Per state: the threads that want to progress (not done, not at an end row).
