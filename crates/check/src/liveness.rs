@@ -124,6 +124,8 @@ struct Setup<'m> {
     progress_row: Vec<bool>,
     /// With the partial-order reduction: which instructions are local steps.
     local: Option<Vec<bool>>,
+    /// The interrupt the watchdog raises; every thread that runs steps watches it.
+    interrupt: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Setup<'_> {
@@ -346,7 +348,91 @@ fn moves(setup: &Setup, state: &State, out: &mut Vec<Move>, rows: &mut [bool]) {
     }
 }
 
-/// Stores every reachable state and edge, breadth-first (so parent links give shortest paths).
+/// One move of an expanded state, ready to store.
+enum Succ {
+    State {
+        mover: u32,
+        progress: u64,
+        wakes: (u64, u64),
+        /// The threads of the successor that want to progress.
+        wants: u64,
+        /// Its canonical encoding's parts: `parts[range]` and `hashes[range]` of the batch.
+        parts: std::ops::Range<usize>,
+    },
+    Fault(Fault),
+}
+
+/// The moves of a run of consecutive states, computed by one worker.
+#[derive(Default)]
+struct Expanded {
+    /// Per state: its moves (`succ[a..b]`), whether it is a deadlock, its runnable threads.
+    states: Vec<(std::ops::Range<usize>, bool, u64)>,
+    succ: Vec<Succ>,
+    bytes: Vec<u8>,
+    parts: Vec<(u32, u32)>,
+    hashes: Vec<u64>,
+}
+
+/// Expands `state` into `out`: its moves with what the graph keeps of them, and its
+/// successors canonical and encoded, so that storing them is all that is left to do.
+fn expand(setup: &Setup, state: &State, out: &mut Expanded, rows: &mut [bool], hasher: &Hasher) {
+    let m = setup.m;
+    mark_rows(m, state, rows);
+    let mut succ = Vec::new();
+    moves(setup, state, &mut succ, rows);
+    let first = out.succ.len();
+    for mv in succ {
+        let mut next = match mv.outcome {
+            Ok(next) => next,
+            Err(f) => {
+                out.succ.push(Succ::Fault(f));
+                continue;
+            }
+        };
+        let mover = mv.transitions[0].thread;
+        let progress = setup.progress(mover, state, &mv.between, &next);
+        let wakes = if setup.strong {
+            setup.wakes(state, &next)
+        } else {
+            (0, 0)
+        };
+        // Garbage dropped and objects renumbered, as the safety search stores states; the
+        // threads keep their numbers, so edges still name the threads that move.
+        lbos_vm::heap::canonicalize_heap(&mut next);
+        let start = out.bytes.len();
+        let first_part = out.parts.len();
+        lbos_vm::codec::encode_parts(&next, &mut out.bytes, &mut out.parts);
+        for p in &mut out.parts[first_part..] {
+            p.0 += start as u32;
+            p.1 += start as u32;
+        }
+        hash_parts(hasher, &out.bytes, &out.parts[first_part..], &mut out.hashes);
+        out.succ.push(Succ::State {
+            mover,
+            progress,
+            wakes,
+            wants: setup.wants(&next),
+            parts: first_part..out.parts.len(),
+        });
+    }
+    let runnable = state
+        .threads
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.status == Status::Runnable)
+        .fold(0, |r, (i, _)| r | bit(i as u32));
+    let deadlock = runnable == 0 && m.is_deadlock(state);
+    out.states.push((first..out.succ.len(), deadlock, runnable));
+}
+
+type Hasher = hashbrown::DefaultHashBuilder;
+
+/// States expanded per batch; a batch is split among the workers.
+const BATCH: usize = 1024;
+
+/// Stores every reachable state and edge, breadth-first (so parent links give shortest
+/// paths). States are expanded in batches by `opts.jobs` threads and stored strictly in
+/// order, so the numbering, the graph and the verdict do not depend on the number of jobs.
 fn explore(
     setup: &Setup,
     limits: &mut Limits,
@@ -367,80 +453,126 @@ fn explore(
         return Err(Stop::Violation);
     }
     lbos_vm::heap::canonicalize_heap(&mut init);
-    let (mut enc, mut parts, mut hashes) = (Vec::new(), Vec::new(), Vec::new());
-    let mut insert = |g: &mut Graph, s: &State, parent: u32| -> (u32, bool) {
-        enc.clear();
-        parts.clear();
-        hashes.clear();
-        lbos_vm::codec::encode_parts(s, &mut enc, &mut parts);
-        hash_parts(g.store.hasher(), &enc, &parts, &mut hashes);
-        let (i, new) = g.store.insert_or_get(&enc, &parts, &hashes, parent);
-        if new {
-            g.wants.push(setup.wants(s));
-        }
-        (i, new)
-    };
-    insert(&mut g, &init, ROOT);
-    let mut succ: Vec<Move> = Vec::new();
+    let hasher = *g.store.hasher();
+    {
+        let (mut enc, mut parts, mut hashes) = (Vec::new(), Vec::new(), Vec::new());
+        lbos_vm::codec::encode_parts(&init, &mut enc, &mut parts);
+        hash_parts(&hasher, &enc, &parts, &mut hashes);
+        g.store.insert_or_get(&enc, &parts, &hashes, ROOT);
+        g.wants.push(setup.wants(&init));
+    }
+    let jobs = limits.opts.jobs.max(1);
     let mut buf = Vec::new();
     let (mut depth, mut level_end) = (0u64, 1usize);
     let mut i = 0usize;
+    let mut work: Vec<Expanded> = (0..jobs).map(|_| Expanded::default()).collect();
+    let mut worker_rows: Vec<Vec<bool>> = vec![vec![false; rows.len()]; jobs];
     while i < g.store.len() {
-        if i == level_end {
-            depth += 1;
-            level_end = g.store.len();
-        }
-        buf.clear();
-        g.store.encoding(i as u32, &mut buf);
-        let state = lbos_vm::codec::decode(&buf);
-        mark_rows(m, &state, rows);
-        succ.clear();
-        moves(setup, &state, &mut succ, rows);
-        for mv in succ.drain(..) {
-            stats.transitions += 1;
-            let mut next = match mv.outcome {
-                Ok(next) => next,
-                Err(f) => {
-                    return Err(match limits.watchdog.tripped() {
-                        Some(reason) if f.message == lbos_vm::budget::INTERRUPTED => {
-                            Stop::Incomplete(reason)
-                        }
-                        _ => Stop::Violation,
+        let end = g.store.len().min(i + BATCH);
+        let states: Vec<State> = (i..end)
+            .map(|k| {
+                buf.clear();
+                g.store.encoding(k as u32, &mut buf);
+                lbos_vm::codec::decode(&buf)
+            })
+            .collect();
+        let per = states.len().div_ceil(jobs);
+        let run = |chunk: &[State], out: &mut Expanded, rows: &mut Vec<bool>| {
+            out.states.clear();
+            out.succ.clear();
+            out.bytes.clear();
+            out.parts.clear();
+            out.hashes.clear();
+            for s in chunk {
+                expand(setup, s, out, rows, &hasher);
+            }
+        };
+        if jobs == 1 || states.len() < 64 {
+            run(&states, &mut work[0], &mut worker_rows[0]);
+        } else {
+            let interrupt = setup.interrupt.clone();
+            std::thread::scope(|scope| {
+                for ((chunk, out), rows) in states
+                    .chunks(per)
+                    .zip(work.iter_mut())
+                    .zip(worker_rows.iter_mut())
+                {
+                    let interrupt = interrupt.clone();
+                    scope.spawn(move || {
+                        let _watching = lbos_vm::budget::watch(interrupt);
+                        run(chunk, out, rows);
                     });
                 }
-            };
-            let mover = mv.transitions[0].thread;
-            let progress = setup.progress(mover, &state, &mv.between, &next);
-            let wakes = setup.strong.then(|| setup.wakes(&state, &next));
-            // Garbage dropped and objects renumbered, as the safety search stores states; the
-            // threads keep their numbers, so edges still name the threads that move.
-            lbos_vm::heap::canonicalize_heap(&mut next);
-            let (to, new) = insert(&mut g, &next, i as u32);
-            if new {
-                stats.max_depth = depth + 1;
-            }
-            g.edges.push(Edge {
-                to,
-                mover,
-                progress,
             });
-            g.wakes.extend(wakes);
         }
-        let runnable = state
-            .threads
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| t.status == Status::Runnable)
-            .fold(0, |r, (i, _)| r | bit(i as u32));
-        if runnable == 0 && m.is_deadlock(&state) {
-            return Err(Stop::Violation);
+        // Store the successors in order: state by state, move by move.
+        let mut k = i;
+        for out in work.iter().take(if jobs == 1 || states.len() < 64 {
+            1
+        } else {
+            states.len().div_ceil(per)
+        }) {
+            for (range, deadlock, runnable) in &out.states {
+                if k == level_end {
+                    depth += 1;
+                    level_end = g.store.len();
+                }
+                for succ in &out.succ[range.clone()] {
+                    stats.transitions += 1;
+                    let (mover, progress, wakes, wants, parts) = match succ {
+                        Succ::Fault(f) => {
+                            return Err(match limits.watchdog.tripped() {
+                                Some(reason) if f.message == lbos_vm::budget::INTERRUPTED => {
+                                    Stop::Incomplete(reason)
+                                }
+                                _ => Stop::Violation,
+                            });
+                        }
+                        Succ::State {
+                            mover,
+                            progress,
+                            wakes,
+                            wants,
+                            parts,
+                        } => (*mover, *progress, *wakes, *wants, parts.clone()),
+                    };
+                    let (to, new) = g.store.insert_or_get(
+                        &out.bytes,
+                        &out.parts[parts.clone()],
+                        &out.hashes[parts],
+                        k as u32,
+                    );
+                    if new {
+                        stats.max_depth = depth + 1;
+                        g.wants.push(wants);
+                    }
+                    g.edges.push(Edge {
+                        to,
+                        mover,
+                        progress,
+                    });
+                    if setup.strong {
+                        g.wakes.push(wakes);
+                    }
+                }
+                if *deadlock {
+                    return Err(Stop::Violation);
+                }
+                g.runnable.push(*runnable);
+                g.offsets.push(g.edges.len() as u64);
+                k += 1;
+            }
         }
-        g.runnable.push(runnable);
-        g.offsets.push(g.edges.len() as u64);
+        debug_assert_eq!(k, end);
+        i = end;
         if let Some(reason) = limits.reached(&g, stats) {
             return Err(Stop::Incomplete(reason));
         }
-        i += 1;
+    }
+    for w in worker_rows {
+        for (a, b) in rows.iter_mut().zip(w) {
+            *a |= b;
+        }
     }
     Ok(g)
 }
@@ -860,10 +992,10 @@ pub fn check(m: &Machine, opts: &Options) -> Report {
         local: opts
             .por
             .then(|| lbos_vm::reduction::local_instructions(&m.program)),
+        interrupt: Arc::new(std::sync::atomic::AtomicBool::new(false)),
     };
-    let interrupt = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let _watching = lbos_vm::budget::watch(interrupt.clone());
-    let watchdog = Watchdog::start(opts, interrupt, rss);
+    let _watching = lbos_vm::budget::watch(setup.interrupt.clone());
+    let watchdog = Watchdog::start(opts, setup.interrupt.clone(), rss);
     let mut limits = Limits {
         opts,
         watchdog: &watchdog,
