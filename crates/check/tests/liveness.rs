@@ -400,3 +400,38 @@ fn the_reduction_keeps_every_catalog_claim() {
     }
     assert!(compared >= 20, "only {compared} claims compared");
 }
+
+#[test]
+fn the_number_of_jobs_changes_nothing() {
+    for (entry, file) in [
+        ("readers-writers", "rw-writer-priority.sync"),
+        ("dining-philosophers", "philosophers-tanenbaum-fixed.sync"),
+        ("no-starve-mutex", "morris.sync"),
+    ] {
+        let m = machine(&catalog(entry, file), SemaphoreModel::Strong);
+        let run = |jobs| {
+            check(
+                &m,
+                &Options {
+                    liveness: true,
+                    jobs,
+                    ..Options::default()
+                },
+            )
+        };
+        let (one, two) = (run(1), run(2));
+        assert_eq!(one.verdict, two.verdict, "{file}");
+        assert_eq!(
+            (one.stats.states, one.stats.transitions, one.stats.max_depth),
+            (two.stats.states, two.stats.transitions, two.stats.max_depth),
+            "{file}"
+        );
+        assert_eq!(one.starvation, two.starvation, "{file}");
+        assert_eq!(
+            one.violation.map(|v| v.trace),
+            two.violation.map(|v| v.trace),
+            "{file}"
+        );
+    }
+}
+
