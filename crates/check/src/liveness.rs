@@ -406,7 +406,12 @@ fn expand(setup: &Setup, state: &State, out: &mut Expanded, rows: &mut [bool], h
             p.0 += start as u32;
             p.1 += start as u32;
         }
-        hash_parts(hasher, &out.bytes, &out.parts[first_part..], &mut out.hashes);
+        hash_parts(
+            hasher,
+            &out.bytes,
+            &out.parts[first_part..],
+            &mut out.hashes,
+        );
         out.succ.push(Succ::State {
             mover,
             progress,

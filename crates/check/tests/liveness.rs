@@ -434,4 +434,3 @@ fn the_number_of_jobs_changes_nothing() {
         );
     }
 }
-

@@ -112,3 +112,115 @@ fn jobs_and_reduction_switches_keep_the_results() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
 }
+
+#[test]
+fn liveness_check_names_the_starving_thread_and_its_lasso_replays() {
+    let dir = std::env::temp_dir().join(format!("lbos-liveness-{}", std::process::id()));
+    let d = dir.to_str().unwrap();
+    assert_eq!(
+        lbos(&["catalog", "export", "no-starve-mutex", d])
+            .status
+            .code(),
+        Some(0)
+    );
+    let file = dir.join("mutex-loop.sync");
+    let file = file.to_str().unwrap();
+    let trace = dir.join("lasso.json");
+    let trace = trace.to_str().unwrap();
+    let o = lbos(&["check", file, "--liveness", "--trace-out", trace]);
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    let t = out(&o);
+    assert!(t.contains("verdict: starvation"), "{t}");
+    assert!(
+        t.contains(
+            "thread A (Thread 1) never progresses at line 7 `mutex.wait()`, blocked on mutex"
+        ),
+        "{t}"
+    );
+    assert!(t.contains("-- cycle (repeats forever) --"), "{t}");
+    // The JSON verdict, with where the cycle starts.
+    let o = lbos(&["check", file, "--liveness", "--json"]);
+    let last = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
+    let v: serde_json::Value = serde_json::from_str(&last).unwrap();
+    assert_eq!(v["verdict"], "starvation");
+    assert_eq!(v["starvation"]["thread"]["thread"], "A");
+    assert_eq!(v["starvation"]["thread"]["blocked_on"], "mutex");
+    let start = v["starvation"]["cycle_start"].as_u64().unwrap() as usize;
+    let steps = v["trace"].as_array().unwrap().len();
+    assert!(start < steps);
+    // Replayed: the prefix, then the cycle twice, and the run says it repeats forever.
+    let o = lbos(&["run", file, "--replay", trace, "--cycles", "2"]);
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    let t = out(&o);
+    assert!(t.contains("-- cycle, round 1 (repeats forever) --"), "{t}");
+    assert!(t.contains("-- cycle, round 2 (repeats forever) --"), "{t}");
+    assert!(
+        t.contains("the cycle was played 2 time(s); it repeats forever; thread A starves"),
+        "{t}"
+    );
+    let played = t.lines().filter(|l| l.contains(" line ")).count();
+    assert!(played >= start + 2 * (steps - start), "{t}");
+    // Strong and FIFO semaphores: nobody starves; depth-first is refused.
+    for model in ["strong", "fifo"] {
+        let o = lbos(&["check", file, "--liveness", "--semaphores", model]);
+        assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+        assert!(out(&o).contains("no thread starves"), "{}", out(&o));
+    }
+    assert_eq!(
+        lbos(&["check", file, "--liveness", "--dfs"]).status.code(),
+        Some(2)
+    );
+    let o = lbos(&["check", file, "--semaphores", "eventual"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        out(&o).contains("`weak`, `fifo` or `strong`"),
+        "{}",
+        out(&o)
+    );
+}
+
+#[test]
+fn catalog_check_checks_the_starvation_claims() {
+    let o = lbos(&["catalog", "check", "no-starve-mutex", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    let claim = |program: &str, model: &str| {
+        rows.iter()
+            .find(|r| {
+                r["check"] == "liveness" && r["program"] == program && r["semaphores"] == model
+            })
+            .unwrap_or_else(|| panic!("no {program} {model} claim"))
+    };
+    assert_eq!(
+        claim("mutex-loop.sync", "weak")["got"],
+        "starvation: Thread 1"
+    );
+    assert_eq!(claim("mutex-loop.sync", "strong")["got"], "ok");
+    assert_eq!(claim("morris.sync", "weak")["got"], "ok");
+    assert!(rows.iter().all(|r| r["matched"] == true));
+    let o = lbos(&[
+        "catalog",
+        "check",
+        "no-starve-mutex",
+        "--no-liveness",
+        "--json",
+    ]);
+    let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["check"] == "safety")
+    );
+    let o = lbos(&["catalog", "show", "no-starve-mutex"]);
+    assert!(
+        out(&o).contains("liveness, weak semaphores: expect starvation: Thread 1"),
+        "{}",
+        out(&o)
+    );
+}
