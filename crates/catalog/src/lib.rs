@@ -57,6 +57,10 @@ pub struct ProgramEntry {
     /// Starvation claims about this program, each checked with `lbos check --liveness`.
     #[serde(default)]
     pub liveness: Vec<LivenessEntry>,
+    /// Mutants (by id, e.g. `delete L12`, see `lbos mutate`) that pass the checker, each with
+    /// why: a statement that matters only for liveness, or a property the book does not claim.
+    #[serde(default)]
+    pub survivors: std::collections::BTreeMap<String, String>,
     /// The program text (filled in from the file).
     #[serde(skip_deserializing)]
     pub source: String,

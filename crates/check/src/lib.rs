@@ -13,6 +13,7 @@
 
 mod liveness;
 mod memory;
+pub mod mutants;
 mod search;
 mod store;
 

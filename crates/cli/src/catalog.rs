@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use lbos_catalog::{Entry, LivenessEntry, ProgramEntry};
+use lbos_check::mutants::{MutationReport, analyze};
 use lbos_check::{Options, Verdict};
 use serde::Serialize;
 
@@ -49,6 +50,10 @@ pub enum CatalogCommand {
         /// Check without partial-order reduction (the verdicts must not change).
         #[arg(long)]
         no_por: bool,
+        /// Also check every mutant of each passing program (`lbos mutate`): a mutant that
+        /// survives must be explained in the entry (`survivors`).
+        #[arg(long)]
+        mutants: bool,
         /// Skip the starvation claims (`liveness` of each program).
         #[arg(long)]
         no_liveness: bool,
@@ -94,6 +99,7 @@ pub fn main(args: CatalogArgs) -> u8 {
             jobs,
             no_symmetry,
             no_por,
+            mutants,
             no_liveness,
         } => {
             let selected: Result<Vec<&Entry>, String> = if names.is_empty() {
@@ -111,7 +117,7 @@ pub fn main(args: CatalogArgs) -> u8 {
                         por: !no_por,
                         ..Options::default()
                     };
-                    check(&sel, opts, json, !no_liveness)
+                    check(&sel, opts, json, mutants, !no_liveness)
                 }
                 Err(msg) => {
                     eprintln!("{msg}");
@@ -253,6 +259,9 @@ pub struct ProgramResult {
     pub problem: Option<String>,
     pub states: u64,
     pub seconds: f64,
+    /// With `--mutants`: the mutation analysis of a passing program.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mutants: Option<MutationReport>,
 }
 
 /// Checks one catalog program and compares the verdict (and the reason, if given).
@@ -270,6 +279,7 @@ pub fn check_program(e: &Entry, p: &ProgramEntry, opts: &Options) -> ProgramResu
         problem: None,
         states: 0,
         seconds: 0.0,
+        mutants: None,
     };
     let program = match lbos_lang::compile(&p.source) {
         Ok(prog) => Arc::new(prog),
@@ -363,6 +373,7 @@ pub fn check_liveness(
         problem: None,
         states: 0,
         seconds: 0.0,
+        mutants: None,
     };
     let machine = lbos_lang::compile(&p.source)
         .map_err(|d| d.render(&format!("{}/{}", e.name, p.file), &p.source))
@@ -436,7 +447,46 @@ fn violation_text(o: &Outcome) -> String {
     }
 }
 
-fn check(entries: &[&Entry], opts: Options, json: bool, liveness: bool) -> u8 {
+/// Mutation analysis of a program that passed: every surviving mutant must be explained in
+/// the entry, and every explanation must name a surviving mutant.
+fn check_mutants(p: &ProgramEntry, r: &mut ProgramResult, opts: &Options) {
+    let (Ok(program), Ok(config)) = (lbos_lang::compile(&p.source), p.config()) else {
+        return;
+    };
+    // A mutant's space is about its program's: a larger one is a mutant that lets threads
+    // run far apart, whose fate within these limits is "undecided" (reported, not an error).
+    let per_mutant = Options {
+        max_states: (r.states * 5).max(100_000),
+        timeout: Some(Duration::from_secs(20)),
+        ..opts.clone()
+    };
+    let report = analyze(&program, &config, &per_mutant);
+    let unexplained: Vec<String> = report
+        .survivors()
+        .filter(|m| !p.survivors.contains_key(&m.id))
+        .map(|m| format!("{} ({})", m.id, m.description))
+        .collect();
+    let stale: Vec<&String> = p
+        .survivors
+        .keys()
+        .filter(|id| !report.survivors().any(|m| &m.id == *id))
+        .collect();
+    if !unexplained.is_empty() {
+        r.matched = false;
+        r.problem = Some(format!(
+            "mutants survive without an explanation in the entry: {}",
+            unexplained.join(", ")
+        ));
+    } else if !stale.is_empty() {
+        r.matched = false;
+        r.problem = Some(format!(
+            "the entry explains mutants that do not survive: {stale:?}"
+        ));
+    }
+    r.mutants = Some(report);
+}
+
+fn check(entries: &[&Entry], opts: Options, json: bool, mutants: bool, liveness: bool) -> u8 {
     crate::check::install_ctrlc(&opts.stop);
     // The name of the program being checked, on a terminal only (logs get the table alone).
     let show_progress = !json && std::io::IsTerminal::is_terminal(&std::io::stderr());
@@ -448,7 +498,11 @@ fn check(entries: &[&Entry], opts: Options, json: bool, liveness: bool) -> u8 {
             if show_progress {
                 eprint!("\r{:<70}", format!("{} / {}", e.name, p.file));
             }
-            let mut checked = vec![check_program(e, p, &opts)];
+            let mut r = check_program(e, p, &opts);
+            if mutants && r.matched && r.got == "ok" {
+                check_mutants(p, &mut r, &opts);
+            }
+            let mut checked = vec![r];
             for l in p.liveness.iter().filter(|_| liveness) {
                 if show_progress {
                     eprint!(
@@ -460,6 +514,9 @@ fn check(entries: &[&Entry], opts: Options, json: bool, liveness: bool) -> u8 {
             }
             for r in checked {
                 let program = p.file.trim_end_matches(".sync");
+                let score = r.mutants.as_ref().map_or(String::new(), |m| {
+                    format!("{}/{}", m.killed, m.killed + m.survived + m.unknown)
+                });
                 rows.push(vec![
                     e.name.clone(),
                     match &r.semaphores {
@@ -480,6 +537,7 @@ fn check(entries: &[&Entry], opts: Options, json: bool, liveness: bool) -> u8 {
                     },
                     r.states.to_string(),
                     format!("{:.2}s", r.seconds),
+                    score,
                 ]);
                 if let Some(pr) = &r.problem
                     && !r.matched
@@ -503,7 +561,15 @@ fn check(entries: &[&Entry], opts: Options, json: bool, liveness: bool) -> u8 {
         }
         print_table(
             &[
-                "problem", "program", "kind", "threads", "expected", "got", "states", "time",
+                "problem",
+                "program",
+                "kind",
+                "threads",
+                "expected",
+                "got",
+                "states",
+                "time",
+                if mutants { "killed" } else { "" },
             ],
             &rows,
         );
@@ -520,6 +586,17 @@ fn check(entries: &[&Entry], opts: Options, json: bool, liveness: bool) -> u8 {
             total_states,
             total_time
         );
+        if mutants {
+            let (killed, survived, unknown) = results
+                .iter()
+                .filter_map(|r| r.mutants.as_ref())
+                .fold((0, 0, 0), |(k, s, u), m| {
+                    (k + m.killed, s + m.survived, u + m.unknown)
+                });
+            println!(
+                "mutants of passing programs: {killed} killed, {survived} survive (each explained in its entry or listed below), {unknown} undecided within the limits"
+            );
+        }
         for p in &problems {
             println!("mismatch: {p}");
         }

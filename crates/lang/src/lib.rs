@@ -11,6 +11,7 @@ mod ast;
 mod compile;
 pub mod diag;
 mod lexer;
+pub mod mutate;
 mod parser;
 pub mod program;
 
