@@ -92,15 +92,15 @@ fn explaining_a_step_of_a_missing_thread_is_an_error() {
 fn thread_counts_that_overflow_32_bits_are_refused() {
     let src = "x = 0\n## Thread A x4294967295\nx += 1\n## Thread B x1\nx += 2\n";
     let program = Arc::new(lbos_lang::compile(src).unwrap());
-    let err = Machine::new(program.clone(), Config::default())
-        .err()
-        .expect("refused")
-        .to_string();
+    let Err(err) = Machine::new(program.clone(), Config::default()) else {
+        panic!("refused")
+    };
+    let err = err.to_string();
     assert!(err.contains("4294967296 threads requested"), "{err}");
     assert!(err.contains("at most 64"), "{err}");
-    let err = Machine::new(program, common::threads(&["4294967295"]))
-        .err()
-        .expect("refused")
-        .to_string();
+    let Err(err) = Machine::new(program, common::threads(&["4294967295"])) else {
+        panic!("refused")
+    };
+    let err = err.to_string();
     assert!(err.contains("8589934590 threads requested"), "{err}");
 }
