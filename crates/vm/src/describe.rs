@@ -186,6 +186,85 @@ pub fn object_name(m: &Machine, st: &State, obj: u32) -> String {
     }
 }
 
+/// The names of every object of a state at once, as [`object_name`] gives them one by one.
+/// Naming each of many objects separately takes time proportional to their number squared
+/// (each search scans the globals and the lists); this takes one pass.
+pub struct ObjectNames {
+    names: Vec<Option<String>>,
+}
+
+impl ObjectNames {
+    pub fn new(m: &Machine, st: &State) -> ObjectNames {
+        let p = &m.program;
+        let mut names: Vec<Option<String>> = vec![None; st.heap.len()];
+        let mut give = |obj: u32, name: &dyn Fn() -> String| {
+            if let Some(slot @ None) = names.get_mut(obj as usize) {
+                *slot = Some(name());
+            }
+        };
+        // The same order of preference as `object_name`.
+        for (g, v) in st.globals.iter().enumerate() {
+            if let Value::Ref(r) = v {
+                give(*r, &|| p.globals[g].clone());
+            }
+        }
+        for (t, th) in st.threads.iter().enumerate() {
+            for (a, v) in th.attrs.iter().enumerate() {
+                if let Value::Ref(r) = v {
+                    give(*r, &|| {
+                        format!("{}.{}", m.thread_name(t as u32), p.self_attrs[a])
+                    });
+                }
+            }
+        }
+        for (g, v) in st.globals.iter().enumerate() {
+            if let Value::Ref(r) = v {
+                match st.object(*r as usize) {
+                    Some(Object::List(items)) => {
+                        for (i, x) in items.iter().enumerate() {
+                            if let Value::Ref(o) = x {
+                                give(*o, &|| format!("{}[{i}]", p.globals[g]));
+                            }
+                        }
+                    }
+                    Some(Object::Lightswitch { mutex, .. }) => {
+                        give(*mutex, &|| format!("{}.mutex", p.globals[g]));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for (t, th) in st.threads.iter().enumerate() {
+            for f in th.frames.iter().filter(|f| f.proc != NO_PROC) {
+                for (i, v) in f.locals.iter().enumerate() {
+                    if let Value::Ref(r) = v {
+                        give(*r, &|| {
+                            format!(
+                                "{}'s {}",
+                                m.thread_name(t as u32),
+                                p.procs[f.proc as usize].locals[i]
+                            )
+                        });
+                    }
+                }
+            }
+        }
+        ObjectNames { names }
+    }
+
+    /// The name of object `obj`: the same as `object_name(m, st, obj)` for the state given
+    /// to [`ObjectNames::new`].
+    pub fn name(&self, st: &State, obj: u32) -> String {
+        match self.names.get(obj as usize) {
+            Some(Some(n)) => n.clone(),
+            _ => match st.object(obj as usize) {
+                Some(o) => format!("{} #{obj}", o.kind()),
+                None => format!("object #{obj}"),
+            },
+        }
+    }
+}
+
 /// A one-line summary of an object's state: `1`, `-1 [B C]`, `counter 2`, `2/3 [A B]`.
 pub fn object_summary(m: &Machine, st: &State, obj: u32) -> String {
     let names = |q: &Vec<u32>| {
@@ -218,6 +297,8 @@ pub fn changes(m: &Machine, before: &State, after: &State, thread: Option<u32>) 
     let p = &m.program;
     let mut out = Vec::new();
     let mut named_objects = std::collections::BTreeSet::new();
+    // Named only if some object changed, then all at once (a step may create thousands).
+    let mut names: Option<ObjectNames> = None;
     for (g, (a, b)) in before.globals.iter().zip(&after.globals).enumerate() {
         let ((sa, cut_a), (sb, cut_b)) = (
             show_bounded(m, before, *a, true),
@@ -256,7 +337,9 @@ pub fn changes(m: &Machine, before: &State, after: &State, thread: Option<u32>) 
         };
         // The objects differ (`ob != oa`): lists cut alike may differ past the cut.
         if sa != sb || (cut_a && cut_b) {
-            let what = object_name(m, after, r as u32);
+            let what = names
+                .get_or_insert_with(|| ObjectNames::new(m, after))
+                .name(after, r as u32);
             out.push(Change {
                 what,
                 before: sa,
@@ -269,7 +352,9 @@ pub fn changes(m: &Machine, before: &State, after: &State, thread: Option<u32>) 
             continue;
         }
         out.push(Change {
-            what: object_name(m, after, r as u32),
+            what: names
+                .get_or_insert_with(|| ObjectNames::new(m, after))
+                .name(after, r as u32),
             before: "new".into(),
             after: object_summary(m, after, r as u32),
         });

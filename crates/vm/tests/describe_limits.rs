@@ -104,3 +104,67 @@ fn thread_counts_that_overflow_32_bits_are_refused() {
     let err = err.to_string();
     assert!(err.contains("8589934590 threads requested"), "{err}");
 }
+
+#[test]
+fn object_names_at_once_match_one_by_one() {
+    let m = common::machine_with(
+        "\
+ls = Lightswitch()
+room = Semaphore(1)
+sems = [Semaphore(0), Semaphore(1), room]
+alias = sems
+queue = []
+def take(s):
+    mine = Semaphore(0)
+    spare = Semaphore(0)
+    queue.append(mine)
+    s.wait()
+    s.signal()
+## Thread
+self.s = Semaphore(0)
+ls.lock(room)
+take(sems[1])
+queue.append(self.s)
+ls.unlock(room)
+",
+        common::threads(&["2"]),
+    );
+    let (states, _) = common::explore(&m);
+    assert!(states.len() > 20, "{}", states.len());
+    let mut kinds = std::collections::BTreeSet::new();
+    for st in &states {
+        let names = describe::ObjectNames::new(&m, st);
+        for obj in 0..st.heap.len() as u32 + 1 {
+            assert_eq!(
+                names.name(st, obj),
+                describe::object_name(&m, st, obj),
+                "object {obj}"
+            );
+            let n = names.name(st, obj);
+            kinds.insert(if n.contains("'s ") {
+                "local"
+            } else if n.contains('[') {
+                "element"
+            } else if n.contains(".mutex") {
+                "mutex"
+            } else if n.contains('.') {
+                "attribute"
+            } else if n.contains('#') {
+                "unnamed"
+            } else {
+                "global"
+            });
+        }
+    }
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        [
+            "attribute",
+            "element",
+            "global",
+            "local",
+            "mutex",
+            "unnamed"
+        ]
+    );
+}
