@@ -1,6 +1,6 @@
-//! Check jobs: `lbos_check::check` on a blocking thread, at most `max_checks` at once (a tokio
-//! semaphore), each with its own limits and a stop flag for cancel. The page polls a job for
-//! progress and its report.
+//! Check jobs: `lbos_check::check` on a thread of its own at a lower priority than the server's,
+//! at most `max_checks` at once (a tokio semaphore), each with its own limits and a stop flag
+//! for cancel. The page polls a job for progress and its report.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -110,7 +110,7 @@ const KEEP_FINISHED: usize = 64;
 impl Checks {
     pub fn new(max_checks: usize, max_queued: usize) -> Checks {
         Checks {
-            permits: Arc::new(Semaphore::new(max_checks.max(1))),
+            permits: Arc::new(Semaphore::new(max_checks.clamp(1, Semaphore::MAX_PERMITS))),
             max_queued: max_queued.max(1),
             next_id: AtomicU64::new(1),
             jobs: Mutex::new(BTreeMap::new()),
@@ -180,17 +180,26 @@ impl Checks {
                 ..Options::default()
             };
             let worker = job.clone();
-            let result = tokio::task::spawn_blocking(move || {
-                let report = lbos_check::check(&machine, &opts);
-                let cancelled = worker.stop.load(Ordering::Relaxed);
-                ReportView::new(&report, cancelled)
-            })
-            .await;
+            let (done, report) = tokio::sync::oneshot::channel();
+            let spawned = std::thread::Builder::new()
+                .name("lbos-check".into())
+                .spawn(move || {
+                    background_priority();
+                    let report = lbos_check::check(&machine, &opts);
+                    let cancelled = worker.stop.load(Ordering::Relaxed);
+                    let _ = done.send(ReportView::new(&report, cancelled));
+                });
+            let result = match spawned {
+                Ok(_) => report
+                    .await
+                    .map_err(|_| "the check failed without a report".to_string()),
+                Err(e) => Err(format!("cannot start the check: {e}")),
+            };
             let mut inner = job.inner.lock().unwrap_or_else(|e| e.into_inner());
             inner.0 = Phase::Done;
             inner.2 = Some(match result {
                 Ok(r) => r,
-                Err(e) => ReportView::stopped(&format!("the check failed: {e}"), false),
+                Err(e) => ReportView::stopped(&e, false),
             });
         });
         Ok(id)
@@ -209,6 +218,13 @@ impl Checks {
         })
     }
 
+    /// Stops every check (when the server shuts down).
+    pub fn cancel_all(&self) {
+        for job in self.lock().values() {
+            job.stop.store(true, Ordering::Relaxed);
+        }
+    }
+
     pub fn cancel(&self, id: u64) -> bool {
         match self.lock().get(&id) {
             Some(job) => {
@@ -217,6 +233,19 @@ impl Checks {
             }
             None => false,
         }
+    }
+}
+
+/// Runs the calling thread below the server's own: a check may keep every core busy for
+/// minutes, and the page's requests must still be answered at once. The search threads a check
+/// starts inherit this. (On Linux the nice value is per thread; elsewhere it would be the whole
+/// process's, so nothing is done there.)
+fn background_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority reads no memory of ours; with PRIO_PROCESS and 0 it changes the nice
+    // value of the calling thread only (see setpriority(2), "BUGS"). Failure leaves it as it was.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
     }
 }
 
