@@ -768,6 +768,17 @@ impl Parser {
 fn check_target(e: &Expr, line: u32) -> Result<(), Diagnostic> {
     match e {
         Expr::Name(..) | Expr::Index(..) => Ok(()),
+        // Found by fuzzing: `self.index` is no attribute slot, and assigning it crashed the
+        // compiler.
+        Expr::Attr(obj, name, span)
+            if name == "index" && matches!(&**obj, Expr::Name(n, _) if n == "self") =>
+        {
+            Err(
+                Diagnostic::new(line, span.col, "`self.index` is read-only")
+                    .with_len(span.len as usize)
+                    .with_hint("`self.index` is the thread's number within its column; assign another attribute, e.g. `self.i`"),
+            )
+        }
         Expr::Attr(obj, _, _) if matches!(&**obj, Expr::Name(n, _) if n == "self") => Ok(()),
         other => {
             let span = other.span().unwrap_or(Span {

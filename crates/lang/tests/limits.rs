@@ -165,3 +165,19 @@ fn a_byte_order_mark_is_ignored_and_columns_are_counted_without_it() {
     assert!(shown.contains("1 | x = y\n"), "{shown}");
     assert!(shown.contains("  |     ^\n"), "{shown}");
 }
+
+#[test]
+fn assigning_self_index_is_an_error_not_a_crash() {
+    // Found by fuzzing (fuzz/regressions/self-index-assigned.sync).
+    for (src, col) in [
+        ("self.index = 2\n## Thread\npass\n", 6),
+        ("x = 0\n## Thread\nself.index = 2\n", 6),
+        ("x = 0\n## Thread\nself.index += 1\n", 6),
+        ("x = 0\n## Thread\nself.index++\n", 6),
+        ("x = 0\n## Thread\ny = self.index = 1\n", 10),
+    ] {
+        let d = compile_small_stack(src.to_string()).expect_err(src).0.remove(0);
+        assert_eq!(d.message, "`self.index` is read-only", "{src}");
+        assert_eq!(d.column, col, "{src}");
+    }
+}
