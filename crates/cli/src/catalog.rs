@@ -40,8 +40,8 @@ pub enum CatalogCommand {
         /// Print the results as a JSON array.
         #[arg(long)]
         json: bool,
-        /// Threads per search (default: every core).
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        /// Threads per search (default: every core; at most 1024).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
         jobs: Option<u16>,
         /// Check without symmetry reduction (the verdicts must not change).
         #[arg(long)]

@@ -44,9 +44,9 @@ pub struct CheckArgs {
     /// Do not use the partial-order reduction (thread-local steps taken alone).
     #[arg(long)]
     pub no_por: bool,
-    /// Threads for the breadth-first search (default: every core). The verdict, the counts and
-    /// the counterexample are the same for any number.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Threads for the breadth-first search (default: every core; at most 1024). The verdict,
+    /// the counts and the counterexample are the same for any number.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub jobs: Option<u16>,
     /// Print one JSON object (an array for a folder) as the last line of standard output.
     #[arg(long)]

@@ -187,6 +187,17 @@ fn bad_timeouts_are_refused_with_a_clear_message() {
 }
 
 #[test]
+fn job_counts_out_of_range_are_refused() {
+    let f = write("small.sync", SMALL);
+    for j in ["0", "1025", "65535", "-1", "x"] {
+        let o = lbos(&["check", &f, "--jobs", j]);
+        expect_code(&o, BAD_INPUT);
+        assert!(stderr(&o).contains("--jobs") || stderr(&o).contains(j));
+    }
+    expect_code(&lbos(&["check", &f, "--jobs", "3"]), OK);
+}
+
+#[test]
 fn memory_sizes_take_the_usual_spellings_and_refuse_nonsense() {
     let f = write("small.sync", SMALL);
     for m in ["16G", "16GB", "16GiB", "512M", "512MiB", "1.5g"] {
