@@ -160,6 +160,8 @@ struct Expander<'m> {
     sym: Option<Symmetry>,
     local: Option<Vec<bool>>,
     hasher: DefaultHashBuilder,
+    /// Raised by the watchdog; steps running on the search's threads poll it.
+    interrupt: Arc<AtomicBool>,
 }
 
 /// One successor of an expanded state, in the order the successor function gives them.
@@ -242,9 +244,12 @@ impl KnownThreads {
 }
 
 impl Expander<'_> {
+    /// The state's canonical form: heap garbage dropped and objects renumbered, and with
+    /// symmetry the threads of each column in canonical order.
     fn canonical(&self, s: &mut State) {
-        if let Some(sym) = &self.sym {
-            sym.canonicalize(s);
+        match &self.sym {
+            Some(sym) => sym.canonicalize(s),
+            None => lbos_vm::heap::canonicalize_heap(s),
         }
     }
 
@@ -344,7 +349,7 @@ impl Expander<'_> {
                     source,
                     bytes: (start as u32, batch.bytes.len() as u32),
                     parts: (first_part as u32, batch.parts.len() as u32),
-                    deadlock: next.is_deadlock(),
+                    deadlock: self.m.is_deadlock(&next),
                 });
             }
         }
@@ -396,6 +401,72 @@ struct Search<'m> {
     last_progress: Instant,
     /// Transitions explored when the limits were last looked at.
     last_limit_check: u64,
+    watchdog: &'m Watchdog,
+}
+
+/// Watches the time, memory and stop limits while a search runs, including while one step
+/// runs for long (see `lbos_vm::budget`): raises the search's interrupt with the reason.
+struct Watchdog {
+    reason: Arc<Mutex<Option<String>>>,
+    done: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Watchdog {
+    fn start(opts: &Options, interrupt: Arc<AtomicBool>, base_rss: u64) -> Watchdog {
+        let reason = Arc::new(Mutex::new(None));
+        let done = Arc::new(AtomicBool::new(false));
+        let (stop, timeout, max_memory) = (opts.stop.clone(), opts.timeout, opts.max_memory_bytes);
+        let (why, finished) = (reason.clone(), done.clone());
+        let start = Instant::now();
+        let thread = std::thread::Builder::new()
+            .name("lbos-watchdog".into())
+            .spawn(move || {
+                while !finished.load(Ordering::Relaxed) {
+                    let tripped = if stop.load(Ordering::Relaxed) {
+                        Some("interrupted".to_string())
+                    } else if timeout.is_some_and(|t| start.elapsed() >= t) {
+                        Some(format!(
+                            "time limit of {} s reached",
+                            timeout.unwrap_or_default().as_secs_f64()
+                        ))
+                    } else if current_rss_bytes()
+                        .is_some_and(|r| r.saturating_sub(base_rss) >= max_memory)
+                    {
+                        Some(format!("memory limit of {} MiB reached", max_memory >> 20))
+                    } else {
+                        None
+                    };
+                    if let Some(r) = tripped {
+                        *why.lock().unwrap() = Some(r);
+                        interrupt.store(true, Ordering::Relaxed);
+                        return;
+                    }
+                    std::thread::park_timeout(Duration::from_millis(20));
+                }
+            })
+            .ok();
+        Watchdog {
+            reason,
+            done,
+            thread,
+        }
+    }
+
+    /// Why the watchdog interrupted the search, if it did.
+    fn tripped(&self) -> Option<String> {
+        self.reason.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            t.thread().unpark();
+            let _ = t.join();
+        }
+    }
 }
 
 impl Search<'_> {
@@ -453,6 +524,9 @@ impl Search<'_> {
 
     /// Why the search must stop now, if it must.
     fn limit_reached(&mut self) -> Option<String> {
+        if let Some(reason) = self.watchdog.tripped() {
+            return Some(reason);
+        }
         let elapsed = self.start.elapsed();
         if self.opts.stop.load(Ordering::Relaxed) {
             return Some("interrupted".to_string());
@@ -502,6 +576,11 @@ impl Search<'_> {
                     fault,
                     transitions,
                 } => {
+                    if fault.message == lbos_vm::budget::INTERRUPTED
+                        && let Some(reason) = self.watchdog.tripped()
+                    {
+                        return Err((Verdict::Incomplete, None, Some(reason)));
+                    }
                     let (mut trace, real) = transitions_to(self.exp, &self.store, first + source);
                     // The stored parent may be a permutation of the real one: find the same
                     // fault among the real state's moves.
@@ -594,7 +673,10 @@ fn search(m: &Machine, opts: &Options) -> Report {
             .por
             .then(|| lbos_vm::reduction::local_instructions(&m.program)),
         hasher: *store.hasher(),
+        interrupt: Arc::new(AtomicBool::new(false)),
     };
+    let _watching = lbos_vm::budget::watch(exp.interrupt.clone());
+    let watchdog = Watchdog::start(opts, exp.interrupt.clone(), rss);
     let mut search = Search {
         opts,
         exp: &exp,
@@ -606,6 +688,7 @@ fn search(m: &Machine, opts: &Options) -> Report {
         base_rss: rss,
         last_progress: Instant::now(),
         last_limit_check: 0,
+        watchdog: &watchdog,
     };
     let init = m.initial_state();
     if let Err(f) = m.check_invariants(init) {
@@ -622,7 +705,7 @@ fn search(m: &Machine, opts: &Options) -> Report {
     lbos_vm::codec::encode_parts(&canonical, &mut enc, &mut parts);
     hash_parts(search.store.hasher(), &enc, &parts, &mut hashes);
     search.store.insert(&enc, &parts, &hashes, ROOT);
-    if init.is_deadlock() {
+    if m.is_deadlock(init) {
         mark_rows(m, init, &mut search.rows);
         let v = Violation {
             verdict: Verdict::Deadlock,
@@ -760,6 +843,7 @@ fn expand_level(
         let workers: Vec<_> = (1..jobs.min(chunks))
             .map(|_| {
                 scope.spawn(|| {
+                    let _watching = lbos_vm::budget::watch(exp.interrupt.clone());
                     let mut scratch = Scratch {
                         rows: vec![false; nrows],
                         ..Scratch::default()

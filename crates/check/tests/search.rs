@@ -271,7 +271,7 @@ fn symmetry_keeps_every_verdict_and_traces_use_real_threads() {
                     (got.kind, &got.message),
                     "{src}"
                 ),
-                (None, None) => assert!(s.is_deadlock(), "{src}"),
+                (None, None) => assert!(m.is_deadlock(&s), "{src}"),
                 other => panic!("{src}: {other:?}"),
             }
             assert_eq!(
@@ -385,4 +385,145 @@ fn invariants_see_changes_behind_references_and_functions() {
             );
         }
     }
+}
+
+#[test]
+fn servers_waiting_at_an_end_row_are_not_deadlocked() {
+    // Server: the `while` header, then its wait; one client signals once. States (server,
+    // client, s): (W,C,0) (S,C,0) (W,done,1) (S blocked,C,-1) (S,done,1) (W,done,0)
+    // (S,done,0) (S blocked,done,-1): the last is a valid end.
+    let server = "s = Semaphore(0)\n## Thread Server (server)\nwhile True:\n    s.wait()\n## Thread Client\ns.signal()\n";
+    let r = run(server);
+    assert_eq!((r.verdict, r.stats.states), (Verdict::Ok, 8));
+    // The same server without the option deadlocks once the client is done: client signals,
+    // server to its wait, passes it, back to the header, to its wait, blocks.
+    let r = run(&server.replace(" (server)", ""));
+    assert_eq!(r.verdict, Verdict::Deadlock);
+    assert_eq!(r.violation.unwrap().trace.len(), 5);
+    // A `# end` comment on the wait marks the same row.
+    let r = run(&server
+        .replace(" (server)", "")
+        .replace("s.wait()", "s.wait()  # end: sleeps"));
+    assert_eq!((r.verdict, r.stats.states), (Verdict::Ok, 8));
+    // Prose that merely starts with "end" is not a mark.
+    let r = run(&server
+        .replace(" (server)", "")
+        .replace("s.wait()", "s.wait()  # end of lap"));
+    assert_eq!(r.verdict, Verdict::Deadlock);
+    // An end row only excuses the thread waiting at it: a client stuck elsewhere still deadlocks.
+    let r = run(
+        "s = Semaphore(0)\nt = Semaphore(0)\n## Thread Server (server)\nwhile True:\n    s.wait()\n## Thread Client\nt.wait()\n",
+    );
+    assert_eq!(r.verdict, Verdict::Deadlock);
+}
+
+#[test]
+fn a_server_thread_needs_a_loop() {
+    let err = lbos_lang::compile("## Thread Server (server)\npass\n").unwrap_err();
+    let text = format!("{err:?}");
+    assert!(text.contains("needs a `while` loop"), "{text}");
+    // `(server)` is an option, not part of the name.
+    let p = lbos_lang::compile("## Thread Barber x2 (server)\nwhile True:\n    pass\n").unwrap();
+    assert_eq!(
+        (
+            p.columns[0].name.as_str(),
+            p.columns[0].instances,
+            p.columns[0].server
+        ),
+        ("Barber", 2, true)
+    );
+}
+
+#[test]
+fn heap_garbage_and_numbering_do_not_make_new_states() {
+    // A list literal per lap: without collection every lap leaves a dead list and the space
+    // is infinite. (header, x unset) (assign, x unset) (header, x = [0]) (assign, x = [0]).
+    let r = run("## Thread\nwhile True:\n    x = [0]\n");
+    assert_eq!((r.verdict, r.stats.states), (Verdict::Ok, 4));
+    // A semaphore made, waited on and dropped each lap by two looping threads.
+    let r = run("## Thread x2\nwhile True:\n    s = Semaphore(1)\n    s.wait()\n");
+    assert_eq!((r.verdict, r.stats.states), (Verdict::Ok, 27));
+    // Two threads allocate in either order: the heap is numbered from the globals, so both
+    // orders end in one state: 2 x 2 positions.
+    let r = run("a = 0\nb = 0\n## Thread\na = Semaphore(0)\n## Thread\nb = Semaphore(0)\n");
+    assert_eq!(r.stats.states, 4);
+    // Thread-private objects follow their thread under symmetry: positions {start, made,
+    // done} for two identical threads, as a multiset: 6 (9 without symmetry).
+    let private = "## Thread x2\nself.s = Semaphore(0)\nself.s.signal()\n";
+    assert_eq!(run(private).stats.states, 9);
+    assert_eq!(run_sym(private).stats.states, 6);
+}
+
+#[test]
+fn a_step_that_does_unbounded_work_is_an_error_or_stops_at_the_limits() {
+    // 2^30 calls in one step: past the step's work limit, a runtime error at that row.
+    let src = "def f(n): return n < 30 and (f(n+1) or f(n+1))\nx = 0\n## Thread\nx = f(0)\n";
+    let r = run(src);
+    assert_eq!(r.verdict, Verdict::Error);
+    let fault = r.violation.unwrap().fault.unwrap();
+    assert!(fault.message.contains("operations"), "{}", fault.message);
+    assert_eq!(fault.line, Some(4));
+    // With a larger work limit the step runs until the time limit, which stops it mid-step.
+    let mut config = Config::default();
+    config.limits.max_step_work = u64::MAX;
+    let m = Machine::new(Arc::new(lbos_lang::compile(src).unwrap()), config).unwrap();
+    let started = std::time::Instant::now();
+    let r = check(
+        &m,
+        &Options {
+            timeout: Some(std::time::Duration::from_millis(200)),
+            ..Options::default()
+        },
+    );
+    assert_eq!(r.verdict, Verdict::Incomplete);
+    assert!(r.incomplete_reason.unwrap().contains("time limit"));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // And a stop flag raised from outside (Ctrl-C, the server's cancel) stops it too.
+    let stop = Arc::new(AtomicBool::new(false));
+    let raiser = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        })
+    };
+    let r = check(
+        &m,
+        &Options {
+            stop,
+            ..Options::default()
+        },
+    );
+    raiser.join().unwrap();
+    assert_eq!(r.verdict, Verdict::Incomplete);
+    assert_eq!(r.incomplete_reason.as_deref(), Some("interrupted"));
+}
+
+#[test]
+fn a_judge_that_makes_a_semaphore_per_lap_has_a_finite_space() {
+    // Faneuil Hall with a fresh `confirmed` semaphore for each of the judge's sessions: an
+    // immigrant takes the session's semaphore when it checks in. The judge loops forever; old
+    // semaphores become garbage, so the space is about the size of the one-semaphore program.
+    let entry = lbos_catalog::find("faneuil-hall").unwrap();
+    let fixed = &entry.program("faneuil-fixed.sync").unwrap().source;
+    let per_lap = fixed
+        .replace(
+            "self.ticket = checkedTotal\n",
+            "self.ticket = checkedTotal\nself.confirmed = confirmed\n",
+        )
+        .replace("confirmed.wait()\n", "self.confirmed.wait()\n")
+        .replace(
+            "    confirmed.signal(checked)\n",
+            "    confirmed.signal(checked)\n    confirmed = Semaphore(0)\n",
+        );
+    assert_ne!(&per_lap, fixed);
+    let once = run(fixed);
+    let fresh = run(&per_lap);
+    assert_eq!((once.verdict, fresh.verdict), (Verdict::Ok, Verdict::Ok));
+    assert!(
+        fresh.stats.states < 3 * once.stats.states,
+        "{} states with a semaphore per lap, {} with one",
+        fresh.stats.states,
+        once.stats.states
+    );
 }

@@ -151,17 +151,15 @@ fn run(args: RunArgs) -> Result<u8, String> {
     let mut rr_next = 0usize;
     let mut explicit_pos = 0usize;
     loop {
-        if state.all_done() {
-            return Ok(finish(
-                &m,
-                &state,
-                args.json,
-                "finished",
-                "every thread is done".into(),
-                0,
-            ));
+        if m.is_valid_end(&state) {
+            let why = if state.all_done() {
+                "every thread is done"
+            } else {
+                "every thread is done or waits at an end row"
+            };
+            return Ok(finish(&m, &state, args.json, "finished", why.into(), 0));
         }
-        if state.is_deadlock() {
+        if m.is_deadlock(&state) {
             return Ok(finish(
                 &m,
                 &state,

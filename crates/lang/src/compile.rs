@@ -39,6 +39,7 @@ struct ColumnSrc {
     name: String,
     header_line: u32,
     instances: u32,
+    server: bool,
     nodes: Vec<Node>,
 }
 
@@ -69,18 +70,57 @@ fn has_mixed_indent(line: &str) -> bool {
     lead.contains('\t')
 }
 
-/// Parses a thread header's text after `thread`: a name and an optional trailing `xN`.
-fn parse_header(rest: &str) -> (String, Option<u32>) {
-    let words: Vec<&str> = rest.split_whitespace().collect();
+/// A parsed thread header: the text after `thread`.
+struct Header {
+    name: String,
+    instances: Option<u32>,
+    /// A trailing `(server)`.
+    server: bool,
+}
+
+/// Parses a thread header's text after `thread`: a name, an optional `xN` and an optional
+/// trailing `(server)`.
+fn parse_header(rest: &str) -> Header {
+    let mut words: Vec<&str> = rest.split_whitespace().collect();
+    let server = words.len() > 1
+        && words
+            .last()
+            .is_some_and(|w| w.eq_ignore_ascii_case("(server)"));
+    if server {
+        words.pop();
+    }
+    let mut instances = None;
     if let Some(last) = words.last()
         && let Some(n) = last.strip_prefix('x').or_else(|| last.strip_prefix('×'))
         && !n.is_empty()
         && n.chars().all(|c| c.is_ascii_digit())
         && let Ok(n) = n.parse::<u32>()
     {
-        return (words[..words.len() - 1].join(" "), Some(n));
+        instances = Some(n);
+        words.pop();
     }
-    (words.join(" "), None)
+    Header {
+        name: words.join(" "),
+        instances,
+        server,
+    }
+}
+
+/// Whether the row's trailing comment is the mark `word` (`# end`, `# end: why`), as SPIN's
+/// `end` and `progress` labels. Ordinary prose (`# end of the section`) is not a mark.
+fn has_mark(line: &str, word: &str) -> bool {
+    let Some(comment) = crate::lexer::comment_of(line) else {
+        return false;
+    };
+    let comment = comment.trim();
+    let Some(rest) = comment
+        .get(..word.len())
+        .filter(|head| head.eq_ignore_ascii_case(word))
+        .map(|_| &comment[word.len()..])
+    else {
+        return false;
+    };
+    rest.is_empty() || rest.starts_with(':')
 }
 
 fn split_sections(source: &str, diags: &mut Vec<Diagnostic>) -> Sections {
@@ -91,7 +131,7 @@ fn split_sections(source: &str, diags: &mut Vec<Diagnostic>) -> Sections {
     }
     let mut sect = Sect::Init;
     let mut init_rows = Vec::new();
-    let mut columns: Vec<(String, u32, u32, Vec<ast::Row>)> = Vec::new();
+    let mut columns: Vec<(Header, u32, Vec<ast::Row>)> = Vec::new();
     let mut invariants = Vec::new();
     let mut rows = Vec::new();
     for (i, raw) in source.lines().enumerate() {
@@ -115,8 +155,7 @@ fn split_sections(source: &str, diags: &mut Vec<Diagnostic>) -> Sections {
             {
                 let rest = after[6..]
                     .trim_start_matches(|c: char| !c.is_whitespace() && !c.is_alphanumeric());
-                let (name, n) = parse_header(rest);
-                columns.push((name, line_no, n.unwrap_or(1), Vec::new()));
+                columns.push((parse_header(rest), line_no, Vec::new()));
                 sect = Sect::Column;
             } else if first == "invariant" || first == "invariants" {
                 sect = Sect::Invariant;
@@ -156,6 +195,8 @@ fn split_sections(source: &str, diags: &mut Vec<Diagnostic>) -> Sections {
             block: Block::Init,
             text: line.to_string(),
             is_step: false,
+            end: has_mark(line, "end"),
+            progress: has_mark(line, "progress"),
         });
         let row = ast::Row {
             id,
@@ -166,18 +207,25 @@ fn split_sections(source: &str, diags: &mut Vec<Diagnostic>) -> Sections {
         };
         match sect {
             Sect::Init => init_rows.push(row),
-            Sect::Column => columns.last_mut().unwrap().3.push(row),
+            Sect::Column => columns.last_mut().unwrap().2.push(row),
             Sect::Invariant => unreachable!(),
         }
     }
     let init = build_blocks(&init_rows, diags);
     let columns = columns
         .into_iter()
-        .map(|(name, header_line, instances, rws)| ColumnSrc {
-            name,
-            header_line,
-            instances,
-            nodes: build_blocks(&rws, diags),
+        .map(|(header, header_line, rws)| {
+            let nodes = build_blocks(&rws, diags);
+            if header.server {
+                mark_server_end(&nodes, header_line, &mut rows, diags);
+            }
+            ColumnSrc {
+                name: header.name,
+                header_line,
+                instances: header.instances.unwrap_or(1),
+                server: header.server,
+                nodes,
+            }
         })
         .collect();
     Sections {
@@ -185,6 +233,27 @@ fn split_sections(source: &str, diags: &mut Vec<Diagnostic>) -> Sections {
         columns,
         invariants,
         rows,
+    }
+}
+
+/// A `(server)` thread may wait forever at the top of its outermost loop: that row (the first
+/// of the loop's body) is a valid end row.
+fn mark_server_end(
+    nodes: &[Node],
+    header_line: u32,
+    rows: &mut [Row],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let top = nodes
+        .iter()
+        .find(|n| matches!(n.row.kind, RowKind::While(_)))
+        .and_then(|n| n.body.first());
+    match top {
+        Some(first) => rows[first.row.id as usize].end = true,
+        None => diags.push(
+            Diagnostic::new(header_line, 1, "a `(server)` thread needs a `while` loop at its top level")
+                .with_hint("`(server)` marks the first row of the thread's outermost loop as a valid end; mark a row with a `# end` comment instead if the thread does not loop"),
+        ),
     }
 }
 
@@ -539,6 +608,7 @@ impl<'a> Compiler<'a> {
                 name: c.name.clone(),
                 header_line: c.header_line,
                 instances: c.instances,
+                server: c.server,
                 entry,
             });
         }

@@ -25,6 +25,29 @@ const OPS: &[&str] = &[
     "||", "&", "|",
 ];
 
+/// The trailing comment of a row (the text after a `#` outside any string), if any.
+pub fn comment_of(text: &str) -> Option<&str> {
+    let mut quote = None;
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if c == '#' => return Some(&text[i + 1..]),
+            None => {}
+        }
+    }
+    None
+}
+
 /// Tokenizes `text` (one row, without its newline). A `#` outside a string ends the row.
 pub fn tokenize(line: u32, text: &str) -> Result<Vec<Token>, Diagnostic> {
     let chars: Vec<char> = text.chars().collect();

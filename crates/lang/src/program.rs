@@ -208,6 +208,12 @@ pub struct Row {
     pub text: String,
     /// True for rows that are executable steps in thread code (used for dead-row reports).
     pub is_step: bool,
+    /// A valid end row (SPIN's `end` label): a thread waiting here when no thread can move
+    /// is not deadlocked. Marked by a `# end` comment or a `server` thread header.
+    pub end: bool,
+    /// A progress row (SPIN's `progress` label), marked by a `# progress` comment: for a
+    /// looping thread, passing it is what counts as progress in the liveness check.
+    pub progress: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -217,6 +223,9 @@ pub struct Column {
     pub header_line: u32,
     /// Instances from the header's `xN` (1 by default).
     pub instances: u32,
+    /// A `server` header: the thread loops forever, so waiting at the top of its outermost
+    /// loop is a valid end.
+    pub server: bool,
     pub entry: Pc,
 }
 

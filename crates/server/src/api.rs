@@ -452,7 +452,7 @@ fn render(m: &Machine, moves: &[Move], at: Option<usize>, max_bytes: usize) -> J
             "kind": f.kind_word(), "message": f.message, "line": f.line, "step": i,
             "threads": thread.into_iter().collect::<Vec<_>>(),
         })
-    } else if r.state.is_deadlock() {
+    } else if m.is_deadlock(&r.state) {
         let names: Vec<String> = blocked
             .iter()
             .map(|t| {
@@ -465,8 +465,13 @@ fn render(m: &Machine, moves: &[Move], at: Option<usize>, max_bytes: usize) -> J
             "message": format!("deadlock: every thread that is not done is blocked ({})", names.join(", ")),
             "threads": blocked,
         })
-    } else if r.state.all_done() {
-        json!({ "kind": "done", "message": "every thread has finished", "threads": [] })
+    } else if m.is_valid_end(&r.state) {
+        let message = if r.state.all_done() {
+            "every thread has finished"
+        } else {
+            "every thread has finished or waits at an end row"
+        };
+        json!({ "kind": "done", "message": message, "threads": [] })
     } else {
         json!({ "kind": "running", "threads": [] })
     };

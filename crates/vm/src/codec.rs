@@ -138,22 +138,30 @@ fn encode_shared(s: &State, out: &mut Vec<u8>) {
 pub fn encode_thread(t: &Thread, out: &mut Vec<u8>) {
     put(out, t.column as u64);
     put(out, t.index as u64);
-    encode_thread_rest(t, out);
+    encode_thread_rest(t, u32::MAX, out);
 }
 
 /// Appends the encoding of one thread without its index: what tells identical threads of a
 /// column apart (for symmetry reduction).
-pub fn encode_thread_key(t: &Thread, out: &mut Vec<u8>) {
+/// Objects numbered `private_from` or higher (reached only through threads, after
+/// [`crate::heap::canonicalize_heap`]) are all written alike: their numbers depend on the
+/// threads' order, which is what the key is used to choose.
+pub fn encode_thread_key(t: &Thread, private_from: u32, out: &mut Vec<u8>) {
     put(out, t.column as u64);
-    encode_thread_rest(t, out);
+    encode_thread_rest(t, private_from, out);
 }
 
-fn encode_thread_rest(t: &Thread, out: &mut Vec<u8>) {
+fn encode_thread_rest(t: &Thread, private_from: u32, out: &mut Vec<u8>) {
+    let obj = |o: u32| o.min(private_from);
+    let value = |v: Value| match v {
+        Value::Ref(r) => Value::Ref(obj(r)),
+        other => other,
+    };
     match t.status {
         Status::Runnable => out.push(0),
         Status::Blocked(o) => {
             out.push(1);
-            put(out, o as u64);
+            put(out, obj(o) as u64);
         }
         Status::Done => out.push(2),
     }
@@ -169,11 +177,13 @@ fn encode_thread_rest(t: &Thread, out: &mut Vec<u8>) {
         );
         put(out, if f.pc == END { 0 } else { f.pc as u64 + 1 });
         out.push(f.sub);
-        put_value(out, f.held[0]);
-        put_value(out, f.held[1]);
-        put_values(out, &f.locals);
+        put_value(out, value(f.held[0]));
+        put_value(out, value(f.held[1]));
+        put(out, f.locals.len() as u64);
+        f.locals.iter().for_each(|&v| put_value(out, value(v)));
     }
-    put_values(out, &t.attrs);
+    put(out, t.attrs.len() as u64);
+    t.attrs.iter().for_each(|&v| put_value(out, value(v)));
 }
 
 struct Reader<'a> {

@@ -64,12 +64,15 @@ impl FromStr for SemaphoreModel {
 
 /// Limits that keep a program from growing without bound inside one state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Limits {
     pub max_threads: u32,
     pub max_list_len: usize,
     pub max_objects: usize,
     pub max_call_depth: usize,
     pub max_init_steps: u32,
+    /// Work one step may do (see [`crate::budget`]).
+    pub max_step_work: u64,
 }
 
 impl Default for Limits {
@@ -80,6 +83,7 @@ impl Default for Limits {
             max_objects: 100_000,
             max_call_depth: 200,
             max_init_steps: 1_000_000,
+            max_step_work: 10_000_000,
         }
     }
 }

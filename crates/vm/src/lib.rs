@@ -7,9 +7,11 @@
 //!
 //! It must not search, print or parse: parsing is `lbos-lang`'s, search is `lbos-check`'s.
 
+pub mod budget;
 pub mod codec;
 pub mod config;
 pub mod describe;
+pub mod heap;
 mod machine;
 pub mod random;
 pub mod reduction;

@@ -181,6 +181,37 @@ impl Machine {
         self.program.strings.len() as u32 + t.map_or(0, |t| t + 1)
     }
 
+    /// The row thread `t` sits on (its innermost frame's), if it has one.
+    fn current_row(&self, state: &State, t: usize) -> Option<&lbos_lang::program::Row> {
+        let pc = state.threads.get(t)?.pc()?;
+        (pc != END).then(|| self.program.row_of(pc))
+    }
+
+    /// Thread `t` waits at a valid end row (`# end`, or the top of a `(server)` loop).
+    pub fn at_end_row(&self, state: &State, t: usize) -> bool {
+        matches!(
+            state.threads.get(t).map(|th| th.status),
+            Some(Status::Blocked(_))
+        ) && self.current_row(state, t).is_some_and(|r| r.end)
+    }
+
+    /// Thread `t` sits on a progress row (`# progress`).
+    pub fn at_progress_row(&self, state: &State, t: usize) -> bool {
+        self.current_row(state, t).is_some_and(|r| r.progress)
+    }
+
+    /// No thread can move, and some thread is neither done nor waiting at a valid end row.
+    pub fn is_deadlock(&self, state: &State) -> bool {
+        state.runnable().next().is_none()
+            && (0..state.threads.len())
+                .any(|t| state.threads[t].status != Status::Done && !self.at_end_row(state, t))
+    }
+
+    /// A state where no thread can move and every thread is done or waits at an end row.
+    pub fn is_valid_end(&self, state: &State) -> bool {
+        state.runnable().next().is_none() && !self.is_deadlock(state)
+    }
+
     /// The state after the initialization block, with every thread at its first row.
     pub fn initial_state(&self) -> &State {
         &self.init
@@ -587,6 +618,8 @@ struct Exec<'a, 'c> {
     comp: Vec<Value>,
     fn_locals: Vec<Vec<Value>>,
     depth: usize,
+    /// Work done so far in this step (see [`crate::budget`]).
+    work: u64,
 }
 
 impl<'a, 'c> Exec<'a, 'c> {
@@ -608,6 +641,7 @@ impl<'a, 'c> Exec<'a, 'c> {
             comp: Vec::new(),
             fn_locals: Vec::new(),
             depth: 0,
+            work: 0,
         }
     }
 }
@@ -635,7 +669,26 @@ impl Exec<'_, '_> {
         crate::describe::show_value(self.m, &self.st, v, true)
     }
 
+    /// Counts `units` of work against the step's budget, and polls the interrupt now and then.
+    fn spend(&mut self, units: u64) -> R<()> {
+        let before = self.work;
+        self.work += units;
+        let limit = self.m.config.limits.max_step_work;
+        if self.work > limit {
+            return Err(format!(
+                "this step does more than {limit} operations (unbounded recursion, or a list too large to build in one step?)"
+            ));
+        }
+        if before >> 10 != self.work >> 10 && crate::budget::interrupted() {
+            return Err(crate::budget::INTERRUPTED.to_string());
+        }
+        Ok(())
+    }
+
     fn alloc(&mut self, o: Object) -> R<Value> {
+        if let Object::List(items) = &o {
+            self.spend(items.len() as u64)?;
+        }
         if self.st.heap.len() >= self.m.config.limits.max_objects {
             return Err(format!(
                 "too many objects (the limit is {})",
@@ -1210,6 +1263,7 @@ impl Exec<'_, '_> {
     }
 
     fn eval(&mut self, e: &Expr) -> R<Value> {
+        self.spend(1)?;
         match e {
             Expr::Const(c) => Ok(match c {
                 Const::None => Value::None,
@@ -1334,6 +1388,8 @@ impl Exec<'_, '_> {
             Eq => Ok(Value::Bool(self.equal(x, y))),
             Ne => Ok(Value::Bool(!self.equal(x, y))),
             In | NotIn => {
+                let len = self.list(y, format_args!("`{}`", op.symbol()))?.len();
+                self.spend(len as u64)?;
                 let items = self.list(y, format_args!("`{}`", op.symbol()))?;
                 let found = items.iter().any(|&v| self.equal(v, x));
                 Ok(Value::Bool(found == (op == In)))
@@ -1377,6 +1433,12 @@ impl Exec<'_, '_> {
             Add if matches!(x, Value::Ref(_)) => {
                 let mut a = self.list(x, "`+`")?.clone();
                 a.extend(self.list(y, "`+`")?.iter().copied());
+                if a.len() > self.m.config.limits.max_list_len {
+                    return Err(format!(
+                        "a list longer than {} elements",
+                        self.m.config.limits.max_list_len
+                    ));
+                }
                 self.alloc(Object::List(a))
             }
             Add if matches!(x, Value::Str(_)) || matches!(y, Value::Str(_)) => {
@@ -1399,7 +1461,7 @@ impl Exec<'_, '_> {
                             q
                         }
                     }),
-                    _ => Some(py_mod(a, b)),
+                    _ => py_mod(a, b),
                 };
                 r.map(Value::Int).ok_or_else(overflow)
             }
@@ -1650,13 +1712,14 @@ fn enqueue(queue: &mut Vec<u32>, t: u32, fifo: bool) {
 }
 
 /// Python's `%`: the result has the sign of the divisor.
-fn py_mod(a: i64, b: i64) -> i64 {
-    let r = a % b;
-    if r != 0 && ((r < 0) != (b < 0)) {
+/// Python's `%` (the result has the divisor's sign); None on overflow (`i64::MIN % -1`).
+fn py_mod(a: i64, b: i64) -> Option<i64> {
+    let r = a.checked_rem(b)?;
+    Some(if r != 0 && ((r < 0) != (b < 0)) {
         r + b
     } else {
         r
-    }
+    })
 }
 
 fn binomial(n: usize, k: usize) -> u64 {
@@ -1711,8 +1774,9 @@ mod tests {
 
     #[test]
     fn python_modulo_and_names() {
-        assert_eq!(py_mod(-1, 5), 4);
-        assert_eq!(py_mod(7, -3), -2);
+        assert_eq!(py_mod(-1, 5), Some(4));
+        assert_eq!(py_mod(7, -3), Some(-2));
+        assert_eq!(py_mod(i64::MIN, -1), None);
         assert_eq!(thread_name(0), "A");
         assert_eq!(thread_name(25), "Z");
         assert_eq!(thread_name(26), "AA");

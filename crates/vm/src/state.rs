@@ -142,9 +142,4 @@ impl State {
     pub fn all_done(&self) -> bool {
         self.threads.iter().all(|t| t.status == Status::Done)
     }
-
-    /// No thread can move, and some thread is not done.
-    pub fn is_deadlock(&self) -> bool {
-        !self.threads.iter().any(|t| t.status == Status::Runnable) && !self.all_done()
-    }
 }

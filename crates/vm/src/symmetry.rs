@@ -13,6 +13,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use crate::codec::encode_thread_key;
+use crate::heap::{canonicalize_heap, shared_objects};
 use crate::machine::Machine;
 use crate::state::{Object, State, Thread};
 
@@ -55,8 +56,12 @@ impl Machine {
 type SortKeys = (Vec<u8>, Vec<(u32, u32, u32)>);
 
 impl Symmetry {
-    /// Rewrites `state` into the canonical representative of its symmetry class.
+    /// Rewrites `state` into the canonical representative of its symmetry class. The heap is
+    /// put in canonical form first and again after the threads are permuted (the numbers of
+    /// thread-private objects follow the threads' order).
     pub fn canonicalize(&self, state: &mut State) {
+        canonicalize_heap(state);
+        let private_from = shared_objects(state);
         // Sort keys: each thread's encoding without its index, in one buffer per thread of
         // the program (no allocation per state once warm).
         thread_local! {
@@ -71,7 +76,7 @@ impl Symmetry {
                 keys.clear();
                 for t in g.clone() {
                     let start = bytes.len() as u32;
-                    encode_thread_key(&state.threads[t], bytes);
+                    encode_thread_key(&state.threads[t], private_from, bytes);
                     keys.push((start, bytes.len() as u32, t as u32));
                 }
                 let key = |&(a, b, _): &(u32, u32, u32)| &bytes[a as usize..b as usize];
@@ -126,5 +131,6 @@ impl Symmetry {
                 Object::List(_) | Object::Lightswitch { .. } => {}
             }
         }
+        canonicalize_heap(state);
     }
 }
