@@ -24,6 +24,7 @@ pub fn limits() -> Limits {
         max_objects: 2_000,
         max_call_depth: 50,
         max_init_steps: 20_000,
+        max_step_work: 200_000,
     }
 }
 
