@@ -176,7 +176,10 @@ fn assigning_self_index_is_an_error_not_a_crash() {
         ("x = 0\n## Thread\nself.index++\n", 6),
         ("x = 0\n## Thread\ny = self.index = 1\n", 10),
     ] {
-        let d = compile_small_stack(src.to_string()).expect_err(src).0.remove(0);
+        let d = compile_small_stack(src.to_string())
+            .expect_err(src)
+            .0
+            .remove(0);
         assert_eq!(d.message, "`self.index` is read-only", "{src}");
         assert_eq!(d.column, col, "{src}");
     }
