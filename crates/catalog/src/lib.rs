@@ -54,6 +54,10 @@ pub struct ProgramEntry {
     /// Why rows of this program may be unreachable (otherwise a passing program must have none).
     #[serde(default)]
     pub dead_rows_ok: Option<String>,
+    /// Mutants (by id, e.g. `delete L12`, see `lbos mutate`) that pass the checker, each with
+    /// why: a statement that matters only for liveness, or a property the book does not claim.
+    #[serde(default)]
+    pub survivors: std::collections::BTreeMap<String, String>,
     /// The program text (filled in from the file).
     #[serde(skip_deserializing)]
     pub source: String,

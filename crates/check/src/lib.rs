@@ -11,6 +11,7 @@
 //! `Machine::reduced_moves`).
 
 mod memory;
+pub mod mutants;
 mod search;
 mod store;
 

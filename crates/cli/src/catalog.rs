@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use lbos_catalog::{Entry, ProgramEntry};
+use lbos_check::mutants::{MutationReport, analyze};
 use lbos_check::{Options, Verdict};
 use serde::Serialize;
 
@@ -49,6 +50,10 @@ pub enum CatalogCommand {
         /// Check without partial-order reduction (the verdicts must not change).
         #[arg(long)]
         no_por: bool,
+        /// Also check every mutant of each passing program (`lbos mutate`): a mutant that
+        /// survives must be explained in the entry (`survivors`).
+        #[arg(long)]
+        mutants: bool,
     },
 }
 
@@ -91,6 +96,7 @@ pub fn main(args: CatalogArgs) -> u8 {
             jobs,
             no_symmetry,
             no_por,
+            mutants,
         } => {
             let selected: Result<Vec<&Entry>, String> = if names.is_empty() {
                 Ok(entries.iter().collect())
@@ -107,7 +113,7 @@ pub fn main(args: CatalogArgs) -> u8 {
                         por: !no_por,
                         ..Options::default()
                     };
-                    check(&sel, opts, json)
+                    check(&sel, opts, json, mutants)
                 }
                 Err(msg) => {
                     eprintln!("{msg}");
@@ -237,6 +243,9 @@ pub struct ProgramResult {
     pub problem: Option<String>,
     pub states: u64,
     pub seconds: f64,
+    /// With `--mutants`: the mutation analysis of a passing program.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mutants: Option<MutationReport>,
 }
 
 /// Checks one catalog program and compares the verdict (and the reason, if given).
@@ -252,6 +261,7 @@ pub fn check_program(e: &Entry, p: &ProgramEntry, opts: &Options) -> ProgramResu
         problem: None,
         states: 0,
         seconds: 0.0,
+        mutants: None,
     };
     let program = match lbos_lang::compile(&p.source) {
         Ok(prog) => Arc::new(prog),
@@ -335,7 +345,44 @@ fn violation_text(o: &Outcome) -> String {
     }
 }
 
-fn check(entries: &[&Entry], opts: Options, json: bool) -> u8 {
+/// Mutation analysis of a program that passed: every surviving mutant must be explained in
+/// the entry, and every explanation must name a surviving mutant.
+fn check_mutants(p: &ProgramEntry, r: &mut ProgramResult, opts: &Options) {
+    let (Ok(program), Ok(config)) = (lbos_lang::compile(&p.source), p.config()) else {
+        return;
+    };
+    let per_mutant = Options {
+        max_states: (r.states * 20).max(200_000),
+        timeout: Some(Duration::from_secs(60)),
+        ..opts.clone()
+    };
+    let report = analyze(&program, &config, &per_mutant);
+    let unexplained: Vec<String> = report
+        .survivors()
+        .filter(|m| !p.survivors.contains_key(&m.id))
+        .map(|m| format!("{} ({})", m.id, m.description))
+        .collect();
+    let stale: Vec<&String> = p
+        .survivors
+        .keys()
+        .filter(|id| !report.survivors().any(|m| &m.id == *id))
+        .collect();
+    if !unexplained.is_empty() {
+        r.matched = false;
+        r.problem = Some(format!(
+            "mutants survive without an explanation in the entry: {}",
+            unexplained.join(", ")
+        ));
+    } else if !stale.is_empty() {
+        r.matched = false;
+        r.problem = Some(format!(
+            "the entry explains mutants that do not survive: {stale:?}"
+        ));
+    }
+    r.mutants = Some(report);
+}
+
+fn check(entries: &[&Entry], opts: Options, json: bool, mutants: bool) -> u8 {
     crate::check::install_ctrlc(&opts.stop);
     // The name of the program being checked, on a terminal only (logs get the table alone).
     let show_progress = !json && std::io::IsTerminal::is_terminal(&std::io::stderr());
@@ -347,7 +394,13 @@ fn check(entries: &[&Entry], opts: Options, json: bool) -> u8 {
             if show_progress {
                 eprint!("\r{:<70}", format!("{} / {}", e.name, p.file));
             }
-            let r = check_program(e, p, &opts);
+            let mut r = check_program(e, p, &opts);
+            if mutants && r.matched && r.got == "ok" {
+                check_mutants(p, &mut r, &opts);
+            }
+            let score = r.mutants.as_ref().map_or(String::new(), |m| {
+                format!("{}/{}", m.killed, m.killed + m.survived + m.unknown)
+            });
             rows.push(vec![
                 e.name.clone(),
                 p.file.trim_end_matches(".sync").to_string(),
@@ -361,6 +414,7 @@ fn check(entries: &[&Entry], opts: Options, json: bool) -> u8 {
                 },
                 r.states.to_string(),
                 format!("{:.2}s", r.seconds),
+                score,
             ]);
             if let Some(pr) = &r.problem
                 && !r.matched
@@ -379,7 +433,15 @@ fn check(entries: &[&Entry], opts: Options, json: bool) -> u8 {
         }
         print_table(
             &[
-                "problem", "program", "kind", "threads", "expected", "got", "states", "time",
+                "problem",
+                "program",
+                "kind",
+                "threads",
+                "expected",
+                "got",
+                "states",
+                "time",
+                if mutants { "killed" } else { "" },
             ],
             &rows,
         );
@@ -394,6 +456,17 @@ fn check(entries: &[&Entry], opts: Options, json: bool) -> u8 {
             total_states,
             total_time
         );
+        if mutants {
+            let (killed, survived, unknown) = results
+                .iter()
+                .filter_map(|r| r.mutants.as_ref())
+                .fold((0, 0, 0), |(k, s, u), m| {
+                    (k + m.killed, s + m.survived, u + m.unknown)
+                });
+            println!(
+                "mutants of passing programs: {killed} killed, {survived} survive (each explained in its entry or listed below), {unknown} undecided within the limits"
+            );
+        }
         for p in &problems {
             println!("mismatch: {p}");
         }

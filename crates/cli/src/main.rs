@@ -5,6 +5,7 @@ mod catalog;
 mod check;
 mod flags;
 mod load;
+mod mutate;
 mod run;
 
 use clap::{Parser, Subcommand};
@@ -33,6 +34,8 @@ enum Command {
     Check(check::CheckArgs),
     /// The book's problems: list, show, export, check.
     Catalog(catalog::CatalogArgs),
+    /// Mutation analysis: does the program's specification notice each plausible mistake?
+    Mutate(mutate::MutateArgs),
     /// The simulator and checker in the browser.
     Serve(lbos_server::ServeArgs),
 }
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run::main(args),
         Command::Check(args) => check::main(args),
         Command::Catalog(args) => catalog::main(args),
+        Command::Mutate(args) => mutate::main(args),
         Command::Serve(args) => lbos_server::main(args),
     };
     ExitCode::from(code)

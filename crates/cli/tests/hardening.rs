@@ -170,6 +170,7 @@ fn bad_timeouts_are_refused_with_a_clear_message() {
         for args in [
             vec!["check", &f, "--timeout", t],
             vec!["catalog", "check", "barrier", "--timeout", t],
+            vec!["mutate", &f, "--timeout", t],
         ] {
             let o = lbos(&args);
             expect_code(&o, BAD_INPUT);

@@ -14,6 +14,7 @@ mod ast;
 mod compile;
 pub mod diag;
 mod lexer;
+pub mod mutate;
 mod nesting;
 mod parser;
 pub mod program;

@@ -1,0 +1,144 @@
+//! Mutation analysis: checks every mutant of a program (see [`lbos_lang::mutate`]) and
+//! sorts them into killed (the checker finds a violation) and surviving (it does not). A
+//! surviving mutant of a correct solution means its properties cannot tell a needed
+//! statement from a missing one, or that the statement matters only for liveness.
+
+use std::sync::Arc;
+use std::sync::Mutex;
+
+use lbos_lang::Program;
+use lbos_lang::mutate::{Mutant, mutants};
+use lbos_vm::{Config, Machine};
+use serde::Serialize;
+
+use crate::search::{Options, Verdict, check};
+
+/// What became of one mutant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fate {
+    /// The checker finds a violation: the specification notices the change.
+    Killed,
+    /// Every interleaving passes: the change goes unnoticed.
+    Survived,
+    /// A limit ended the search first.
+    Unknown,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MutantResult {
+    pub id: String,
+    pub description: String,
+    pub line: u32,
+    pub fate: Fate,
+    pub verdict: Verdict,
+    /// The violation found (killed) or why the search stopped (unknown).
+    pub detail: String,
+    pub states: u64,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct MutationReport {
+    pub results: Vec<MutantResult>,
+    pub killed: usize,
+    pub survived: usize,
+    pub unknown: usize,
+}
+
+impl MutationReport {
+    /// Killed mutants among those decided, in per cent (100 when there are none).
+    pub fn score(&self) -> f64 {
+        let decided = self.killed + self.survived;
+        if decided == 0 {
+            100.0
+        } else {
+            100.0 * self.killed as f64 / decided as f64
+        }
+    }
+
+    pub fn survivors(&self) -> impl Iterator<Item = &MutantResult> {
+        self.results.iter().filter(|r| r.fate == Fate::Survived)
+    }
+}
+
+/// Checks every mutant of `program` with `config` and `opts` (its limits apply to each
+/// mutant; `opts.jobs` mutants are checked at once, each on one thread).
+pub fn analyze(program: &Program, config: &Config, opts: &Options) -> MutationReport {
+    let all = mutants(program);
+    let per_mutant = Options {
+        jobs: 1,
+        progress: None,
+        ..opts.clone()
+    };
+    let next = Mutex::new(0usize);
+    let results: Mutex<Vec<Option<MutantResult>>> = Mutex::new(vec![None; all.len()]);
+    std::thread::scope(|scope| {
+        for _ in 0..opts.jobs.clamp(1, all.len().max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let i = {
+                        let mut n = next.lock().unwrap();
+                        *n += 1;
+                        *n - 1
+                    };
+                    let Some(m) = all.get(i) else { return };
+                    if per_mutant.stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        return;
+                    }
+                    let r = check_mutant(m, config, &per_mutant);
+                    results.lock().unwrap()[i] = Some(r);
+                }
+            });
+        }
+    });
+    let mut report = MutationReport::default();
+    for r in results.into_inner().unwrap().into_iter().flatten() {
+        match r.fate {
+            Fate::Killed => report.killed += 1,
+            Fate::Survived => report.survived += 1,
+            Fate::Unknown => report.unknown += 1,
+        }
+        report.results.push(r);
+    }
+    report
+}
+
+fn check_mutant(m: &Mutant, config: &Config, opts: &Options) -> MutantResult {
+    let result = |fate, verdict, detail: String, states| MutantResult {
+        id: m.id.clone(),
+        description: m.description.clone(),
+        line: m.line,
+        fate,
+        verdict,
+        detail,
+        states,
+    };
+    let program = match lbos_lang::compile(&m.source) {
+        Ok(p) => Arc::new(p),
+        Err(e) => return result(Fate::Unknown, Verdict::Error, e.to_string(), 0),
+    };
+    let machine = match Machine::new(program, config.clone()) {
+        Ok(machine) => machine,
+        // The initialization block is never mutated: a mutant that cannot start is broken
+        // by its change (e.g. a thread count that no longer fits), so it counts as killed.
+        Err(e) => return result(Fate::Killed, Verdict::Error, e.to_string(), 0),
+    };
+    let report = check(&machine, opts);
+    let detail = match (&report.violation, &report.incomplete_reason) {
+        (Some(v), _) => match &v.fault {
+            Some(f) => match f.line {
+                Some(line) => format!("line {line}: {}", f.message),
+                None => f.message.clone(),
+            },
+            None => "deadlock".to_string(),
+        },
+        (None, Some(reason)) => reason.clone(),
+        (None, None) => String::new(),
+    };
+    let fate = match report.verdict {
+        Verdict::Ok => Fate::Survived,
+        Verdict::Incomplete => Fate::Unknown,
+        _ => Fate::Killed,
+    };
+    result(fate, report.verdict, detail, report.stats.states)
+}
