@@ -600,6 +600,7 @@ async fn check_start(AxState(st): AxState<Shared>, Json(req): Json<CheckRequest>
             .unwrap_or(s.check_timeout.as_secs_f64())
             .min(s.check_timeout.as_secs_f64()),
         max_memory_bytes: s.check_memory_bytes,
+        max_trace: s.max_moves,
     };
     let m = match load(req.program).await {
         Ok(m) => m,

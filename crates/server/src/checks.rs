@@ -27,6 +27,8 @@ pub struct Limits {
     pub max_states: u64,
     pub timeout_secs: f64,
     pub max_memory_bytes: u64,
+    /// The longest counterexample sent as moves: the most a view request may replay.
+    pub max_trace: usize,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -36,21 +38,41 @@ pub struct ReportView {
     pub dead_rows: Vec<u32>,
     pub incomplete_reason: Option<String>,
     pub fault: Option<FaultView>,
-    /// The counterexample as moves from the initial state.
+    /// The counterexample as moves from the initial state (none when it is longer than a
+    /// view may replay: see `trace_note`).
     pub trace: Option<Vec<Move>>,
+    /// Why a counterexample comes without its moves.
+    pub trace_note: Option<String>,
     pub cancelled: bool,
 }
 
 impl ReportView {
-    fn new(r: &Report, cancelled: bool) -> ReportView {
+    fn new(r: &Report, cancelled: bool, max_trace: usize) -> ReportView {
         let v = r.violation.as_ref();
+        // A depth-first counterexample can be millions of steps: every poll would carry it,
+        // and no view could replay it.
+        let (trace, trace_note) = match v {
+            Some(v) if v.trace.len() > max_trace => (
+                None,
+                Some(format!(
+                    "the counterexample has {} steps, more than the {max_trace} a schedule may have here (--max-moves); `lbos check --trace-out` writes it and `lbos run --replay` steps through it",
+                    v.trace.len()
+                )),
+            ),
+            Some(v) => (
+                Some(v.trace.iter().map(Move::from_transition).collect()),
+                None,
+            ),
+            None => (None, None),
+        };
         ReportView {
             verdict: r.verdict.as_str(),
             stats: r.stats.clone(),
             dead_rows: r.dead_rows.clone(),
             incomplete_reason: r.incomplete_reason.clone(),
             fault: v.and_then(|v| v.fault.as_ref()).map(fault_view),
-            trace: v.map(|v| v.trace.iter().map(Move::from_transition).collect()),
+            trace,
+            trace_note,
             cancelled,
         }
     }
@@ -65,6 +87,7 @@ impl ReportView {
             incomplete_reason: Some(reason.to_string()),
             fault: None,
             trace: None,
+            trace_note: None,
             cancelled,
         }
     }
@@ -187,7 +210,7 @@ impl Checks {
                     background_priority();
                     let report = lbos_check::check(&machine, &opts);
                     let cancelled = worker.stop.load(Ordering::Relaxed);
-                    let _ = done.send(ReportView::new(&report, cancelled));
+                    let _ = done.send(ReportView::new(&report, cancelled, limits.max_trace));
                 });
             let result = match spawned {
                 Ok(_) => report

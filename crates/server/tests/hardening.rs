@@ -280,3 +280,40 @@ async fn idle_clients_and_clients_that_do_not_read_cannot_starve_others() {
     );
     drop(send.await);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_counterexample_longer_than_a_schedule_comes_without_its_moves() {
+    let s = Server::start(Settings {
+        max_moves: 10,
+        ..Settings::default()
+    });
+    let long = "i = 0\n## Thread\nwhile i < 20:\n    i += 1\nassert i < 20\n";
+    let short = "i = 0\n## Thread\ni += 1\nassert i < 1\n";
+    for (source, moves) in [(long, None), (short, Some(2))] {
+        let a = post(s.addr, "/api/check", &json!({ "source": source })).await;
+        assert_eq!(a.status, 202);
+        let id = a.json()["id"].as_u64().unwrap();
+        let start = Instant::now();
+        let job = loop {
+            let job = get(s.addr, &format!("/api/check/{id}")).await.json()["job"].clone();
+            if job["phase"] == "done" {
+                break job;
+            }
+            assert!(start.elapsed() < Duration::from_secs(30));
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        let r = &job["report"];
+        assert_eq!(r["verdict"], "assertion", "{job}");
+        match moves {
+            None => {
+                assert!(r["trace"].is_null(), "{r}");
+                let note = r["trace_note"].as_str().unwrap();
+                assert!(note.contains("more than the 10"), "{note}");
+            }
+            Some(n) => {
+                assert_eq!(r["trace"].as_array().unwrap().len(), n);
+                assert!(r["trace_note"].is_null());
+            }
+        }
+    }
+}
