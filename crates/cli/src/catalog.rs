@@ -351,9 +351,11 @@ fn check_mutants(p: &ProgramEntry, r: &mut ProgramResult, opts: &Options) {
     let (Ok(program), Ok(config)) = (lbos_lang::compile(&p.source), p.config()) else {
         return;
     };
+    // A mutant's space is about its program's: a larger one is a mutant that lets threads
+    // run far apart, whose fate within these limits is "undecided" (reported, not an error).
     let per_mutant = Options {
-        max_states: (r.states * 20).max(200_000),
-        timeout: Some(Duration::from_secs(60)),
+        max_states: (r.states * 5).max(100_000),
+        timeout: Some(Duration::from_secs(20)),
         ..opts.clone()
     };
     let report = analyze(&program, &config, &per_mutant);
