@@ -35,14 +35,14 @@ pub enum CatalogCommand {
     Check {
         /// Entry names; all entries when none are given.
         names: Vec<String>,
-        /// Time limit per program, in seconds.
-        #[arg(long, default_value_t = 300.0)]
-        timeout: f64,
+        /// Time limit per program, in seconds (or `90s`, `10m`, `1h`).
+        #[arg(long, value_name = "SECS", default_value = "300", value_parser = crate::flags::parse_duration, allow_hyphen_values = true)]
+        timeout: Duration,
         /// Print the results as a JSON array.
         #[arg(long)]
         json: bool,
-        /// Threads per search (default: every core).
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        /// Threads per search (default: every core; at most 1024).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
         jobs: Option<u16>,
         /// Check without symmetry reduction (the verdicts must not change).
         #[arg(long)]
@@ -110,7 +110,7 @@ pub fn main(args: CatalogArgs) -> u8 {
             match selected {
                 Ok(sel) => {
                     let opts = Options {
-                        timeout: Some(Duration::from_secs_f64(timeout)),
+                        timeout: Some(timeout),
                         max_memory_bytes: 8 << 30,
                         jobs: crate::check::jobs(jobs),
                         symmetry: !no_symmetry,

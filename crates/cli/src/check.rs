@@ -11,6 +11,7 @@ use lbos_vm::describe::{self, Position, StepReport};
 use lbos_vm::{Config, Fault, Machine, SemaphoreModel, State, ThreadSpec, TraceFile};
 use serde::Serialize;
 
+use crate::flags;
 use crate::load::{self, EXIT_BAD_INPUT};
 use crate::run::{format_step, thread_table};
 
@@ -32,12 +33,13 @@ pub struct CheckArgs {
     /// Stop after this many distinct states (verdict `incomplete`).
     #[arg(long, default_value_t = 50_000_000)]
     pub max_states: u64,
-    /// Stop when the search uses this much memory, e.g. `512M`, `4G`.
-    #[arg(long, default_value = "4G", value_parser = parse_size)]
+    /// Stop when the search uses this much memory: `512M`, `4G`, `16GB`, `16GiB` (K, M, G, T
+    /// are powers of 1024, with or without B or iB).
+    #[arg(long, default_value = "4G", value_name = "SIZE", value_parser = flags::parse_size, allow_hyphen_values = true)]
     pub max_memory: u64,
-    /// Stop after this many seconds.
-    #[arg(long, value_name = "SECS")]
-    pub timeout: Option<f64>,
+    /// Stop after this many seconds (or `90s`, `10m`, `1h`; at most a year).
+    #[arg(long, value_name = "SECS", value_parser = flags::parse_duration, allow_hyphen_values = true)]
+    pub timeout: Option<Duration>,
     /// Depth-first search: less memory, but counterexamples are not the shortest.
     #[arg(long)]
     pub dfs: bool,
@@ -47,9 +49,9 @@ pub struct CheckArgs {
     /// Do not use the partial-order reduction (thread-local steps taken alone).
     #[arg(long)]
     pub no_por: bool,
-    /// Threads for the breadth-first search (default: every core). The verdict, the counts and
-    /// the counterexample are the same for any number.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Threads for the breadth-first search (default: every core; at most 1024). The verdict,
+    /// the counts and the counterexample are the same for any number.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub jobs: Option<u16>,
     /// Print one JSON object (an array for a folder) as the last line of standard output.
     #[arg(long)]
@@ -67,23 +69,6 @@ pub fn jobs(asked: Option<u16>) -> usize {
     )
 }
 
-pub fn parse_size(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let (num, mult) = match t.chars().last() {
-        Some('k' | 'K') => (&t[..t.len() - 1], 1u64 << 10),
-        Some('m' | 'M') => (&t[..t.len() - 1], 1 << 20),
-        Some('g' | 'G') => (&t[..t.len() - 1], 1 << 30),
-        _ => (t, 1),
-    };
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a size (e.g. 512M, 4G)"))?;
-    if n <= 0.0 {
-        return Err(format!("`{s}`: the size must be positive"));
-    }
-    Ok((n * mult as f64) as u64)
-}
-
 /// The JSON form of a result.
 #[derive(Serialize)]
 pub struct CheckJson {
@@ -99,6 +84,9 @@ pub struct CheckJson {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incomplete_reason: Option<String>,
     pub trace: Vec<StepReport>,
+    /// Steps of a long counterexample left out of `trace` (their `step` numbers are missing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace_omitted: Option<Omitted>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub final_state: Option<FinalState>,
     /// For the verdict `starvation`: who starves, where, and where the trace's cycle starts.
@@ -126,8 +114,24 @@ pub struct FinalState {
 pub struct Outcome {
     pub machine: Machine,
     pub report: Report,
+    /// The explained steps of the counterexample: all of them, or the first and the last
+    /// [`SHOWN_STEPS`]` / 2` when it is longer (see `omitted`).
     pub steps: Vec<StepReport>,
+    /// The steps left out of `steps`, if any.
+    pub omitted: Option<Omitted>,
     pub final_state: Option<State>,
+}
+
+/// The most counterexample steps printed (half from the start, half from the end). A depth-first
+/// search can return a counterexample of millions of steps; printed whole, with its states, it
+/// would fill the disk and the memory long before anyone reads it. `--trace-out` writes it all.
+pub const SHOWN_STEPS: usize = 1000;
+
+/// Steps of a long counterexample that are not shown: `count` steps from step number `first`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Omitted {
+    pub first: usize,
+    pub count: usize,
 }
 
 pub fn options(args: &CheckArgs, stop: Arc<AtomicBool>) -> Options {
@@ -138,7 +142,7 @@ pub fn options(args: &CheckArgs, stop: Arc<AtomicBool>) -> Options {
         jobs: jobs(args.jobs),
         max_states: args.max_states,
         max_memory_bytes: args.max_memory,
-        timeout: args.timeout.map(Duration::from_secs_f64),
+        timeout: args.timeout,
         stop,
         liveness: args.liveness,
         ..Options::default()
@@ -149,13 +153,34 @@ pub fn options(args: &CheckArgs, stop: Arc<AtomicBool>) -> Options {
 pub fn check_machine(machine: Machine, opts: &Options) -> Outcome {
     let report = lbos_check::check(&machine, opts);
     let mut steps = Vec::new();
+    let mut omitted = None;
     let mut final_state = None;
     if let Some(v) = &report.violation {
+        let n = v.trace.len();
+        let hidden = if n > SHOWN_STEPS {
+            let first = SHOWN_STEPS / 2;
+            omitted = Some(Omitted {
+                first: first + 1,
+                count: n - SHOWN_STEPS,
+            });
+            first..n - SHOWN_STEPS / 2
+        } else {
+            0..0
+        };
         let mut state = machine.initial_state().clone();
         for (i, tr) in v.trace.iter().enumerate() {
-            let (r, outcome) =
-                describe::explain(&machine, &state, tr, i + 1).expect("a counterexample replays");
-            steps.push(r);
+            // Steps not shown are only applied: no words, nothing kept.
+            let outcome = if hidden.contains(&i) {
+                machine
+                    .apply(&state, tr)
+                    .expect("a counterexample replays")
+                    .outcome
+            } else {
+                let (r, outcome) = describe::explain(&machine, &state, tr, i + 1)
+                    .expect("a counterexample replays");
+                steps.push(r);
+                outcome
+            };
             match outcome {
                 Ok(next) => state = next,
                 Err(_) => break,
@@ -167,8 +192,19 @@ pub fn check_machine(machine: Machine, opts: &Options) -> Outcome {
         machine,
         report,
         steps,
+        omitted,
         final_state,
     }
+}
+
+/// The line that stands for the steps not shown.
+pub fn omitted_text(o: &Omitted, path: &str) -> String {
+    format!(
+        "   ... {} step(s) not shown (steps {} to {}); `lbos check {path} --trace-out TRACE` writes them all, `lbos run {path} --replay TRACE` shows each",
+        o.count,
+        o.first,
+        o.first + o.count - 1
+    )
 }
 
 pub fn variables(m: &Machine, state: &State) -> Vec<(String, String)> {
@@ -239,6 +275,7 @@ pub fn to_json(path: &str, args: &CheckArgs, o: &Outcome) -> CheckJson {
         fault: o.report.violation.as_ref().and_then(|v| v.fault.clone()),
         incomplete_reason: o.report.incomplete_reason.clone(),
         trace: o.steps.clone(),
+        trace_omitted: o.omitted,
         final_state: o.final_state.as_ref().map(|s| FinalState {
             threads: (0..s.threads.len())
                 .map(|t| describe::position(m, s, t as u32))
@@ -368,6 +405,9 @@ fn print_text(path: &str, args: &CheckArgs, o: &Outcome) {
             v.trace.len()
         );
         for s in &o.steps {
+            if let Some(om) = o.omitted.filter(|om| s.step == om.first + om.count) {
+                println!("{}", omitted_text(&om, path));
+            }
             println!("{}", format_step(s));
         }
         if let Some(state) = &o.final_state {

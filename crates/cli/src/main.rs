@@ -3,6 +3,7 @@
 
 mod catalog;
 mod check;
+mod flags;
 mod load;
 mod mutate;
 mod run;

@@ -26,11 +26,11 @@ pub struct MutateArgs {
     /// Per mutant: stop after this many distinct states (the mutant's fate is then unknown).
     #[arg(long, default_value_t = 5_000_000)]
     pub max_states: u64,
-    /// Per mutant: stop after this many seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
-    pub timeout: f64,
-    /// Mutants checked at once (default: every core).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Per mutant: stop after this many seconds (or `90s`, `10m`, `1h`; at most a year).
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = crate::flags::parse_duration, allow_hyphen_values = true)]
+    pub timeout: Duration,
+    /// Mutants checked at once (default: every core; at most 1024).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub jobs: Option<u16>,
     /// Print the report as one JSON object on the last line.
     #[arg(long)]
@@ -59,13 +59,9 @@ pub fn main(args: MutateArgs) -> u8 {
             return EXIT_BAD_INPUT;
         }
     };
-    if !(args.timeout.is_finite() && args.timeout > 0.0) {
-        eprintln!("error: --timeout must be a positive number of seconds");
-        return EXIT_BAD_INPUT;
-    }
     let opts = Options {
         max_states: args.max_states,
-        timeout: Some(Duration::from_secs_f64(args.timeout.min(1e6))),
+        timeout: Some(args.timeout),
         jobs: jobs(args.jobs),
         stop,
         ..Options::default()

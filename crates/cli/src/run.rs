@@ -89,7 +89,7 @@ fn run(args: RunArgs) -> Result<u8, String> {
         let text = load::read_source(path)?;
         let trace: TraceFile = serde_json::from_str(&text)
             .map_err(|e| format!("error: {path} is not an lbos trace: {e}"))?;
-        if trace.source != source {
+        if trace.source != program.source {
             eprintln!(
                 "warning: {} has changed since the trace was recorded; the replay may diverge",
                 args.file
@@ -162,9 +162,9 @@ fn run(args: RunArgs) -> Result<u8, String> {
             "lbos run {} ({threads}; schedule {schedule_name})",
             args.file
         );
-        if let Err(f) = m.check_invariants(&state) {
-            return Ok(report_fault(&m, &state, &f, args.json));
-        }
+    }
+    if let Err(f) = m.check_invariants(&state) {
+        return Ok(report_fault(&m, &state, &f, args.json));
     }
 
     let mut step = 0;
@@ -287,13 +287,25 @@ fn run(args: RunArgs) -> Result<u8, String> {
             },
         };
         step += 1;
-        let (report, outcome) = describe::explain(&m, &state, &tr, step)
-            .map_err(|e| format!("error: step {step}: {e}"))?;
+        let (report, outcome) =
+            describe::explain(&m, &state, &tr, step).map_err(|e| step_error(&args, step, &e))?;
         print_step(&report, args.json);
         match outcome {
             Ok(next) => state = next,
             Err(fault) => return Ok(report_fault(&m, &state, &fault, args.json)),
         }
+    }
+}
+
+/// Why a step of the schedule cannot be made (a bad input: exit 2).
+fn step_error(args: &RunArgs, step: usize, e: &str) -> String {
+    match &args.replay {
+        Some(trace) => format!(
+            "error: {trace}: step {step} cannot be replayed: {e}\n  = hint: the trace does not fit \
+             this program; record it again with `lbos check {} --trace-out {trace}`",
+            args.file
+        ),
+        None => format!("error: step {step}: {e}"),
     }
 }
 
@@ -314,10 +326,22 @@ fn print_json<T: Serialize>(v: &T) {
     println!("{}", serde_json::to_string(v).expect("serializable"));
 }
 
+/// The longest effects text of one printed step, in bytes. Each value is already cut short
+/// (`describe::MAX_SHOWN_LEN`), but one row can change many variables at once.
+pub const MAX_EFFECTS_LEN: usize = 8 * lbos_vm::describe::MAX_SHOWN_LEN;
+
 pub fn format_step(r: &StepReport) -> String {
     let line = r.line.map_or("-".to_string(), |l| format!("line {l}"));
     let sub = r.substep.map_or(String::new(), |s| format!(" [{s}/4]"));
-    let effects = r.effects_text();
+    let mut effects = r.effects_text();
+    if effects.len() > MAX_EFFECTS_LEN {
+        let mut cut = MAX_EFFECTS_LEN;
+        while !effects.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        effects.truncate(cut);
+        effects.push_str(" ... (cut)");
+    }
     let text = format!(
         "{:>4}  {:<2} {:<8} {}{}",
         r.step, r.thread, line, r.source, sub

@@ -272,6 +272,10 @@ fn is_header(kind: &RowKind) -> bool {
 }
 
 fn build_blocks(rows: &[ast::Row], diags: &mut Vec<Diagnostic>) -> Vec<Node> {
+    if let Err(d) = crate::nesting::check_block_depth(rows, is_header) {
+        diags.push(d);
+        return Vec::new();
+    }
     let mut i = 0;
     build(rows, &mut i, None, diags)
 }

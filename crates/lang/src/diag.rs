@@ -41,6 +41,8 @@ impl Diagnostic {
 
     /// Renders the diagnostic like a compiler does: location, the source line, a caret, the hint.
     pub fn render(&self, file: &str, source: &str) -> String {
+        // Columns are counted after a byte order mark (see `crate::compile`).
+        let source = crate::strip_bom(source);
         let mut out = format!(
             "error: {}\n  --> {}:{}:{}\n",
             self.message, file, self.line, self.column

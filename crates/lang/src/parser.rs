@@ -1,8 +1,18 @@
 //! Parses one row's tokens into a [`RowKind`].
+//!
+//! The parser is recursive, and so are the passes after it (name resolution, code generation,
+//! evaluation, dropping the tree), so the nesting of an expression is limited here, with a
+//! located diagnostic, before anything can run out of stack: see [`MAX_EXPR_DEPTH`].
 
 use crate::ast::{BinOp, Expr, RowKind, Span, Stmt, UnOp};
 use crate::diag::Diagnostic;
 use crate::lexer::{Tok, Token, tokenize};
+
+/// The deepest an expression may nest: parentheses, brackets, calls, indexing, unary
+/// operators, and chains of binary operators (`1 + 2 + 3` is two levels, as its tree is). Real
+/// programs stay far below; the limit keeps a hostile row (thousands of `(`) from overflowing
+/// the stack of the parser or of any later pass.
+pub const MAX_EXPR_DEPTH: usize = 200;
 
 pub fn parse_row(line: u32, text: &str) -> Result<RowKind, Diagnostic> {
     let tokens = tokenize(line, text)?;
@@ -13,6 +23,7 @@ pub fn parse_row(line: u32, text: &str) -> Result<RowKind, Diagnostic> {
         pos: 0,
         end_col,
         in_condition: false,
+        depth: 0,
     };
     if p.toks.is_empty() {
         return Ok(RowKind::Simple(Stmt::Comment));
@@ -22,7 +33,85 @@ pub fn parse_row(line: u32, text: &str) -> Result<RowKind, Diagnostic> {
         let t = t.clone();
         return Err(p.unexpected(&t, "the end of the row"));
     }
+    check_row_depth(&kind, line)?;
     Ok(kind)
+}
+
+fn too_deep(line: u32, col: u32, len: u32) -> Diagnostic {
+    Diagnostic::new(
+        line,
+        col,
+        format!(
+            "expected a simpler expression: this one nests more than {MAX_EXPR_DEPTH} levels deep"
+        ),
+    )
+    .with_len(len as usize)
+    .with_hint("split it over several rows with intermediate variables")
+}
+
+/// Checks the depth of every expression of a row. The parser bounds its own recursion, but a
+/// chain such as `1 + 1 + ... + 1` is parsed by a loop into a tree as deep as it is long, and
+/// the later passes walk that tree recursively. This walk uses its own stack.
+fn check_row_depth(kind: &RowKind, line: u32) -> Result<(), Diagnostic> {
+    let mut roots: Vec<&Expr> = Vec::new();
+    let mut stmts: Vec<&Stmt> = Vec::new();
+    match kind {
+        RowKind::Simple(s) => stmts.push(s),
+        RowKind::If(e) | RowKind::Elif(e) | RowKind::While(e) => roots.push(e),
+        RowKind::Def {
+            inline_return: Some(e),
+            ..
+        } => roots.push(e),
+        RowKind::Else | RowKind::Def { .. } => {}
+    }
+    while let Some(s) = stmts.pop() {
+        match s {
+            Stmt::Expr(e) | Stmt::Return(Some(e)) => roots.push(e),
+            Stmt::Assign(targets, e) => {
+                roots.extend(targets);
+                roots.push(e);
+            }
+            Stmt::AugAssign(t, _, e) => roots.extend([t, e]),
+            Stmt::Assert(c, m) => {
+                roots.push(c);
+                roots.extend(m);
+            }
+            Stmt::IfInline(c, body) => {
+                roots.push(c);
+                stmts.push(body);
+            }
+            Stmt::Pass | Stmt::Comment | Stmt::Break | Stmt::Return(None) => {}
+        }
+    }
+    for root in roots {
+        let mut stack = vec![(root, 1usize, None::<Span>)];
+        while let Some((e, depth, near)) = stack.pop() {
+            let near = e.span().or(near);
+            if depth > MAX_EXPR_DEPTH {
+                let s = near.unwrap_or(Span {
+                    line,
+                    col: 1,
+                    len: 1,
+                });
+                return Err(too_deep(line, s.col, s.len));
+            }
+            let below = depth + 1;
+            match e {
+                Expr::Int(_) | Expr::Bool(_) | Expr::None | Expr::Str(_) | Expr::Name(..) => {}
+                Expr::Attr(o, _, _) | Expr::Unary(_, o, _) => stack.push((o, below, near)),
+                Expr::Call(f, args, _) => {
+                    stack.push((f, below, near));
+                    stack.extend(args.iter().map(|a| (a, below, near)));
+                }
+                Expr::Index(a, b, _) | Expr::Binary(_, a, b, _) | Expr::Comp(a, _, b) => {
+                    stack.push((a, below, near));
+                    stack.push((b, below, near));
+                }
+                Expr::List(items) => stack.extend(items.iter().map(|a| (a, below, near))),
+            }
+        }
+    }
+    Ok(())
 }
 
 struct Parser {
@@ -32,6 +121,8 @@ struct Parser {
     end_col: u32,
     /// True while parsing the condition of an `if`, `elif` or `while` header (for the `=` hint).
     in_condition: bool,
+    /// How deeply the recursive descent is nested (see [`MAX_EXPR_DEPTH`]).
+    depth: usize,
 }
 
 fn describe(tok: &Tok) -> String {
@@ -390,7 +481,22 @@ impl Parser {
     // ---- expressions, by precedence ----
 
     pub fn expr(&mut self) -> Result<Expr, Diagnostic> {
-        self.or_expr()
+        self.nested(Self::or_expr)
+    }
+
+    /// Runs `f` one level deeper, refusing to go past [`MAX_EXPR_DEPTH`].
+    fn nested(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<Expr, Diagnostic>,
+    ) -> Result<Expr, Diagnostic> {
+        if self.depth >= MAX_EXPR_DEPTH {
+            let s = self.span_here();
+            return Err(too_deep(self.line, s.col, s.len));
+        }
+        self.depth += 1;
+        let e = f(self);
+        self.depth -= 1;
+        e
     }
 
     fn or_expr(&mut self) -> Result<Expr, Diagnostic> {
@@ -420,7 +526,7 @@ impl Parser {
     fn not_expr(&mut self) -> Result<Expr, Diagnostic> {
         let span = self.span_here();
         if self.eat_kw("not") {
-            let e = self.not_expr()?;
+            let e = self.nested(Self::not_expr)?;
             return Ok(Expr::Unary(UnOp::Not, Box::new(e), span));
         }
         self.comparison()
@@ -508,14 +614,14 @@ impl Parser {
     fn unary(&mut self) -> Result<Expr, Diagnostic> {
         let span = self.span_here();
         if self.eat_op("-") {
-            let e = self.unary()?;
+            let e = self.nested(Self::unary)?;
             return Ok(match e {
                 Expr::Int(i) => Expr::Int(-i),
                 e => Expr::Unary(UnOp::Neg, Box::new(e), span),
             });
         }
         if self.eat_op("+") {
-            return self.unary();
+            return self.nested(Self::unary);
         }
         self.postfix()
     }
@@ -662,6 +768,17 @@ impl Parser {
 fn check_target(e: &Expr, line: u32) -> Result<(), Diagnostic> {
     match e {
         Expr::Name(..) | Expr::Index(..) => Ok(()),
+        // Found by fuzzing: `self.index` is no attribute slot, and assigning it crashed the
+        // compiler.
+        Expr::Attr(obj, name, span)
+            if name == "index" && matches!(&**obj, Expr::Name(n, _) if n == "self") =>
+        {
+            Err(
+                Diagnostic::new(line, span.col, "`self.index` is read-only")
+                    .with_len(span.len as usize)
+                    .with_hint("`self.index` is the thread's number within its column; assign another attribute, e.g. `self.i`"),
+            )
+        }
         Expr::Attr(obj, _, _) if matches!(&**obj, Expr::Name(n, _) if n == "self") => Ok(()),
         other => {
             let span = other.span().unwrap_or(Span {

@@ -121,6 +121,9 @@ export function renderCheck(el) {
     el.append(h('div.warning#dead-rows', { role: 'note' }, h('strong', 'Never reached: '),
       `line${r.dead_rows.length > 1 ? 's' : ''} ${r.dead_rows.join(', ')} (marked in the Simulate view).`));
   }
+  if (r.trace_note) {
+    el.append(h('div.warning#trace-note', { role: 'note' }, r.trace_note));
+  }
   if (r.trace) {
     el.append(h('p', h('button.primary#replay', {
       disabled: stale || undefined,

@@ -58,7 +58,38 @@ pub fn router(state: Shared) -> Router {
             state.clone(),
             host_guard,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            request_timeout,
+        ))
         .with_state(state)
+}
+
+/// Answers 408 to a request not answered within `request_timeout`, reading its body included:
+/// a client that sends its body slowly cannot hold a worker. The connection is closed after.
+async fn request_timeout(
+    AxState(st): AxState<Shared>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let limit = st.settings.request_timeout;
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => {
+            let mut res = error(
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "the request was not complete and answered within {} s (--request-timeout)",
+                    limit.as_secs_f64()
+                ),
+            );
+            res.headers_mut().insert(
+                header::CONNECTION,
+                header::HeaderValue::from_static("close"),
+            );
+            res
+        }
+    }
 }
 
 /// On loopback, serve only requests addressed to a loopback name: a page elsewhere that
@@ -314,26 +345,38 @@ async fn view(AxState(st): AxState<Shared>, Json(req): Json<ViewRequest>) -> Res
         Ok(m) => m,
         Err(r) => return r,
     };
+    let max_bytes = st.settings.max_view_bytes;
     let result = tokio::task::spawn_blocking(move || {
         let mut moves = req.moves;
         let mut at = req.at;
         if let Some(ext) = &req.extend {
             moves.truncate(at.unwrap_or(moves.len()));
             at = None;
-            extend(&m, &mut moves, ext, max_moves);
+            extend(&m, &mut moves, ext, max_moves, max_bytes);
         }
-        render(&m, &moves, at)
+        serde_json::to_vec(&render(&m, &moves, at, max_bytes))
     })
     .await;
     match result {
-        Ok(v) => Json(v).into_response(),
+        // The steps were cut to fit; what else a view holds is bounded by the program and the
+        // vm's limits. This is the last guard.
+        Ok(Ok(body)) if body.len() > max_bytes => error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the view of this program is {} MiB, more than the {} MiB a view may be (--max-view)",
+                body.len() >> 20,
+                max_bytes >> 20
+            ),
+        ),
+        Ok(Ok(body)) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }
 
 /// Appends moves to a schedule: a round or random steps. Stops at a fault, a deadlock or the end.
-fn extend(m: &Machine, moves: &mut Vec<Move>, ext: &Extend, max_moves: usize) {
-    let r = replay::replay(m, moves, None);
+fn extend(m: &Machine, moves: &mut Vec<Move>, ext: &Extend, max_moves: usize, max_bytes: usize) {
+    let r = replay::replay(m, moves, None, max_bytes);
     *moves = r.moves;
     if r.fault_at.is_some() || r.initial_fault.is_some() {
         return;
@@ -387,8 +430,8 @@ fn extend(m: &Machine, moves: &mut Vec<Move>, ext: &Extend, max_moves: usize) {
     }
 }
 
-fn render(m: &Machine, moves: &[Move], at: Option<usize>) -> Json_ {
-    let r = replay::replay(m, moves, at);
+fn render(m: &Machine, moves: &[Move], at: Option<usize>, max_bytes: usize) -> Json_ {
+    let r = replay::replay(m, moves, at, max_bytes);
     let blocked: Vec<u32> = r
         .state
         .threads
@@ -483,8 +526,9 @@ async fn alternatives(AxState(st): AxState<Shared>, Json(req): Json<AltRequest>)
         Ok(m) => m,
         Err(r) => return r,
     };
+    let max_bytes = st.settings.max_view_bytes;
     let result = tokio::task::spawn_blocking(move || {
-        let r = replay::replay(&m, &req.moves, None);
+        let r = replay::replay(&m, &req.moves, None, max_bytes);
         if r.moves.len() != req.moves.len() || r.fault_at.is_some() {
             return Err(r
                 .warning
@@ -559,6 +603,7 @@ async fn check_start(AxState(st): AxState<Shared>, Json(req): Json<CheckRequest>
             .unwrap_or(s.check_timeout.as_secs_f64())
             .min(s.check_timeout.as_secs_f64()),
         max_memory_bytes: s.check_memory_bytes,
+        max_trace: s.max_moves,
     };
     let m = match load(req.program).await {
         Ok(m) => m,

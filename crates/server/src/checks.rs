@@ -1,6 +1,6 @@
-//! Check jobs: `lbos_check::check` on a blocking thread, at most `max_checks` at once (a tokio
-//! semaphore), each with its own limits and a stop flag for cancel. The page polls a job for
-//! progress and its report.
+//! Check jobs: `lbos_check::check` on a thread of its own at a lower priority than the server's,
+//! at most `max_checks` at once (a tokio semaphore), each with its own limits and a stop flag
+//! for cancel. The page polls a job for progress and its report.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -27,6 +27,8 @@ pub struct Limits {
     pub max_states: u64,
     pub timeout_secs: f64,
     pub max_memory_bytes: u64,
+    /// The longest counterexample sent as moves: the most a view request may replay.
+    pub max_trace: usize,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -36,8 +38,11 @@ pub struct ReportView {
     pub dead_rows: Vec<u32>,
     pub incomplete_reason: Option<String>,
     pub fault: Option<FaultView>,
-    /// The counterexample as moves from the initial state.
+    /// The counterexample as moves from the initial state (none when it is longer than a
+    /// view may replay: see `trace_note`).
     pub trace: Option<Vec<Move>>,
+    /// Why a counterexample comes without its moves.
+    pub trace_note: Option<String>,
     pub cancelled: bool,
     /// For the verdict `starvation`: the counterexample is a lasso, `trace[cycle_start..]`
     /// its cycle, which leads back to the state before it and repeats forever.
@@ -74,15 +79,32 @@ fn starving_view(m: &Machine, r: &Report) -> Option<StarvingView> {
 }
 
 impl ReportView {
-    fn new(m: &Machine, r: &Report, cancelled: bool) -> ReportView {
+    fn new(m: &Machine, r: &Report, cancelled: bool, max_trace: usize) -> ReportView {
         let v = r.violation.as_ref();
+        // A depth-first counterexample can be millions of steps: every poll would carry it,
+        // and no view could replay it.
+        let (trace, trace_note) = match v {
+            Some(v) if v.trace.len() > max_trace => (
+                None,
+                Some(format!(
+                    "the counterexample has {} steps, more than the {max_trace} a schedule may have here (--max-moves); `lbos check --trace-out` writes it and `lbos run --replay` steps through it",
+                    v.trace.len()
+                )),
+            ),
+            Some(v) => (
+                Some(v.trace.iter().map(Move::from_transition).collect()),
+                None,
+            ),
+            None => (None, None),
+        };
         ReportView {
             verdict: r.verdict.as_str(),
             stats: r.stats.clone(),
             dead_rows: r.dead_rows.clone(),
             incomplete_reason: r.incomplete_reason.clone(),
             fault: v.and_then(|v| v.fault.as_ref()).map(fault_view),
-            trace: v.map(|v| v.trace.iter().map(Move::from_transition).collect()),
+            trace,
+            trace_note,
             cancelled,
             cycle_start: r.starvation.as_ref().map(|s| s.cycle_start),
             starving: starving_view(m, r),
@@ -99,6 +121,7 @@ impl ReportView {
             incomplete_reason: Some(reason.to_string()),
             fault: None,
             trace: None,
+            trace_note: None,
             cancelled,
             cycle_start: None,
             starving: None,
@@ -146,7 +169,7 @@ const KEEP_FINISHED: usize = 64;
 impl Checks {
     pub fn new(max_checks: usize, max_queued: usize) -> Checks {
         Checks {
-            permits: Arc::new(Semaphore::new(max_checks.max(1))),
+            permits: Arc::new(Semaphore::new(max_checks.clamp(1, Semaphore::MAX_PERMITS))),
             max_queued: max_queued.max(1),
             next_id: AtomicU64::new(1),
             jobs: Mutex::new(BTreeMap::new()),
@@ -224,17 +247,31 @@ impl Checks {
                 ..Options::default()
             };
             let worker = job.clone();
-            let result = tokio::task::spawn_blocking(move || {
-                let report = lbos_check::check(&machine, &opts);
-                let cancelled = worker.stop.load(Ordering::Relaxed);
-                ReportView::new(&machine, &report, cancelled)
-            })
-            .await;
+            let (done, report) = tokio::sync::oneshot::channel();
+            let spawned = std::thread::Builder::new()
+                .name("lbos-check".into())
+                .spawn(move || {
+                    background_priority();
+                    let report = lbos_check::check(&machine, &opts);
+                    let cancelled = worker.stop.load(Ordering::Relaxed);
+                    let _ = done.send(ReportView::new(
+                        &machine,
+                        &report,
+                        cancelled,
+                        limits.max_trace,
+                    ));
+                });
+            let result = match spawned {
+                Ok(_) => report
+                    .await
+                    .map_err(|_| "the check failed without a report".to_string()),
+                Err(e) => Err(format!("cannot start the check: {e}")),
+            };
             let mut inner = job.inner.lock().unwrap_or_else(|e| e.into_inner());
             inner.0 = Phase::Done;
             inner.2 = Some(match result {
                 Ok(r) => r,
-                Err(e) => ReportView::stopped(&format!("the check failed: {e}"), false),
+                Err(e) => ReportView::stopped(&e, false),
             });
         });
         Ok(id)
@@ -253,6 +290,13 @@ impl Checks {
         })
     }
 
+    /// Stops every check (when the server shuts down).
+    pub fn cancel_all(&self) {
+        for job in self.lock().values() {
+            job.stop.store(true, Ordering::Relaxed);
+        }
+    }
+
     pub fn cancel(&self, id: u64) -> bool {
         match self.lock().get(&id) {
             Some(job) => {
@@ -261,6 +305,19 @@ impl Checks {
             }
             None => false,
         }
+    }
+}
+
+/// Runs the calling thread below the server's own: a check may keep every core busy for
+/// minutes, and the page's requests must still be answered at once. The search threads a check
+/// starts inherit this. (On Linux the nice value is per thread; elsewhere it would be the whole
+/// process's, so nothing is done there.)
+fn background_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority reads no memory of ours; with PRIO_PROCESS and 0 it changes the nice
+    // value of the calling thread only (see setpriority(2), "BUGS"). Failure leaves it as it was.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
     }
 }
 

@@ -153,7 +153,31 @@ pub struct Replay {
     pub initial_fault: Option<Fault>,
 }
 
-pub fn replay(m: &Machine, moves: &[Move], at: Option<usize>) -> Replay {
+/// Counts the bytes of a serialization without keeping them.
+struct ByteCount(usize);
+
+impl std::io::Write for ByteCount {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn json_len(v: &impl Serialize) -> usize {
+    let mut n = ByteCount(0);
+    let _ = serde_json::to_writer(&mut n, v);
+    n.0
+}
+
+/// Replays `moves` and explains each. The explained steps are kept to half of `max_bytes` (as
+/// JSON): the moves after that are dropped with a warning, so a schedule of thousands of steps
+/// that each change a long list cannot make an answer of hundreds of megabytes.
+pub fn replay(m: &Machine, moves: &[Move], at: Option<usize>, max_bytes: usize) -> Replay {
+    let budget = max_bytes / 2;
+    let mut used = 0;
     let mut state = m.initial_state().clone();
     let initial_fault = m.check_invariants(&state).err();
     let at = at.unwrap_or(moves.len()).min(moves.len());
@@ -167,7 +191,20 @@ pub fn replay(m: &Machine, moves: &[Move], at: Option<usize>) -> Replay {
             if i == at {
                 shown = Some(state.clone());
             }
-            match step_once(m, &state, mv, i) {
+            let step = step_once(m, &state, mv, i);
+            if let Ok((view, _)) = &step {
+                used += json_len(view);
+                if used > budget {
+                    warning = Some(format!(
+                        "the view is limited to {} MiB: move {} and the {} after it were dropped",
+                        max_bytes >> 20,
+                        i + 1,
+                        moves.len() - i - 1
+                    ));
+                    break;
+                }
+            }
+            match step {
                 Ok((view, Ok(next))) => {
                     steps.push(view);
                     kept.push(mv.clone());
@@ -437,9 +474,15 @@ fn assigned_name(text: &str) -> Option<String> {
 #[derive(Serialize)]
 pub struct StateView {
     pub globals: Vec<GlobalView>,
+    /// The first [`MAX_OBJECTS_SHOWN`] semaphores, lightswitches and barriers.
     pub objects: Vec<ObjectView>,
+    /// How many more there are.
+    pub objects_omitted: usize,
     pub threads: Vec<ThreadView>,
 }
+
+/// The most objects a view lists: far more than a page can show, far fewer than the vm allows.
+pub const MAX_OBJECTS_SHOWN: usize = 1000;
 
 #[derive(Serialize)]
 pub struct GlobalView {
@@ -486,7 +529,8 @@ pub fn state_view(m: &Machine, st: &State) -> StateView {
             value: show_global(m, st, *v),
         })
         .collect();
-    let objects = st
+    let names = describe::ObjectNames::new(m, st);
+    let mut objects: Vec<ObjectView> = st
         .heap
         .iter()
         .enumerate()
@@ -498,16 +542,28 @@ pub fn state_view(m: &Machine, st: &State) -> StateView {
                 Object::Lightswitch { counter, .. } => (*counter, Vec::new()),
                 Object::Barrier { count, queue, .. } => (*count, queue.clone()),
             };
-            Some(ObjectView {
-                id: i,
-                name: describe::object_name(m, st, i),
-                kind: o.kind(),
-                summary: describe::object_summary(m, st, i),
-                value,
-                queue,
-            })
+            Some((i, o.kind(), value, queue))
+        })
+        .take(MAX_OBJECTS_SHOWN + 1)
+        .map(|(i, kind, value, queue)| ObjectView {
+            id: i,
+            name: names.name(st, i),
+            kind,
+            summary: describe::object_summary(m, st, i),
+            value,
+            queue,
         })
         .collect();
+    let objects_omitted = if objects.len() > MAX_OBJECTS_SHOWN {
+        objects.truncate(MAX_OBJECTS_SHOWN);
+        st.heap
+            .iter()
+            .filter(|o| !matches!(***o, Object::List(_)))
+            .count()
+            - MAX_OBJECTS_SHOWN
+    } else {
+        0
+    };
     let threads = (0..st.threads.len() as u32)
         .map(|t| {
             let th = &st.threads[t as usize];
@@ -548,6 +604,7 @@ pub fn state_view(m: &Machine, st: &State) -> StateView {
     StateView {
         globals,
         objects,
+        objects_omitted,
         threads,
     }
 }

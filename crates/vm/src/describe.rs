@@ -7,33 +7,131 @@ use serde::Serialize;
 use crate::machine::{Event, Machine};
 use crate::state::{NO_PROC, Object, State, Status, Value};
 
-/// Formats a value; `repr` quotes strings (as Python's repr does).
+/// The longest a shown value gets, in bytes (about as many characters): past it a list ends in
+/// `... (N more)` and a string in `...`. Every value a person reads (a step's changes, the
+/// variables, a printed counterexample, the server's views) goes through [`show_value`], so a
+/// list of 10,000 elements, or lists of lists sharing it, cannot make one line megabytes long.
+pub const MAX_SHOWN_LEN: usize = 1000;
+
+/// Formats a value; `repr` quotes strings (as Python's repr does). At most about
+/// [`MAX_SHOWN_LEN`] bytes: longer values are cut with `...`.
 pub fn show_value(m: &Machine, st: &State, v: Value, repr: bool) -> String {
-    show_depth(m, st, v, repr, 0)
+    show_bounded(m, st, v, repr).0
 }
 
-fn show_depth(m: &Machine, st: &State, v: Value, repr: bool, depth: usize) -> String {
-    match v {
-        Value::Unset => "<unset>".into(),
-        Value::None => "None".into(),
-        Value::Bool(true) => "True".into(),
-        Value::Bool(false) => "False".into(),
-        Value::Int(i) => i.to_string(),
-        Value::Str(s) if repr => format!("'{}'", m.string(s)),
-        Value::Str(s) => m.string(s).to_string(),
+/// The shown value and whether it was cut.
+fn show_bounded(m: &Machine, st: &State, v: Value, repr: bool) -> (String, bool) {
+    let mut out = String::new();
+    let cut = show_into(m, st, v, repr, 0, &mut out);
+    (out, cut)
+}
+
+/// Appends the value to `out`; true if it had to be cut at [`MAX_SHOWN_LEN`].
+fn show_into(
+    m: &Machine,
+    st: &State,
+    v: Value,
+    repr: bool,
+    depth: usize,
+    out: &mut String,
+) -> bool {
+    let text = match v {
+        Value::Unset => "<unset>",
+        Value::None => "None",
+        Value::Bool(true) => "True",
+        Value::Bool(false) => "False",
+        Value::Int(i) => {
+            out.push_str(&i.to_string());
+            return false;
+        }
+        Value::Str(s) => {
+            let room = MAX_SHOWN_LEN.saturating_sub(out.len());
+            let text = m.string(s);
+            let (shown, cut) = match text.char_indices().nth(room) {
+                Some((at, _)) => (&text[..at], true),
+                None => (text, false),
+            };
+            if repr {
+                out.push('\'');
+            }
+            out.push_str(shown);
+            if cut {
+                out.push_str("...");
+            }
+            if repr {
+                out.push('\'');
+            }
+            return cut;
+        }
         Value::Ref(r) => match st.object(r as usize) {
             Some(Object::List(items)) if depth < 3 => {
-                let inner: Vec<String> = items
-                    .iter()
-                    .map(|x| show_depth(m, st, *x, true, depth + 1))
-                    .collect();
-                format!("[{}]", inner.join(", "))
+                out.push('[');
+                for (i, x) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    if out.len() >= MAX_SHOWN_LEN {
+                        out.push_str(&format!("... ({} more)]", items.len() - i));
+                        return true;
+                    }
+                    if show_into(m, st, *x, true, depth + 1, out) {
+                        if i + 1 < items.len() {
+                            out.push_str(&format!(", ... ({} more)", items.len() - i - 1));
+                        }
+                        out.push(']');
+                        return true;
+                    }
+                }
+                out.push(']');
+                return false;
             }
-            Some(Object::List(_)) => "[...]".into(),
-            Some(_) => object_name(m, st, r),
-            None => format!("<object {r}>"),
+            Some(Object::List(_)) => "[...]",
+            Some(_) => {
+                out.push_str(&object_name(m, st, r));
+                return false;
+            }
+            None => {
+                out.push_str(&format!("<object {r}>"));
+                return false;
+            }
         },
+    };
+    out.push_str(text);
+    false
+}
+
+/// Whether two values, shown alike because both were cut, differ: the same deep comparison
+/// as the display (lists three levels deep), each pair of objects compared once.
+fn differs(before: &State, a: Value, after: &State, b: Value) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    let mut todo = vec![(a, b, 0usize)];
+    while let Some((a, b, depth)) = todo.pop() {
+        match (a, b) {
+            (Value::Ref(x), Value::Ref(y)) => {
+                let (ox, oy) = (before.heap.get(x as usize), after.heap.get(y as usize));
+                let (Some(ox), Some(oy)) = (ox, oy) else {
+                    return ox.is_some() != oy.is_some();
+                };
+                if std::sync::Arc::ptr_eq(ox, oy) || !seen.insert((x, y)) {
+                    continue;
+                }
+                match (&**ox, &**oy) {
+                    (Object::List(xs), Object::List(ys)) if depth < 3 => {
+                        if xs.len() != ys.len() {
+                            return true;
+                        }
+                        todo.extend(xs.iter().zip(ys).map(|(p, q)| (*p, *q, depth + 1)));
+                    }
+                    (Object::List(_), Object::List(_)) => {}
+                    _ if x != y => return true,
+                    _ => {}
+                }
+            }
+            (a, b) if a != b => return true,
+            _ => {}
+        }
     }
+    false
 }
 
 /// A name for an object by the path that reaches it: a global (`mutex`), a list element
@@ -88,6 +186,85 @@ pub fn object_name(m: &Machine, st: &State, obj: u32) -> String {
     }
 }
 
+/// The names of every object of a state at once, as [`object_name`] gives them one by one.
+/// Naming each of many objects separately takes time proportional to their number squared
+/// (each search scans the globals and the lists); this takes one pass.
+pub struct ObjectNames {
+    names: Vec<Option<String>>,
+}
+
+impl ObjectNames {
+    pub fn new(m: &Machine, st: &State) -> ObjectNames {
+        let p = &m.program;
+        let mut names: Vec<Option<String>> = vec![None; st.heap.len()];
+        let mut give = |obj: u32, name: &dyn Fn() -> String| {
+            if let Some(slot @ None) = names.get_mut(obj as usize) {
+                *slot = Some(name());
+            }
+        };
+        // The same order of preference as `object_name`.
+        for (g, v) in st.globals.iter().enumerate() {
+            if let Value::Ref(r) = v {
+                give(*r, &|| p.globals[g].clone());
+            }
+        }
+        for (t, th) in st.threads.iter().enumerate() {
+            for (a, v) in th.attrs.iter().enumerate() {
+                if let Value::Ref(r) = v {
+                    give(*r, &|| {
+                        format!("{}.{}", m.thread_name(t as u32), p.self_attrs[a])
+                    });
+                }
+            }
+        }
+        for (g, v) in st.globals.iter().enumerate() {
+            if let Value::Ref(r) = v {
+                match st.object(*r as usize) {
+                    Some(Object::List(items)) => {
+                        for (i, x) in items.iter().enumerate() {
+                            if let Value::Ref(o) = x {
+                                give(*o, &|| format!("{}[{i}]", p.globals[g]));
+                            }
+                        }
+                    }
+                    Some(Object::Lightswitch { mutex, .. }) => {
+                        give(*mutex, &|| format!("{}.mutex", p.globals[g]));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for (t, th) in st.threads.iter().enumerate() {
+            for f in th.frames.iter().filter(|f| f.proc != NO_PROC) {
+                for (i, v) in f.locals.iter().enumerate() {
+                    if let Value::Ref(r) = v {
+                        give(*r, &|| {
+                            format!(
+                                "{}'s {}",
+                                m.thread_name(t as u32),
+                                p.procs[f.proc as usize].locals[i]
+                            )
+                        });
+                    }
+                }
+            }
+        }
+        ObjectNames { names }
+    }
+
+    /// The name of object `obj`: the same as `object_name(m, st, obj)` for the state given
+    /// to [`ObjectNames::new`].
+    pub fn name(&self, st: &State, obj: u32) -> String {
+        match self.names.get(obj as usize) {
+            Some(Some(n)) => n.clone(),
+            _ => match st.object(obj as usize) {
+                Some(o) => format!("{} #{obj}", o.kind()),
+                None => format!("object #{obj}"),
+            },
+        }
+    }
+}
+
 /// A one-line summary of an object's state: `1`, `-1 [B C]`, `counter 2`, `2/3 [A B]`.
 pub fn object_summary(m: &Machine, st: &State, obj: u32) -> String {
     let names = |q: &Vec<u32>| {
@@ -120,15 +297,19 @@ pub fn changes(m: &Machine, before: &State, after: &State, thread: Option<u32>) 
     let p = &m.program;
     let mut out = Vec::new();
     let mut named_objects = std::collections::BTreeSet::new();
+    // Named only if some object changed, then all at once (a step may create thousands).
+    let mut names: Option<ObjectNames> = None;
     for (g, (a, b)) in before.globals.iter().zip(&after.globals).enumerate() {
-        let (sa, sb) = (
-            show_value(m, before, *a, true),
-            show_value(m, after, *b, true),
+        let ((sa, cut_a), (sb, cut_b)) = (
+            show_bounded(m, before, *a, true),
+            show_bounded(m, after, *b, true),
         );
         // Semaphores and other objects are reported with the heap below; a global changes
-        // when it shows differently (a new value, or a list whose contents changed).
+        // when it shows differently (a new value, or a list whose contents changed), or, when
+        // both displays were cut, when it differs past the cut.
         let holds_object = matches!(b, Value::Ref(r) if !matches!(after.object(*r as usize), Some(Object::List(_))));
-        if sa != sb && !(holds_object && a == b) {
+        let changed = sa != sb || (cut_a && cut_b && differs(before, *a, after, *b));
+        if changed && !(holds_object && a == b) {
             out.push(Change {
                 what: p.globals[g].clone(),
                 before: sa,
@@ -144,12 +325,21 @@ pub fn changes(m: &Machine, before: &State, after: &State, thread: Option<u32>) 
         if ob == oa || matches!(ob, Object::List(_)) && named_objects.contains(&(r as u32)) {
             continue;
         }
-        let what = object_name(m, after, r as u32);
-        let (sa, sb) = (
-            object_summary(m, before, r as u32),
-            object_summary(m, after, r as u32),
-        );
-        if sa != sb {
+        let ((sa, cut_a), (sb, cut_b)) = match ob {
+            Object::List(_) => (
+                show_bounded(m, before, Value::Ref(r as u32), true),
+                show_bounded(m, after, Value::Ref(r as u32), true),
+            ),
+            _ => (
+                (object_summary(m, before, r as u32), false),
+                (object_summary(m, after, r as u32), false),
+            ),
+        };
+        // The objects differ (`ob != oa`): lists cut alike may differ past the cut.
+        if sa != sb || (cut_a && cut_b) {
+            let what = names
+                .get_or_insert_with(|| ObjectNames::new(m, after))
+                .name(after, r as u32);
             out.push(Change {
                 what,
                 before: sa,
@@ -162,7 +352,9 @@ pub fn changes(m: &Machine, before: &State, after: &State, thread: Option<u32>) 
             continue;
         }
         out.push(Change {
-            what: object_name(m, after, r as u32),
+            what: names
+                .get_or_insert_with(|| ObjectNames::new(m, after))
+                .name(after, r as u32),
             before: "new".into(),
             after: object_summary(m, after, r as u32),
         });
@@ -324,6 +516,14 @@ pub fn explain(
     tr: &crate::Transition,
     step: usize,
 ) -> Result<(StepReport, Result<State, crate::Fault>), String> {
+    // `apply` says there is no such thread; `position` would index out of bounds first.
+    if tr.thread as usize >= before.threads.len() {
+        return Err(format!(
+            "there is no thread number {} (the threads are numbered 0 to {})",
+            tr.thread,
+            before.threads.len().saturating_sub(1)
+        ));
+    }
     let pos = position(m, before, tr.thread);
     let applied = m.apply(before, tr)?;
     let after_for_names = applied.outcome.as_ref().unwrap_or(before);

@@ -140,8 +140,8 @@ fn invariant_globals(p: &Program) -> Vec<u32> {
 impl Machine {
     pub fn new(program: Arc<Program>, config: Config) -> Result<Machine, SetupError> {
         let counts = thread_counts(&program, &config.threads).map_err(SetupError::Config)?;
-        let total: u32 = counts.iter().sum();
-        if total > config.limits.max_threads {
+        let total: u64 = counts.iter().map(|&c| u64::from(c)).sum(); // u32 would wrap
+        if total > u64::from(config.limits.max_threads) {
             return Err(SetupError::Config(format!(
                 "{total} threads requested; at most {} are supported",
                 config.limits.max_threads
