@@ -141,21 +141,8 @@ impl Store {
         hashes: &[u64],
         parent: u32,
     ) -> Option<u32> {
-        let part = |&(a, b): &(u32, u32)| &bytes[a as usize..b as usize];
-        self.tuple.clear();
-        let (shared, _) = self.shared.intern(hashes[0], part(&parts[0]), &self.hasher);
-        put_varint(&mut self.tuple, shared);
-        for (p, &h) in parts.iter().zip(hashes).skip(1) {
-            let (t, _) = self.threads.intern(h, part(p), &self.hasher);
-            put_varint(&mut self.tuple, t);
-        }
-        let hash = self.hasher.hash_one(&self.tuple[..]);
-        let (idx, new) = self.states.intern(hash, &self.tuple, &self.hasher);
-        if !new {
-            return None;
-        }
-        self.parent.push(parent);
-        Some(idx)
+        let (idx, new) = self.insert_or_get(bytes, parts, hashes, parent);
+        new.then_some(idx)
     }
 
     /// Like [`Store::insert`], but also gives the number of a known state: `(number, new)`.

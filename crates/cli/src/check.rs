@@ -351,6 +351,21 @@ pub fn stats_text(s: &lbos_check::Stats) -> String {
     )
 }
 
+/// A state as the end of a counterexample shows it: each thread's row, then the variables.
+fn print_state(m: &Machine, state: &State, heading: &str) {
+    println!("\n{heading}:");
+    for l in thread_table(m, state) {
+        println!("{l}");
+    }
+    let vars: Vec<String> = variables(m, state)
+        .into_iter()
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect();
+    if !vars.is_empty() {
+        println!("  {}", vars.join(", "));
+    }
+}
+
 fn print_text(path: &str, args: &CheckArgs, o: &Outcome) {
     let m = &o.machine;
     let r = &o.report;
@@ -380,17 +395,7 @@ fn print_text(path: &str, args: &CheckArgs, o: &Outcome) {
             println!("{}", format_step(s));
         }
         if let Some(state) = &o.final_state {
-            println!("\nstate where the cycle starts and ends:");
-            for l in thread_table(m, state) {
-                println!("{l}");
-            }
-            let vars: Vec<String> = variables(m, state)
-                .into_iter()
-                .map(|(k, v)| format!("{k} = {v}"))
-                .collect();
-            if !vars.is_empty() {
-                println!("  {}", vars.join(", "));
-            }
+            print_state(m, state, "state where the cycle starts and ends");
         }
         let names: Vec<String> = st.threads.iter().map(|&t| thread_label(m, t)).collect();
         println!("threads that can starve: {}", names.join(", "));
@@ -411,17 +416,7 @@ fn print_text(path: &str, args: &CheckArgs, o: &Outcome) {
             println!("{}", format_step(s));
         }
         if let Some(state) = &o.final_state {
-            println!("\nfinal state:");
-            for l in thread_table(m, state) {
-                println!("{l}");
-            }
-            let vars: Vec<String> = variables(m, state)
-                .into_iter()
-                .map(|(k, v)| format!("{k} = {v}"))
-                .collect();
-            if !vars.is_empty() {
-                println!("  {}", vars.join(", "));
-            }
+            print_state(m, state, "final state");
         }
     }
     for w in warnings(o) {
