@@ -411,6 +411,8 @@ struct Search<'m> {
     /// Transitions explored when the limits were last looked at.
     last_limit_check: u64,
     watchdog: &'m Watchdog,
+    /// The depth of a violation whose stored path could not be replayed (see `transitions_to`).
+    lost_trace: Option<u32>,
 }
 
 /// Watches the time, memory and stop limits while a search runs, including while one step
@@ -591,14 +593,22 @@ impl Search<'_> {
                     {
                         return Err((Verdict::Incomplete, None, Some(reason)));
                     }
-                    let (mut trace, real) = transitions_to(self.exp, &self.store, first + source);
-                    // The stored parent may be a permutation of the real one: find the same
-                    // fault among the real state's moves.
-                    let tail = match self.exp.sym {
-                        Some(_) => matching_fault(self.exp, &real, fault),
-                        None => None,
+                    let trace = match transitions_to(self.exp, &self.store, first + source) {
+                        Some((mut trace, real)) => {
+                            // The stored parent may be a permutation of the real one: find the
+                            // same fault among the real state's moves.
+                            let tail = match self.exp.sym {
+                                Some(_) => matching_fault(self.exp, &real, fault),
+                                None => None,
+                            };
+                            trace.extend(tail.unwrap_or_else(|| transitions.clone()));
+                            trace
+                        }
+                        None => {
+                            self.lost_trace = Some(depth + 1);
+                            Vec::new()
+                        }
                     };
-                    trace.extend(tail.unwrap_or_else(|| transitions.clone()));
                     self.stats.max_depth = self.stats.max_depth.max(depth as u64 + 1);
                     let verdict = fault_verdict(fault);
                     let v = Violation {
@@ -625,7 +635,13 @@ impl Search<'_> {
                     };
                     self.stats.max_depth = self.stats.max_depth.max(depth as u64 + 1);
                     if *deadlock {
-                        let (trace, _) = transitions_to(self.exp, &self.store, idx);
+                        let trace = match transitions_to(self.exp, &self.store, idx) {
+                            Some((trace, _)) => trace,
+                            None => {
+                                self.lost_trace = Some(depth + 1);
+                                Vec::new()
+                            }
+                        };
                         let v = Violation {
                             verdict: Verdict::Deadlock,
                             fault: None,
@@ -702,6 +718,7 @@ fn search(m: &Machine, opts: &Options) -> Report {
         last_progress: Instant::now(),
         last_limit_check: 0,
         watchdog: &watchdog,
+        lost_trace: None,
     };
     let init = m.initial_state();
     if let Err(f) = m.check_invariants(init) {
@@ -734,7 +751,32 @@ fn search(m: &Machine, opts: &Options) -> Report {
         level.push(&enc);
         breadth_first(&mut search, level)
     };
-    search.finish(end.err().unwrap_or((Verdict::Ok, None, None)))
+    let lost_trace = search.lost_trace;
+    let report = search.finish(end.err().unwrap_or((Verdict::Ok, None, None)));
+    match lost_trace {
+        Some(depth) if opts.symmetry => trace_without_symmetry(m, opts, report, depth),
+        _ => report,
+    }
+}
+
+/// The counterexample of a symmetric search whose path does not replay (see
+/// `transitions_to`): a search without symmetry, bounded by the violation's depth, finds one
+/// at most as deep (the real states of the violation's class are that deep).
+fn trace_without_symmetry(m: &Machine, opts: &Options, mut report: Report, depth: u32) -> Report {
+    let exact = search(
+        m,
+        &Options {
+            symmetry: false,
+            max_depth: Some(depth),
+            progress: None,
+            ..opts.clone()
+        },
+    );
+    if let Some(v) = exact.violation {
+        report.verdict = v.verdict;
+        report.violation = Some(v);
+    }
+    report
 }
 
 fn depth_first(search: &mut Search) -> Result<(), Stop> {
@@ -936,7 +978,12 @@ fn expand_level(
 /// function from the real initial state (parents are stored as indices, and stored states may
 /// be canonical permutations of the real ones). Returns the transitions and the real state
 /// reached, so traces keep the user's own thread names.
-fn transitions_to(exp: &Expander, store: &Store, target: u32) -> (Vec<Transition>, State) {
+///
+/// None when a stored state has no real counterpart among the moves: symmetry's canonical
+/// form is not unique for threads that tie on their sort key (their private objects are
+/// written alike in it, and FIFO queue order is not in it), so the real state's successors
+/// may canonicalize to another representative of the same class.
+fn transitions_to(exp: &Expander, store: &Store, target: u32) -> Option<(Vec<Transition>, State)> {
     let path = store.path(target);
     let mut out = Vec::with_capacity(path.len());
     let (mut enc, mut want) = (Vec::new(), Vec::new());
@@ -954,12 +1001,11 @@ fn transitions_to(exp: &Expander, store: &Store, target: u32) -> (Vec<Transition
                 enc.clear();
                 lbos_vm::codec::encode(&c, &mut enc);
                 enc == want
-            })
-            .expect("a stored parent has its child among its moves");
+            })?;
         out.extend(transitions);
         real = next;
     }
-    (out, real)
+    Some((out, real))
 }
 
 /// The transitions of a move of `state` that ends in the same fault (kind, line and message).

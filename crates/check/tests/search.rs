@@ -527,3 +527,36 @@ fn a_judge_that_makes_a_semaphore_per_lap_has_a_finite_space() {
         once.stats.states
     );
 }
+
+#[test]
+fn a_counterexample_is_found_when_symmetric_threads_tie_on_private_objects() {
+    // Hilzer's barbershop without a customer's `customer2.signal()` (a mutant): customers tie
+    // on their sort key while their private semaphores differ, so the stored path of the
+    // symmetric search may not replay on the real program; the checker then finds the
+    // counterexample without symmetry, bounded by the violation's depth. It used to panic.
+    let entry = lbos_catalog::find("hilzer-barbershop").unwrap();
+    let fixed = &entry.program("hilzer-fixed.sync").unwrap().source;
+    let mutant = fixed.replacen("\ncustomer2.signal()\n", "\npass\n", 1);
+    assert_ne!(&mutant, fixed);
+    let m = machine(&mutant);
+    let plain = check(
+        &m,
+        &Options {
+            symmetry: false,
+            ..Options::default()
+        },
+    );
+    let symmetric = check(&m, &Options::default());
+    assert_eq!(
+        (plain.verdict, symmetric.verdict),
+        (Verdict::Deadlock, Verdict::Deadlock)
+    );
+    let trace = symmetric.violation.unwrap().trace;
+    assert_eq!(trace.len(), plain.violation.unwrap().trace.len());
+    // The trace replays on the real program to a deadlock.
+    let mut s = m.initial_state().clone();
+    for tr in &trace {
+        s = m.apply(&s, tr).unwrap().outcome.unwrap();
+    }
+    assert!(m.is_deadlock(&s));
+}
