@@ -47,7 +47,6 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use lbos_lang::program::{Block, END, InstrKind, Stmt};
@@ -55,7 +54,7 @@ use lbos_vm::{Fault, Machine, Object, SemaphoreModel, State, Status, Thread, Tra
 use serde::Serialize;
 
 use crate::memory::current_rss_bytes;
-use crate::search::{Options, Report, Stats, Verdict, Violation, Watchdog};
+use crate::search::{Options, Report, Stats, Verdict, Violation, Watchdog, limit_reason};
 use crate::store::{ROOT, Store, hash_parts};
 
 /// Who starves, in a report with the verdict `starvation`.
@@ -275,29 +274,15 @@ impl Limits<'_> {
     }
 
     fn reached_now(&mut self, states: u64) -> Option<String> {
-        if let Some(reason) = self.watchdog.tripped() {
-            return Some(reason);
-        }
-        if self.opts.stop.load(Ordering::Relaxed) {
-            return Some("interrupted".to_string());
-        }
-        if let Some(t) = self.opts.timeout
-            && self.start.elapsed() >= t
-        {
-            return Some(format!("time limit of {} s reached", t.as_secs_f64()));
-        }
-        if states >= self.opts.max_states {
-            return Some(format!("state limit of {} reached", self.opts.max_states));
-        }
         let rss = current_rss_bytes().unwrap_or(self.base_rss);
         self.peak_rss = self.peak_rss.max(rss);
-        if rss.saturating_sub(self.base_rss) >= self.opts.max_memory_bytes {
-            return Some(format!(
-                "memory limit of {} MiB reached",
-                self.opts.max_memory_bytes >> 20
-            ));
-        }
-        None
+        limit_reason(
+            self.opts,
+            self.watchdog,
+            self.start.elapsed(),
+            states,
+            rss.saturating_sub(self.base_rss),
+        )
     }
 }
 

@@ -415,6 +415,39 @@ struct Search<'m> {
     lost_trace: Option<u32>,
 }
 
+/// Why a search must stop now, if one of the limits of `opts` is reached: the watchdog's
+/// reason, a stop request, the time, the number of states, the memory it uses (`used` bytes
+/// above what the process used when it started). Shared by the safety and liveness searches.
+pub(crate) fn limit_reason(
+    opts: &Options,
+    watchdog: &Watchdog,
+    elapsed: Duration,
+    states: u64,
+    used: u64,
+) -> Option<String> {
+    if let Some(reason) = watchdog.tripped() {
+        return Some(reason);
+    }
+    if opts.stop.load(Ordering::Relaxed) {
+        return Some("interrupted".to_string());
+    }
+    if let Some(t) = opts.timeout
+        && elapsed >= t
+    {
+        return Some(format!("time limit of {} s reached", t.as_secs_f64()));
+    }
+    if states >= opts.max_states {
+        return Some(format!("state limit of {} reached", opts.max_states));
+    }
+    if used >= opts.max_memory_bytes {
+        return Some(format!(
+            "memory limit of {} MiB reached",
+            opts.max_memory_bytes >> 20
+        ));
+    }
+    None
+}
+
 /// Watches the time, memory and stop limits while a search runs, including while one step
 /// runs for long (see `lbos_vm::budget`): raises the search's interrupt with the reason.
 pub(crate) struct Watchdog {
@@ -536,21 +569,6 @@ impl Search<'_> {
 
     /// Why the search must stop now, if it must.
     fn limit_reached(&mut self) -> Option<String> {
-        if let Some(reason) = self.watchdog.tripped() {
-            return Some(reason);
-        }
-        let elapsed = self.start.elapsed();
-        if self.opts.stop.load(Ordering::Relaxed) {
-            return Some("interrupted".to_string());
-        }
-        if let Some(t) = self.opts.timeout
-            && elapsed >= t
-        {
-            return Some(format!("time limit of {} s reached", t.as_secs_f64()));
-        }
-        if self.store.len() as u64 >= self.opts.max_states {
-            return Some(format!("state limit of {} reached", self.opts.max_states));
-        }
         if self.store.full() {
             return Some(format!(
                 "the store numbers at most {} states",
@@ -559,13 +577,13 @@ impl Search<'_> {
         }
         let rss = current_rss_bytes().unwrap_or(self.base_rss + self.store.heap_bytes());
         self.peak_rss = self.peak_rss.max(rss);
-        if rss.saturating_sub(self.base_rss) >= self.opts.max_memory_bytes {
-            return Some(format!(
-                "memory limit of {} MiB reached",
-                self.opts.max_memory_bytes >> 20
-            ));
-        }
-        None
+        limit_reason(
+            self.opts,
+            self.watchdog,
+            self.start.elapsed(),
+            self.store.len() as u64,
+            rss.saturating_sub(self.base_rss),
+        )
     }
 
     /// Stores the successors in `batch` in order, the states of the batch being numbered from
