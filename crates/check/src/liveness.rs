@@ -995,7 +995,10 @@ pub fn check(m: &Machine, opts: &Options) -> Report {
         last_check: 0,
         last_progress: Instant::now(),
     };
-    let mut stats = Stats::default();
+    let mut stats = Stats {
+        engine: "interpreter (liveness)".to_string(),
+        ..Stats::default()
+    };
     let mut rows = vec![false; m.program.rows.len()];
     let explored = explore(&setup, &mut limits, &mut stats, &mut rows);
     let finish = |stats: &mut Stats, limits: &Limits, states: u64, bytes: u64| {

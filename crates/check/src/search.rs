@@ -8,6 +8,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use hashbrown::DefaultHashBuilder;
+use lbos_vm::compiled::{Bail, Compiled, Flat};
 use lbos_vm::reduction::Move;
 use lbos_vm::{Fault, FaultKind, Machine, State, Symmetry, Transition};
 use serde::Serialize;
@@ -77,6 +78,9 @@ pub struct Stats {
     pub peak_memory_bytes: u64,
     /// Estimated bytes per stored state (state data plus visited-set overhead).
     pub bytes_per_state: u64,
+    /// Which step computed successors: `compiled` (see `lbos_vm::compiled`), or
+    /// `interpreter (why)`.
+    pub engine: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -123,6 +127,9 @@ pub struct Options {
     /// Also look for starvation under fairness (see `crate::liveness`); the reductions are
     /// off for that search.
     pub liveness: bool,
+    /// Compute successors with the compiled step where the program and the reductions allow
+    /// it (the results are the same; it is faster).
+    pub compiled: bool,
 }
 
 impl Default for Options {
@@ -140,6 +147,7 @@ impl Default for Options {
             progress: None,
             progress_interval: Duration::from_millis(500),
             liveness: false,
+            compiled: true,
         }
     }
 }
@@ -171,6 +179,8 @@ struct Expander<'m> {
     hasher: DefaultHashBuilder,
     /// Raised by the watchdog; steps running on the search's threads poll it.
     interrupt: Arc<AtomicBool>,
+    /// The compiled step, when the program and the reductions allow it.
+    compiled: Option<Compiled>,
 }
 
 /// One successor of an expanded state, in the order the successor function gives them.
@@ -217,6 +227,9 @@ struct Scratch {
     moves: Vec<Move>,
     rows: Vec<bool>,
     known: KnownThreads,
+    flat: Option<Flat>,
+    /// Hashes of the parts of the state being expanded (compiled step).
+    part_hashes: Vec<u64>,
 }
 
 /// The encodings and hashes of the threads of the state being expanded. A successor shares
@@ -262,8 +275,103 @@ impl Expander<'_> {
         }
     }
 
-    /// Appends the successors of `state` (numbered `source` in the batch) to `batch`.
-    fn expand(&self, source: u32, state: &State, batch: &mut Batch, scratch: &mut Scratch) {
+    /// Appends the successors of the state encoded as `enc` (numbered `source` in the batch)
+    /// to `batch`: with the compiled step if it covers the state, else with the interpreter.
+    fn expand(&self, source: u32, enc: &[u8], batch: &mut Batch, scratch: &mut Scratch) {
+        if let Some(c) = &self.compiled
+            && self.expand_compiled(c, source, enc, batch, scratch).is_ok()
+        {
+            return;
+        }
+        let state = lbos_vm::codec::decode(enc);
+        self.expand_state(source, &state, batch, scratch);
+    }
+
+    /// [`Expander::expand`] with the compiled step: successors are written as encodings
+    /// directly, parts the step did not change copied (with their hashes) from `enc`. On
+    /// [`Bail`] the batch is left as it was.
+    fn expand_compiled(
+        &self,
+        c: &Compiled,
+        source: u32,
+        enc: &[u8],
+        batch: &mut Batch,
+        scratch: &mut Scratch,
+    ) -> Result<(), Bail> {
+        let flat = scratch.flat.get_or_insert_with(|| c.new_flat());
+        if !c.load(enc, flat) {
+            return Err(Bail);
+        }
+        let code = &self.m.program.code;
+        let rows = &mut scratch.rows;
+        c.for_each_pc(flat, |pc| {
+            if pc != lbos_lang::program::END {
+                rows[code[pc as usize].row as usize] = true;
+            }
+        });
+        let hashes = &mut scratch.part_hashes;
+        hashes.clear();
+        hashes.extend(
+            flat.parts()
+                .iter()
+                .map(|&(a, b)| self.hasher.hash_one(&enc[a as usize..b as usize])),
+        );
+        let mark = (
+            batch.items.len(),
+            batch.bytes.len(),
+            batch.parts.len(),
+            batch.hashes.len(),
+        );
+        let hasher = &self.hasher;
+        let result = c.successors(flat, &mut |s| {
+            let parts = s.flat.parts();
+            let start = batch.bytes.len();
+            let first_part = batch.parts.len();
+            // Part `r` (0 shared, 1 + t thread t): written again if the step changed it,
+            // else copied from the expanded state with its hash.
+            let part = |r: usize, batch: &mut Batch| {
+                let from = batch.bytes.len();
+                if s.flat.dirty(r) {
+                    match r {
+                        0 => c.encode_shared(s.flat, &mut batch.bytes),
+                        _ => c.encode_thread(s.flat, r as u32 - 1, &mut batch.bytes),
+                    }
+                    batch.hashes.push(hasher.hash_one(&batch.bytes[from..]));
+                } else {
+                    let (a, b) = parts[r];
+                    batch.bytes.extend_from_slice(&enc[a as usize..b as usize]);
+                    batch.hashes.push(hashes[r]);
+                }
+                batch.parts.push((from as u32, batch.bytes.len() as u32));
+            };
+            part(0, batch);
+            // The thread count, as the expanded state writes it.
+            let count_end = parts.get(1).map_or(enc.len(), |p| p.0 as usize);
+            batch
+                .bytes
+                .extend_from_slice(&enc[parts[0].1 as usize..count_end]);
+            for t in 0..c.threads() as usize {
+                part(1 + t, batch);
+            }
+            batch.items.push(Item::State {
+                source,
+                bytes: (start as u32, batch.bytes.len() as u32),
+                parts: (first_part as u32, batch.parts.len() as u32),
+                deadlock: c.is_deadlock(s.flat),
+            });
+        });
+        if result.is_err() {
+            batch.items.truncate(mark.0);
+            batch.bytes.truncate(mark.1);
+            batch.parts.truncate(mark.2);
+            batch.hashes.truncate(mark.3);
+        }
+        result
+    }
+
+    /// Appends the successors of `state` (numbered `source` in the batch) to `batch`, with
+    /// the interpreter.
+    fn expand_state(&self, source: u32, state: &State, batch: &mut Batch, scratch: &mut Scratch) {
         mark_rows(self.m, state, &mut scratch.rows);
         scratch.known.fill(state, &self.hasher);
         let known = &scratch.known;
@@ -713,14 +821,28 @@ pub fn check(m: &Machine, opts: &Options) -> Report {
 fn search(m: &Machine, opts: &Options) -> Report {
     let rss = current_rss_bytes().unwrap_or(0);
     let store = Store::new();
+    let sym = if opts.symmetry { m.symmetry() } else { None };
+    let (compiled, engine) = if !opts.compiled {
+        (None, "interpreter (asked for)".to_string())
+    } else if opts.por {
+        (None, "interpreter (partial-order reduction)".to_string())
+    } else if sym.is_some() {
+        (None, "interpreter (symmetry)".to_string())
+    } else {
+        match Compiled::new(m) {
+            Ok(c) => (Some(c), "compiled".to_string()),
+            Err(why) => (None, format!("interpreter ({why})")),
+        }
+    };
     let exp = Expander {
         m,
-        sym: if opts.symmetry { m.symmetry() } else { None },
+        sym,
         local: opts
             .por
             .then(|| lbos_vm::reduction::local_instructions(&m.program)),
         hasher: *store.hasher(),
         interrupt: Arc::new(AtomicBool::new(false)),
+        compiled,
     };
     let _watching = lbos_vm::budget::watch(exp.interrupt.clone());
     let watchdog = Watchdog::start(opts, exp.interrupt.clone(), rss);
@@ -730,7 +852,10 @@ fn search(m: &Machine, opts: &Options) -> Report {
         start: Instant::now(),
         store,
         rows: vec![false; m.program.rows.len()],
-        stats: Stats::default(),
+        stats: Stats {
+            engine,
+            ..Stats::default()
+        },
         peak_rss: rss,
         base_rss: rss,
         last_progress: Instant::now(),
@@ -814,9 +939,8 @@ fn depth_first(search: &mut Search) -> Result<(), Stop> {
             }
             enc.clear();
             search.store.encoding(current, &mut enc);
-            let state = lbos_vm::codec::decode(&enc);
             batch.clear();
-            exp.expand(0, &state, &mut batch, &mut scratch);
+            exp.expand(0, &enc, &mut batch, &mut scratch);
             search.absorb(&batch, current, depth, |idx, _| {
                 stack.push((idx, depth + 1))
             })?;
@@ -901,8 +1025,7 @@ fn expand_level(
     let run_chunk = |c: usize, batch: &mut Batch, scratch: &mut Scratch| {
         batch.clear();
         for i in c * chunk..((c + 1) * chunk).min(level.len()) {
-            let state = lbos_vm::codec::decode(level.get(i));
-            exp.expand(i as u32, &state, batch, scratch);
+            exp.expand(i as u32, level.get(i), batch, scratch);
         }
     };
     // Claims the next chunk if it is within the window of chunk `stored`.

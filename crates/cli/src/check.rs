@@ -49,6 +49,10 @@ pub struct CheckArgs {
     /// Do not use the partial-order reduction (thread-local steps taken alone).
     #[arg(long)]
     pub no_por: bool,
+    /// Compute successors with the interpreter only, not the compiled step (same results;
+    /// for comparison). The statistics say which step ran.
+    #[arg(long)]
+    pub interpreter: bool,
     /// Threads for the breadth-first search (default: every core; at most 1024). The verdict,
     /// the counts and the counterexample are the same for any number.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
@@ -145,6 +149,7 @@ pub fn options(args: &CheckArgs, stop: Arc<AtomicBool>) -> Options {
         timeout: args.timeout,
         stop,
         liveness: args.liveness,
+        compiled: !args.interpreter,
         ..Options::default()
     }
 }
@@ -340,14 +345,15 @@ pub fn fault_text(m: &Machine, f: &Fault) -> String {
 
 pub fn stats_text(s: &lbos_check::Stats) -> String {
     format!(
-        "states {}, transitions {}, max depth {}, {:.2} s, {:.0} states/s, peak memory {:.1} MiB, {} bytes/state",
+        "states {}, transitions {}, max depth {}, {:.2} s, {:.0} states/s, peak memory {:.1} MiB, {} bytes/state, step {}",
         s.states,
         s.transitions,
         s.max_depth,
         s.seconds,
         s.states_per_second,
         s.peak_memory_bytes as f64 / (1 << 20) as f64,
-        s.bytes_per_state
+        s.bytes_per_state,
+        s.engine
     )
 }
 

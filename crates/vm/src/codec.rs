@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::state::{Frame, NO_PROC, Object, State, Status, Thread, Value};
 use lbos_lang::program::END;
 
-fn put(out: &mut Vec<u8>, mut v: u64) {
+pub(crate) fn put(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
         v >>= 7;
@@ -15,11 +15,11 @@ fn put(out: &mut Vec<u8>, mut v: u64) {
     out.push(v as u8);
 }
 
-fn put_i(out: &mut Vec<u8>, v: i64) {
+pub(crate) fn put_i(out: &mut Vec<u8>, v: i64) {
     put(out, ((v << 1) ^ (v >> 63)) as u64);
 }
 
-fn put_value(out: &mut Vec<u8>, v: Value) {
+pub(crate) fn put_value(out: &mut Vec<u8>, v: Value) {
     match v {
         Value::Unset => out.push(0),
         Value::None => out.push(1),

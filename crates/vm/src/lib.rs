@@ -9,6 +9,7 @@
 
 pub mod budget;
 pub mod codec;
+pub mod compiled;
 pub mod config;
 pub mod describe;
 pub mod heap;

@@ -1,0 +1,333 @@
+//! The compiled step against the interpreter, which defines what a program does.
+//!
+//! Step by step: on every state a breadth-first exploration with the interpreter reaches (up
+//! to a cap), the compiled step must give the same successors in the same order (transition,
+//! canonical encoding, deadlock), or give up on the state ([`lbos_vm::compiled::Bail`]); it
+//! must give up wherever the interpreter reports a fault. Whole searches: with and without the
+//! compiled step, the checker's report must be the same (verdict, counts, dead rows,
+//! counterexample). On every catalog program, the benchmark programs, Downey's examples (when
+//! ../shared/sync_code is beside the repository) and random programs.
+
+use std::collections::{HashSet, VecDeque};
+use std::path::Path;
+use std::sync::Arc;
+
+use lbos_check::{Options, Report, Verdict, check};
+use lbos_vm::compiled::Compiled;
+use lbos_vm::{Config, Machine, ThreadSpec, codec, heap};
+use proptest::prelude::*;
+
+/// What a step-by-step comparison covered.
+#[derive(Debug, Default)]
+struct Coverage {
+    states: usize,
+    /// States the compiled step expanded (the others it gave up on).
+    compiled: usize,
+}
+
+/// Explores `m` breadth-first with the interpreter (at most `cap` states) and compares the
+/// compiled step with it on every state. None if the program is outside the compiled subset.
+fn compare_steps(name: &str, m: &Machine, cap: usize) -> Option<Coverage> {
+    let c = Compiled::new(m).ok()?;
+    let mut init = m.initial_state().clone();
+    heap::canonicalize_heap(&mut init);
+    let mut enc = Vec::new();
+    codec::encode(&init, &mut enc);
+    let mut seen: HashSet<Vec<u8>> = HashSet::from([enc.clone()]);
+    let mut queue = VecDeque::from([enc]);
+    let mut cov = Coverage::default();
+    while let Some(enc) = queue.pop_front() {
+        cov.states += 1;
+        let state = codec::decode(&enc);
+        let mut succ = Vec::new();
+        m.successors(&state, &mut succ);
+        let interpreted: Vec<_> = succ
+            .into_iter()
+            .map(|(tr, outcome)| {
+                let outcome = outcome.map(|mut s| {
+                    heap::canonicalize_heap(&mut s);
+                    let mut bytes = Vec::new();
+                    codec::encode(&s, &mut bytes);
+                    (m.is_deadlock(&s), bytes)
+                });
+                (tr, outcome)
+            })
+            .collect();
+        if let Some(compiled) = c.successor_encodings(&enc) {
+            cov.compiled += 1;
+            assert_eq!(
+                compiled.len(),
+                interpreted.len(),
+                "{name}: number of successors of {state:?}"
+            );
+            for ((ctr, cdead, cbytes), (itr, iout)) in compiled.iter().zip(&interpreted) {
+                assert_eq!(ctr, itr, "{name}: transition order from {state:?}");
+                let Ok((idead, ibytes)) = iout else {
+                    panic!(
+                        "{name}: the compiled step runs {ctr:?} from {state:?}, which faults: {iout:?}"
+                    );
+                };
+                assert_eq!(
+                    codec::decode(cbytes),
+                    codec::decode(ibytes),
+                    "{name}: successor {ctr:?} of {state:?}"
+                );
+                assert_eq!(cbytes, ibytes, "{name}: encoding of {ctr:?} from {state:?}");
+                assert_eq!(
+                    cdead, idead,
+                    "{name}: deadlock after {ctr:?} from {state:?}"
+                );
+            }
+        }
+        for (_, outcome) in interpreted {
+            if let Ok((_, bytes)) = outcome
+                && seen.len() < cap
+                && seen.insert(bytes.clone())
+            {
+                queue.push_back(bytes);
+            }
+        }
+    }
+    Some(cov)
+}
+
+fn options(compiled: bool) -> Options {
+    Options {
+        symmetry: false,
+        por: false,
+        compiled,
+        max_states: 200_000,
+        ..Options::default()
+    }
+}
+
+/// The whole search with and without the compiled step: the same report.
+fn compare_searches(name: &str, m: &Machine) -> Report {
+    let fast = check(m, &options(true));
+    let slow = check(m, &options(false));
+    assert!(
+        slow.stats.engine.starts_with("interpreter"),
+        "{name}: {}",
+        slow.stats.engine
+    );
+    assert_eq!(fast.verdict, slow.verdict, "{name}");
+    assert_eq!(fast.stats.states, slow.stats.states, "{name}");
+    assert_eq!(fast.stats.transitions, slow.stats.transitions, "{name}");
+    assert_eq!(fast.stats.max_depth, slow.stats.max_depth, "{name}");
+    assert_eq!(fast.dead_rows, slow.dead_rows, "{name}");
+    assert_eq!(fast.violation, slow.violation, "{name}");
+    fast
+}
+
+fn machine(src: &str, threads: &[&str]) -> Machine {
+    let program = lbos_lang::compile(src).unwrap_or_else(|d| panic!("{:?}", d));
+    let config = Config {
+        threads: threads
+            .iter()
+            .map(|t| t.parse::<ThreadSpec>().unwrap())
+            .collect(),
+        ..Config::default()
+    };
+    Machine::new(Arc::new(program), config).unwrap()
+}
+
+#[test]
+fn catalog_programs_step_alike() {
+    let (mut programs, mut compiled, mut states, mut expanded) = (0, 0, 0, 0);
+    let mut outside = Vec::new();
+    for e in lbos_catalog::entries() {
+        for p in &e.programs {
+            let name = format!("{}/{}", e.name, p.file);
+            let program = lbos_lang::compile(&p.source).unwrap();
+            let m = Machine::new(Arc::new(program), p.config().unwrap()).unwrap();
+            programs += 1;
+            match compare_steps(&name, &m, 3000) {
+                Some(cov) => {
+                    compiled += 1;
+                    states += cov.states;
+                    expanded += cov.compiled;
+                }
+                None => outside.push(format!("{name}: {}", Compiled::new(&m).unwrap_err())),
+            }
+        }
+    }
+    eprintln!(
+        "catalog: {compiled} of {programs} programs compiled; the compiled step expanded {expanded} of {states} states; outside: {outside:#?}"
+    );
+    assert!(programs >= 89);
+    // Most of the book's programs are semaphores, counters and fixed lists.
+    assert!(compiled * 2 >= programs, "{compiled} of {programs}");
+    assert!(expanded * 10 >= states * 8, "{expanded} of {states}");
+}
+
+#[test]
+fn catalog_searches_agree_with_and_without_the_compiled_step() {
+    let mut used = 0;
+    for e in lbos_catalog::entries() {
+        for p in &e.programs {
+            let name = format!("{}/{}", e.name, p.file);
+            let program = lbos_lang::compile(&p.source).unwrap();
+            let m = Machine::new(Arc::new(program), p.config().unwrap()).unwrap();
+            let r = compare_searches(&name, &m);
+            used += usize::from(r.stats.engine == "compiled");
+        }
+    }
+    assert!(used >= 45, "{used} searches used the compiled step");
+}
+
+fn bench(file: &str) -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/sync");
+    std::fs::read_to_string(dir.join(file)).unwrap()
+}
+
+#[test]
+fn benchmark_programs_run_entirely_on_the_compiled_step() {
+    for (file, threads) in [
+        ("philosophers.sync", vec!["philosopher=3"]),
+        ("readers-writers.sync", vec!["writer=2", "reader=2"]),
+        ("barbershop.sync", vec!["customer=3"]),
+    ] {
+        let m = machine(&bench(file), &threads);
+        let cov = compare_steps(file, &m, 5000)
+            .unwrap_or_else(|| panic!("{file}: {}", Compiled::new(&m).unwrap_err()));
+        assert_eq!(
+            cov.compiled, cov.states,
+            "{file}: no state needs the interpreter"
+        );
+        let r = compare_searches(file, &m);
+        assert_eq!(r.stats.engine, "compiled", "{file}");
+        assert_eq!(r.verdict, Verdict::Ok, "{file}");
+    }
+}
+
+#[test]
+fn philosophers_counts_are_the_interpreters() {
+    // 3 philosophers, no reduction: the count `bench/expected-states.txt` records.
+    let m = machine(&bench("philosophers.sync"), &["philosopher=3"]);
+    let r = check(
+        &m,
+        &Options {
+            jobs: 2,
+            ..options(true)
+        },
+    );
+    assert_eq!(r.stats.engine, "compiled");
+    assert_eq!((r.verdict, r.stats.states), (Verdict::Ok, 1183));
+}
+
+#[test]
+fn programs_outside_the_subset_say_why() {
+    let m = machine(
+        "q = []\ns = Semaphore(0)\n## Thread\nq.append(1)\ns.signal()\n## Thread\ns.wait()\n",
+        &[],
+    );
+    let why = Compiled::new(&m).unwrap_err();
+    assert!(why.contains("changes length"), "{why}");
+    let r = compare_searches("append", &m);
+    assert!(
+        r.stats.engine.starts_with("interpreter ("),
+        "{}",
+        r.stats.engine
+    );
+}
+
+#[test]
+fn faults_and_deadlocks_come_out_the_same() {
+    // An assertion, an overflow-free division by zero, a deadlock and an invariant: the
+    // compiled step gives up on the faulty steps, the interpreter reports them.
+    for src in [
+        "x = 0\n## Thread x2\nx += 1\nassert x < 2, 'two'\n",
+        "x = 0\n## Thread\nx = 1 // x\n",
+        "a = Semaphore(0)\nb = Semaphore(0)\n## Thread\na.wait()\nb.signal()\n## Thread\nb.wait()\na.signal()\n",
+        "x = 0\n## Thread x2\nx += 1\nx -= 1\n## Invariant\nx < 2\n",
+        "l = [1, 2]\n## Thread\nx = l[self.index + 2]\n",
+    ] {
+        let m = machine(src, &[]);
+        compare_steps(src, &m, 1000).expect("in the subset");
+        let r = compare_searches(src, &m);
+        assert_ne!(r.verdict, Verdict::Ok, "{src}");
+    }
+}
+
+fn row() -> impl Strategy<Value = String> {
+    let var = prop_oneof![
+        Just("x"),
+        Just("y"),
+        Just("self.v"),
+        Just("t"),
+        Just("a[self.index % 2]")
+    ];
+    let expr = prop_oneof![
+        Just("0"),
+        Just("1"),
+        Just("x + 1"),
+        Just("y - x"),
+        Just("self.v"),
+        Just("k"),
+        Just("a[0]"),
+        Just("len(a)"),
+        Just("f(x)"),
+        Just("x % k"),
+        Just("x // 2"),
+        Just("-x"),
+        Just("(not y)"),
+        Just("(x == y)"),
+        Just("min(x, y)"),
+        Just("self.index"),
+        Just("x * 3 - y"),
+        Just("a[x]"),
+    ];
+    prop_oneof![
+        (var.clone(), expr.clone()).prop_map(|(v, e)| format!("{v} = {e}")),
+        (var, expr.clone()).prop_map(|(v, e)| format!("{v} += {e}")),
+        Just("s.wait()".to_string()),
+        Just("s.signal()".to_string()),
+        Just("fs.wait()".to_string()),
+        Just("fs.signal()".to_string()),
+        Just("sems[self.index % 2].wait()".to_string()),
+        Just("sems[x % 2].signal()".to_string()),
+        Just("m.wait()\nx += 1\nm.signal()".to_string()),
+        Just("ls.lock(m)\ny += 1\nls.unlock(m)".to_string()),
+        expr.clone()
+            .prop_map(|e| format!("if {e}:\n    x -= 1\nelse:\n    # other\n    pass")),
+        expr.clone().prop_map(|e| format!(
+            "while {e}:\n    self.v += 1\n    if self.v > 2:\n        break"
+        )),
+        Just("# comment".to_string()),
+        Just("while k > 1:\n    self.v = 1 - self.v".to_string()),
+        Just("assert x == 0, 'seen'".to_string()),
+        Just("g(self.v)".to_string()),
+        Just("self.v = h()".to_string()),
+        Just("w(sems[1])".to_string()),
+        expr.prop_map(|e| format!("assert {e} < 3, 'bound'")),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn random_programs_step_alike(
+        a in proptest::collection::vec(row(), 1..6),
+        b in proptest::collection::vec(row(), 1..5),
+        invariant in proptest::bool::ANY,
+    ) {
+        let src = format!(
+            "k = 2\nx = 0\ny = 0\nt = 0\na = [0, 1]\ns = Semaphore(1)\nfs = FifoSemaphore(0)\nm = Semaphore(1)\nsems = [Semaphore(0) for i in range(2)]\nls = Lightswitch()\ndef f(a): return a + k\ndef g(n):\n    # enter g\n    t = n\n    return 0\ndef h():\n    # compute\n    return k\ndef w(sem):\n    sem.signal()\n    sem.wait()\n## Thread x2\nself.v = 0\n{}\n## Thread\nself.v = 1\n{}\n{}",
+            a.join("\n"),
+            b.join("\n"),
+            if invariant { "## Invariant\nx < 4\n" } else { "" },
+        );
+        let p = lbos_lang::compile(&src).unwrap_or_else(|d| panic!("generated programs compile:\n{src}\n{d:?}"));
+        let Ok(m) = Machine::new(Arc::new(p), Config::default()) else { return Ok(()) };
+        let cov = compare_steps(&src, &m, 3000);
+        prop_assert!(cov.is_some(), "{}: {:?}", src, Compiled::new(&m).err());
+        let fast = check(&m, &Options { max_states: 3000, ..options(true) });
+        let slow = check(&m, &Options { max_states: 3000, ..options(false) });
+        prop_assert_eq!(fast.verdict, slow.verdict, "{}", src);
+        prop_assert_eq!(fast.stats.states, slow.stats.states, "{}", src);
+        prop_assert_eq!(fast.stats.transitions, slow.stats.transitions, "{}", src);
+        prop_assert_eq!(&fast.dead_rows, &slow.dead_rows, "{}", src);
+        prop_assert_eq!(&fast.violation, &slow.violation, "{}", src);
+    }
+}

@@ -1,0 +1,744 @@
+//! The compiled step: a fast path for the checker's successor computation on programs whose
+//! heap never changes shape.
+//!
+//! Owns the flat state layout and the step that runs on it. A program qualifies when every
+//! object exists after the initialization block, reachable from the globals (semaphores,
+//! lightswitches, fixed-size lists), and the thread code neither allocates nor resizes lists
+//! (see [`Compiled::new`] for the reasons it gives otherwise). Then a state is one array of
+//! fixed slots: the globals, each object's fields (a semaphore's value and its queue of up to
+//! one entry per thread), and per thread its status, attributes and a call stack of bounded
+//! depth. A step writes slots in place, logging old values, and is undone after its successor
+//! has been written out; nothing is allocated per successor. The successor is written in
+//! [`crate::codec`]'s canonical encoding, parts the step did not touch copied from the
+//! expanded state's encoding, so the checker stores exactly what the interpreter path stores.
+//!
+//! The interpreter ([`crate::Machine::successors`]) stays the one definition of what a program
+//! does: whatever the compiled step does not cover exactly (every fault, a choice it does not
+//! model, a step that would change which objects the globals reach, a long step) makes it give
+//! up on that state ([`Bail`]) and the caller runs the interpreter on it instead. Loading also
+//! gives up on any encoding that does not fit the layout.
+
+mod step;
+
+use std::sync::Arc;
+
+use lbos_lang::program::{Block, Builtin, END, Expr, InstrKind, Method, Program, Stmt};
+
+use crate::codec::{put, put_i, put_value};
+use crate::heap::{canonicalize_heap, shared_objects};
+use crate::machine::{Machine, Transition};
+use crate::state::{NO_PROC, Object, State, Value};
+
+/// The compiled step gave up on a state: run the interpreter on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bail;
+
+/// Where an object's fields live in the flat state.
+#[derive(Clone, Copy, Debug)]
+enum Obj {
+    /// `len` item slots from `base`.
+    List { base: u32, len: u32 },
+    /// The value at `base`, the queue length at `base + 1`, the queue from `base + 2`.
+    Sem { base: u32, fifo: bool },
+    /// The counter at `base`; the mutex never changes.
+    Lightswitch { base: u32, mutex: u32 },
+}
+
+/// A program compiled to the flat layout, with what its step needs at hand.
+#[derive(Debug)]
+pub struct Compiled {
+    program: Arc<Program>,
+    globals: u32,
+    objects: Vec<Obj>,
+    /// For each value slot of the shared region (globals and list items): the object it must
+    /// refer to, or None for a slot that never holds a reference.
+    fixed: Vec<Option<u32>>,
+    shared_len: u32,
+    threads: u32,
+    /// Each thread's column and index (they never change).
+    ids: Vec<(u32, u32)>,
+    attrs: u32,
+    /// Frames per thread (the deepest call chain) and slots per frame.
+    max_frames: u32,
+    max_locals: u32,
+    /// Locals of a frame running procedure `p` (index `p`), and of a column frame (last).
+    frame_locals: Vec<u32>,
+    /// The row of each instruction is a valid end row.
+    end_pc: Vec<bool>,
+    max_call_depth: usize,
+    work_cap: u64,
+    /// Program strings that are empty (falsy).
+    empty_string: Vec<bool>,
+    total_threads: i64,
+}
+
+const FRAME_HEADER: u32 = 5;
+const RUNNABLE: Value = Value::Int(0);
+const DONE: Value = Value::None;
+
+/// A flat state and the scratch space of its steps (one per search worker).
+#[derive(Default)]
+pub struct Flat {
+    words: Vec<Value>,
+    /// (slot, old value) of every write of the step in progress.
+    undo: Vec<(u32, Value)>,
+    /// Region 0 is the shared part, region `1 + t` thread `t`: written by the step.
+    dirty: Vec<bool>,
+    /// Byte ranges of the loaded encoding's parts: shared, then each thread.
+    parts: Vec<(u32, u32)>,
+    forced: Vec<u32>,
+    made: Vec<(u32, u32)>,
+    /// Locals of the one-line functions being evaluated, and where each call's begin (and how
+    /// many it has).
+    fn_locals: Vec<Value>,
+    fn_bases: Vec<(usize, usize)>,
+    choices: Vec<u32>,
+}
+
+impl Flat {
+    /// Whether the step wrote region `r` (0 shared, `1 + t` thread `t`).
+    pub fn dirty(&self, r: usize) -> bool {
+        self.dirty[r]
+    }
+
+    /// The loaded encoding's parts (shared, then each thread), as byte ranges.
+    pub fn parts(&self) -> &[(u32, u32)] {
+        &self.parts
+    }
+}
+
+/// One successor, handed to the caller while the flat state holds it.
+pub struct Successor<'a> {
+    pub thread: u32,
+    /// The choice indices (as in [`Transition::choices`]).
+    pub choices: &'a [u32],
+    pub flat: &'a Flat,
+}
+
+impl Successor<'_> {
+    pub fn transition(&self) -> Transition {
+        Transition {
+            thread: self.thread,
+            choices: self.choices.to_vec(),
+        }
+    }
+}
+
+/// Why a program cannot use the compiled step, if it cannot.
+fn unsupported_code(p: &Program) -> Option<String> {
+    let mut why = None;
+    let mut look = |e: &Expr| {
+        let bad = match e {
+            Expr::List(_) | Expr::Comp(..) => Some("a list literal or comprehension"),
+            Expr::Builtin(
+                Builtin::Semaphore
+                | Builtin::FifoSemaphore
+                | Builtin::Lightswitch
+                | Builtin::Barrier
+                | Builtin::Range,
+                _,
+            ) => Some("an object created after the initialization block"),
+            Expr::Builtin(Builtin::RandomChoice | Builtin::RandomInt, _) => Some("a random choice"),
+            Expr::Method(_, Method::Append | Method::Pop | Method::Insert | Method::Remove, _) => {
+                Some("a list that changes length")
+            }
+            _ => None,
+        };
+        if let (Some(b), None) = (bad, &why) {
+            why = Some(b.to_string());
+        }
+    };
+    for i in &p.code {
+        if p.rows[i.row as usize].block == Block::Init {
+            continue;
+        }
+        match &i.kind {
+            InstrKind::Exec(s) => visit_stmt(s, &mut look),
+            InstrKind::Test { cond, .. } => cond.visit(&mut look),
+            InstrKind::Skip { .. } => {}
+        }
+    }
+    for f in &p.procs {
+        if let Some(e) = &f.inline {
+            e.visit(&mut look);
+        }
+    }
+    for inv in &p.invariants {
+        inv.expr.visit(&mut look);
+    }
+    why
+}
+
+fn visit_stmt(s: &Stmt, f: &mut impl FnMut(&Expr)) {
+    let target = |t: &lbos_lang::program::Target, f: &mut dyn FnMut(&Expr)| {
+        if let lbos_lang::program::Target::Index(a, b) = t {
+            a.visit(&mut |e| f(e));
+            b.visit(&mut |e| f(e));
+        }
+    };
+    match s {
+        Stmt::Expr(e) | Stmt::Return(Some(e)) => e.visit(f),
+        Stmt::Assign(ts, e) => {
+            ts.iter().for_each(|t| target(t, f));
+            e.visit(f);
+        }
+        Stmt::AugAssign(t, _, e) => {
+            target(t, f);
+            e.visit(f);
+        }
+        Stmt::Assert(c, m) => {
+            c.visit(f);
+            if let Some(m) = m {
+                m.visit(f);
+            }
+        }
+        Stmt::IfInline(c, s) => {
+            c.visit(f);
+            visit_stmt(s, f);
+        }
+        Stmt::Call { args, dest, .. } => {
+            args.iter().for_each(|a| a.visit(f));
+            if let Some(d) = dest {
+                target(d, f);
+            }
+        }
+        Stmt::Nop | Stmt::Jump(_) | Stmt::Return(None) => {}
+    }
+}
+
+/// The deepest call stack a thread can have (column frame included), or None if multi-row
+/// procedures call each other recursively.
+fn max_frames(p: &Program) -> Option<u32> {
+    // calls[b]: the procedures called from block b (procedures, then one entry for columns).
+    let n = p.procs.len();
+    let mut calls: Vec<Vec<u32>> = vec![Vec::new(); n + 1];
+    for i in &p.code {
+        let from = match p.rows[i.row as usize].block {
+            Block::Proc(q) => q as usize,
+            Block::Column(_) => n,
+            Block::Init => continue,
+        };
+        if let InstrKind::Exec(s) = &i.kind {
+            let s = match s {
+                Stmt::IfInline(_, s) => &**s,
+                s => s,
+            };
+            if let Stmt::Call { proc, .. } = s {
+                calls[from].push(*proc);
+            }
+        }
+    }
+    // Depth of each procedure's deepest chain; 0 = unknown, u32::MAX = on the current path.
+    fn depth(q: usize, calls: &[Vec<u32>], memo: &mut [u32]) -> Option<u32> {
+        match memo[q] {
+            u32::MAX => return None,
+            0 => {}
+            d => return Some(d),
+        }
+        memo[q] = u32::MAX;
+        let mut d = 1;
+        for &c in &calls[q] {
+            d = d.max(1 + depth(c as usize, calls, memo)?);
+        }
+        memo[q] = d;
+        Some(d)
+    }
+    let mut memo = vec![0; n + 1];
+    depth(n, &calls, &mut memo)
+}
+
+impl Compiled {
+    /// Compiles `m`'s program, or says why it cannot run on the compiled step.
+    pub fn new(m: &Machine) -> Result<Compiled, String> {
+        let p = &m.program;
+        if let Some(why) = unsupported_code(p) {
+            return Err(format!("the thread code has {why}"));
+        }
+        let max_frames = max_frames(p).ok_or("procedures call each other recursively")?;
+        if max_frames as usize > m.config.limits.max_call_depth {
+            return Err("calls nest deeper than the call depth limit".into());
+        }
+        let mut init: State = m.initial_state().clone();
+        canonicalize_heap(&mut init);
+        if shared_objects(&init) as usize != init.heap.len() {
+            return Err("some objects are not reachable from the globals".into());
+        }
+        let mut objects = Vec::new();
+        let mut fixed: Vec<Option<u32>> = Vec::new();
+        let value_fixed = |v: Value| match v {
+            Value::Ref(r) => Some(r),
+            _ => None,
+        };
+        fixed.extend(init.globals.iter().map(|&v| value_fixed(v)));
+        let threads = init.threads.len() as u32;
+        let mut next = init.globals.len() as u32;
+        for o in &init.heap {
+            objects.push(match &**o {
+                Object::List(items) => {
+                    let base = next;
+                    fixed.extend(items.iter().map(|&v| value_fixed(v)));
+                    next += items.len() as u32;
+                    Obj::List {
+                        base,
+                        len: items.len() as u32,
+                    }
+                }
+                Object::Semaphore { fifo, .. } => {
+                    let base = next;
+                    fixed.extend(std::iter::repeat_n(None, 2 + threads as usize));
+                    next += 2 + threads;
+                    Obj::Sem { base, fifo: *fifo }
+                }
+                Object::Lightswitch { mutex, .. } => {
+                    let base = next;
+                    fixed.push(None);
+                    next += 1;
+                    Obj::Lightswitch {
+                        base,
+                        mutex: *mutex,
+                    }
+                }
+                Object::Barrier { .. } => return Err("it has a barrier".into()),
+            });
+        }
+        let max_locals = p.procs.iter().map(|q| q.locals.len()).max().unwrap_or(0) as u32;
+        let mut frame_locals: Vec<u32> = p.procs.iter().map(|q| q.locals.len() as u32).collect();
+        frame_locals.push(0);
+        let end_pc = p.code.iter().map(|i| p.rows[i.row as usize].end).collect();
+        let limit = m.config.limits.max_step_work;
+        let c = Compiled {
+            program: p.clone(),
+            globals: init.globals.len() as u32,
+            objects,
+            fixed,
+            shared_len: next,
+            threads,
+            ids: init.threads.iter().map(|t| (t.column, t.index)).collect(),
+            attrs: p.self_attrs.len() as u32,
+            max_frames,
+            max_locals,
+            frame_locals,
+            end_pc,
+            max_call_depth: m.config.limits.max_call_depth,
+            // Longer steps go to the interpreter, which polls the search's interrupt.
+            work_cap: limit.min(1000),
+            empty_string: p.strings.iter().map(|s| s.is_empty()).collect(),
+            total_threads: m.counts.iter().map(|&c| i64::from(c)).sum(),
+        };
+        Ok(c)
+    }
+
+    fn thread_len(&self) -> u32 {
+        2 + self.attrs + self.max_frames * (FRAME_HEADER + self.max_locals)
+    }
+
+    fn thread_base(&self, t: u32) -> u32 {
+        self.shared_len + t * self.thread_len()
+    }
+
+    fn frame_base(&self, t: u32, k: u32) -> u32 {
+        self.thread_base(t) + 2 + self.attrs + k * (FRAME_HEADER + self.max_locals)
+    }
+
+    fn locals_of(&self, proc: u32) -> u32 {
+        if proc == NO_PROC {
+            self.frame_locals[self.program.procs.len()]
+        } else {
+            self.frame_locals[proc as usize]
+        }
+    }
+
+    /// A fresh flat state (no state loaded yet).
+    pub fn new_flat(&self) -> Flat {
+        let words = self.thread_base(self.threads) as usize;
+        Flat {
+            words: vec![Value::Unset; words],
+            dirty: vec![false; 1 + self.threads as usize],
+            ..Flat::default()
+        }
+    }
+
+    /// Loads a state written by [`crate::codec::encode`] (in canonical form). False if it does
+    /// not fit the layout (the interpreter must expand it).
+    pub fn load(&self, enc: &[u8], flat: &mut Flat) -> bool {
+        if flat.words.len() != self.thread_base(self.threads) as usize {
+            *flat = self.new_flat();
+        }
+        flat.parts.clear();
+        let mut r = Reader { b: enc, i: 0 };
+        self.load_all(&mut r, flat).is_some() && r.i == enc.len()
+    }
+
+    fn load_all(&self, r: &mut Reader, flat: &mut Flat) -> Option<()> {
+        let heap = self.objects.len() as u64;
+        let w = &mut flat.words;
+        // A value that fits slot `i` (None = a slot that never holds a reference).
+        let value = |r: &mut Reader, fixed: Option<Option<u32>>| -> Option<Value> {
+            let v = r.value()?;
+            match (v, fixed) {
+                (Value::Ref(a), Some(Some(b))) if a == b => Some(v),
+                (_, Some(Some(_))) | (Value::Ref(_), Some(None)) => None,
+                (Value::Ref(a), None) if u64::from(a) >= heap => None,
+                _ => Some(v),
+            }
+        };
+        if r.get()? != u64::from(self.globals) {
+            return None;
+        }
+        for g in 0..self.globals as usize {
+            w[g] = value(r, Some(self.fixed[g]))?;
+        }
+        if r.get()? != heap {
+            return None;
+        }
+        for o in &self.objects {
+            let tag = r.byte()?;
+            match *o {
+                Obj::List { base, len } => {
+                    if tag != 0 || r.get()? != u64::from(len) {
+                        return None;
+                    }
+                    for i in base..base + len {
+                        w[i as usize] = value(r, Some(self.fixed[i as usize]))?;
+                    }
+                }
+                Obj::Sem { base, fifo } => {
+                    if tag != if fifo { 2 } else { 1 } {
+                        return None;
+                    }
+                    w[base as usize] = Value::Int(r.get_i()?);
+                    let n = r.get()?;
+                    if n > u64::from(self.threads) {
+                        return None;
+                    }
+                    w[base as usize + 1] = Value::Int(n as i64);
+                    for k in 0..n as usize {
+                        let t = r.get()?;
+                        if t >= u64::from(self.threads) {
+                            return None;
+                        }
+                        w[base as usize + 2 + k] = Value::Int(t as i64);
+                    }
+                }
+                Obj::Lightswitch { base, mutex } => {
+                    if tag != 3 {
+                        return None;
+                    }
+                    w[base as usize] = Value::Int(r.get_i()?);
+                    if r.get()? != u64::from(mutex) {
+                        return None;
+                    }
+                }
+            }
+        }
+        flat.parts.push((0, r.i as u32));
+        if r.get()? != u64::from(self.threads) {
+            return None;
+        }
+        for t in 0..self.threads {
+            let start = r.i as u32;
+            let (column, index) = self.ids[t as usize];
+            if r.get()? != u64::from(column) || r.get()? != u64::from(index) {
+                return None;
+            }
+            let b = self.thread_base(t) as usize;
+            w[b] = match r.byte()? {
+                0 => RUNNABLE,
+                1 => {
+                    let o = r.get()?;
+                    if o >= heap {
+                        return None;
+                    }
+                    Value::Ref(o as u32)
+                }
+                2 => DONE,
+                _ => return None,
+            };
+            let frames = r.get()?;
+            if frames > u64::from(self.max_frames) {
+                return None;
+            }
+            w[b + 1] = Value::Int(frames as i64);
+            for k in 0..frames as u32 {
+                let f = self.frame_base(t, k) as usize;
+                let proc = match r.get()? {
+                    0 => NO_PROC,
+                    q if q <= self.program.procs.len() as u64 => (q - 1) as u32,
+                    _ => return None,
+                };
+                let pc = match r.get()? {
+                    0 => END,
+                    q if q <= self.program.code.len() as u64 => (q - 1) as u32,
+                    _ => return None,
+                };
+                w[f] = Value::Int(i64::from(proc));
+                w[f + 1] = Value::Int(i64::from(pc));
+                w[f + 2] = Value::Int(i64::from(r.byte()?));
+                w[f + 3] = value(r, None)?;
+                w[f + 4] = value(r, None)?;
+                if r.get()? != u64::from(self.locals_of(proc)) {
+                    return None;
+                }
+                for i in 0..self.locals_of(proc) as usize {
+                    w[f + 5 + i] = value(r, None)?;
+                }
+            }
+            if r.get()? != u64::from(self.attrs) {
+                return None;
+            }
+            for a in 0..self.attrs as usize {
+                w[b + 2 + a] = value(r, None)?;
+            }
+            flat.parts.push((start, r.i as u32));
+        }
+        Some(())
+    }
+
+    /// Appends the shared part of the flat state's encoding (as [`crate::codec`] writes it).
+    pub fn encode_shared(&self, flat: &Flat, out: &mut Vec<u8>) {
+        let w = &flat.words;
+        put(out, u64::from(self.globals));
+        for &v in &w[..self.globals as usize] {
+            put_value(out, v);
+        }
+        put(out, self.objects.len() as u64);
+        for o in &self.objects {
+            match *o {
+                Obj::List { base, len } => {
+                    out.push(0);
+                    put(out, u64::from(len));
+                    for &v in &w[base as usize..(base + len) as usize] {
+                        put_value(out, v);
+                    }
+                }
+                Obj::Sem { base, fifo } => {
+                    out.push(if fifo { 2 } else { 1 });
+                    put_i(out, int(w[base as usize]));
+                    let n = int(w[base as usize + 1]) as usize;
+                    put(out, n as u64);
+                    for k in 0..n {
+                        put(out, int(w[base as usize + 2 + k]) as u64);
+                    }
+                }
+                Obj::Lightswitch { base, mutex } => {
+                    out.push(3);
+                    put_i(out, int(w[base as usize]));
+                    put(out, u64::from(mutex));
+                }
+            }
+        }
+    }
+
+    /// Appends thread `t`'s part of the flat state's encoding.
+    pub fn encode_thread(&self, flat: &Flat, t: u32, out: &mut Vec<u8>) {
+        let w = &flat.words;
+        let (column, index) = self.ids[t as usize];
+        put(out, u64::from(column));
+        put(out, u64::from(index));
+        let b = self.thread_base(t) as usize;
+        match w[b] {
+            RUNNABLE => out.push(0),
+            Value::Ref(o) => {
+                out.push(1);
+                put(out, u64::from(o));
+            }
+            _ => out.push(2),
+        }
+        let frames = int(w[b + 1]) as u32;
+        put(out, u64::from(frames));
+        for k in 0..frames {
+            let f = self.frame_base(t, k) as usize;
+            let proc = int(w[f]) as u32;
+            let pc = int(w[f + 1]) as u32;
+            put(
+                out,
+                if proc == NO_PROC {
+                    0
+                } else {
+                    u64::from(proc) + 1
+                },
+            );
+            put(out, if pc == END { 0 } else { u64::from(pc) + 1 });
+            out.push(int(w[f + 2]) as u8);
+            put_value(out, w[f + 3]);
+            put_value(out, w[f + 4]);
+            let n = self.locals_of(proc);
+            put(out, u64::from(n));
+            for &v in &w[f + 5..f + 5 + n as usize] {
+                put_value(out, v);
+            }
+        }
+        put(out, u64::from(self.attrs));
+        for &v in &w[b + 2..b + 2 + self.attrs as usize] {
+            put_value(out, v);
+        }
+    }
+
+    /// Appends the whole encoding of the flat state (what [`crate::codec::encode`] writes).
+    pub fn encode(&self, flat: &Flat, out: &mut Vec<u8>) {
+        self.encode_shared(flat, out);
+        put(out, u64::from(self.threads));
+        for t in 0..self.threads {
+            self.encode_thread(flat, t, out);
+        }
+    }
+
+    pub fn threads(&self) -> u32 {
+        self.threads
+    }
+
+    /// Calls `f` with the pc of every frame of every thread (for the rows a search reaches).
+    pub fn for_each_pc(&self, flat: &Flat, mut f: impl FnMut(u32)) {
+        for t in 0..self.threads {
+            let frames = int(flat.words[self.thread_base(t) as usize + 1]) as u32;
+            for k in 0..frames {
+                f(int(flat.words[self.frame_base(t, k) as usize + 1]) as u32);
+            }
+        }
+    }
+
+    /// [`Machine::is_deadlock`] on the flat state.
+    pub fn is_deadlock(&self, flat: &Flat) -> bool {
+        let w = &flat.words;
+        let mut stuck = false;
+        for t in 0..self.threads {
+            let b = self.thread_base(t) as usize;
+            match w[b] {
+                RUNNABLE => return false,
+                DONE => {}
+                _ => {
+                    let frames = int(w[b + 1]) as u32;
+                    let at_end = frames > 0 && {
+                        let pc = int(w[self.frame_base(t, frames - 1) as usize + 1]) as u32;
+                        pc != END && self.end_pc[pc as usize]
+                    };
+                    stuck |= !at_end;
+                }
+            }
+        }
+        stuck
+    }
+
+    /// Every successor of the loaded state, in [`Machine::successors`]' order (by thread, then
+    /// by choices), handed to `emit` while the flat state holds it; the state is restored
+    /// afterwards. On [`Bail`] the flat state is restored too, and `emit` may have seen some
+    /// of the successors: the caller drops them and runs the interpreter.
+    pub fn successors(&self, flat: &mut Flat, emit: &mut dyn FnMut(Successor)) -> Result<(), Bail> {
+        for t in 0..self.threads {
+            if flat.words[self.thread_base(t) as usize] != RUNNABLE {
+                continue;
+            }
+            flat.forced.clear();
+            loop {
+                flat.made.clear();
+                flat.undo.clear();
+                flat.dirty.iter_mut().for_each(|d| *d = false);
+                let ran = step::run_step(self, flat, t);
+                if ran.is_err() {
+                    undo(flat);
+                    return Err(Bail);
+                }
+                flat.choices.clear();
+                let made = std::mem::take(&mut flat.made);
+                flat.choices.extend(made.iter().map(|c| c.0));
+                let choices = std::mem::take(&mut flat.choices);
+                emit(Successor {
+                    thread: t,
+                    choices: &choices,
+                    flat,
+                });
+                flat.choices = choices;
+                undo(flat);
+                flat.made = made;
+                // The next choice vector in odometer order (as the interpreter's Chooser).
+                let Some(k) = flat.made.iter().rposition(|&(c, a)| c + 1 < a) else {
+                    break;
+                };
+                flat.forced.clear();
+                for i in 0..k {
+                    let c = flat.made[i].0;
+                    flat.forced.push(c);
+                }
+                let c = flat.made[k].0 + 1;
+                flat.forced.push(c);
+            }
+        }
+        Ok(())
+    }
+
+    /// The successors of an encoded state as whole encodings, or None if the compiled step
+    /// does not cover it (for tests and tools; the checker uses [`Compiled::successors`]).
+    pub fn successor_encodings(&self, enc: &[u8]) -> Option<Vec<(Transition, bool, Vec<u8>)>> {
+        let mut flat = self.new_flat();
+        if !self.load(enc, &mut flat) {
+            return None;
+        }
+        let mut out = Vec::new();
+        self.successors(&mut flat, &mut |s| {
+            let mut bytes = Vec::new();
+            self.encode(s.flat, &mut bytes);
+            out.push((s.transition(), self.is_deadlock(s.flat), bytes));
+        })
+        .ok()?;
+        Some(out)
+    }
+}
+
+fn undo(flat: &mut Flat) {
+    while let Some((i, v)) = flat.undo.pop() {
+        flat.words[i as usize] = v;
+    }
+}
+
+/// The integer in a structural slot (a semaphore's value, a pc...).
+fn int(v: Value) -> i64 {
+    match v {
+        Value::Int(i) => i,
+        _ => 0,
+    }
+}
+
+/// Reads [`crate::codec`]'s encoding; None at the end of the input or on a malformed value.
+struct Reader<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl Reader<'_> {
+    fn byte(&mut self) -> Option<u8> {
+        let v = *self.b.get(self.i)?;
+        self.i += 1;
+        Some(v)
+    }
+    fn get(&mut self) -> Option<u64> {
+        let mut v = 0u64;
+        let mut shift = 0;
+        loop {
+            let b = self.byte()?;
+            if shift > 63 {
+                return None;
+            }
+            v |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return Some(v);
+            }
+            shift += 7;
+        }
+    }
+    fn get_i(&mut self) -> Option<i64> {
+        let u = self.get()?;
+        Some(((u >> 1) as i64) ^ -((u & 1) as i64))
+    }
+    fn value(&mut self) -> Option<Value> {
+        Some(match self.byte()? {
+            0 => Value::Unset,
+            1 => Value::None,
+            2 => Value::Bool(false),
+            3 => Value::Bool(true),
+            4 => Value::Int(self.get_i()?),
+            5 => Value::Str(u32::try_from(self.get()?).ok()?),
+            6 => Value::Ref(u32::try_from(self.get()?).ok()?),
+            _ => return None,
+        })
+    }
+}
