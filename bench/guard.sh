@@ -11,7 +11,7 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
-LBOS="$ROOT/target/release/lbos"
+LBOS="${CARGO_TARGET_DIR:-$ROOT/target}/release/lbos"
 . "$HERE/flags.sh"
 PRINT=0
 [ "${1-}" = --print ] && PRINT=1

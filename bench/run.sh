@@ -14,7 +14,7 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 OUT="$HERE/out"
-LBOS="$ROOT/target/release/lbos"
+LBOS="${CARGO_TARGET_DIR:-$ROOT/target}/release/lbos"
 
 # The two lbos columns (reductions on / off) and the thread arguments: bench/flags.sh
 . "$HERE/flags.sh"
@@ -75,7 +75,7 @@ echo "building lbos (cargo build --release -p lbos-cli)" >&2
 
 mkdir -p "$OUT/logs"
 # run a private copy: other builds in the same checkout must not swap the binary mid-run
-cp "$ROOT/target/release/lbos" "$OUT/lbos" && LBOS="$OUT/lbos"
+cp "$LBOS" "$OUT/lbos" && LBOS="$OUT/lbos"
 LBOS_REV=$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null)$(cd "$ROOT" && git diff --quiet HEAD -- crates 2>/dev/null || echo "+dirty crates")
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lbos-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT

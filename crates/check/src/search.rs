@@ -192,6 +192,9 @@ enum Item {
         bytes: (u32, u32),
         /// Its parts: `parts[parts.0..parts.1]` of the batch.
         parts: (u32, u32),
+        /// Bit `r`: part `r` is part `r` of the expanded state (the store need not look it
+        /// up again).
+        same: u64,
         deadlock: bool,
     },
     Fault {
@@ -329,9 +332,10 @@ impl Expander<'_> {
             let first_part = batch.parts.len();
             // Part `r` (0 shared, 1 + t thread t): written again if the step changed it,
             // else copied from the expanded state with its hash.
-            let part = |r: usize, batch: &mut Batch| {
+            let mut same = 0u64;
+            let mut part = |r: usize, batch: &mut Batch| {
                 let from = batch.bytes.len();
-                if s.flat.dirty(r) {
+                if s.flat.dirty(r) || r >= 64 {
                     match r {
                         0 => c.encode_shared(s.flat, &mut batch.bytes),
                         _ => c.encode_thread(s.flat, r as u32 - 1, &mut batch.bytes),
@@ -341,6 +345,7 @@ impl Expander<'_> {
                     let (a, b) = parts[r];
                     batch.bytes.extend_from_slice(&enc[a as usize..b as usize]);
                     batch.hashes.push(hashes[r]);
+                    same |= 1 << r;
                 }
                 batch.parts.push((from as u32, batch.bytes.len() as u32));
             };
@@ -357,6 +362,7 @@ impl Expander<'_> {
                 source,
                 bytes: (start as u32, batch.bytes.len() as u32),
                 parts: (first_part as u32, batch.parts.len() as u32),
+                same,
                 deadlock: c.is_deadlock(s.flat),
             });
         });
@@ -466,6 +472,7 @@ impl Expander<'_> {
                     source,
                     bytes: (start as u32, batch.bytes.len() as u32),
                     parts: (first_part as u32, batch.parts.len() as u32),
+                    same: 0,
                     deadlock: self.m.is_deadlock(&next),
                 });
             }
@@ -748,14 +755,16 @@ impl Search<'_> {
                     source,
                     bytes,
                     parts,
+                    same,
                     deadlock,
                 } => {
                     let parts = parts.0 as usize..parts.1 as usize;
-                    let Some(idx) = self.store.insert(
+                    let Some(idx) = self.store.insert_reusing(
                         &batch.bytes,
                         &batch.parts[parts.clone()],
                         &batch.hashes[parts],
                         first + source,
+                        *same,
                     ) else {
                         continue;
                     };

@@ -109,6 +109,8 @@ pub(crate) struct Store {
     parent: Vec<u32>,
     hasher: DefaultHashBuilder,
     tuple: Vec<u8>,
+    /// The part numbers of a parent state (scratch for [`Store::insert_reusing`]).
+    parent_parts: Vec<u32>,
 }
 
 impl Store {
@@ -120,6 +122,7 @@ impl Store {
             parent: Vec::new(),
             hasher: DefaultHashBuilder::default(),
             tuple: Vec::new(),
+            parent_parts: Vec::new(),
         }
     }
 
@@ -168,6 +171,42 @@ impl Store {
             self.parent.push(parent);
         }
         (idx, new)
+    }
+
+    /// Like [`Store::insert`], for a state whose part `r` is the same as part `r` of state
+    /// `parent` for every bit `r` set in `same` (parts 0..64): those are not looked up again.
+    pub(crate) fn insert_reusing(
+        &mut self,
+        bytes: &[u8],
+        parts: &[(u32, u32)],
+        hashes: &[u64],
+        parent: u32,
+        same: u64,
+    ) -> Option<u32> {
+        if same == 0 {
+            return self.insert(bytes, parts, hashes, parent);
+        }
+        let part = |&(a, b): &(u32, u32)| &bytes[a as usize..b as usize];
+        self.parent_parts.clear();
+        self.parent_parts
+            .extend(varints(self.states.get(parent)));
+        self.tuple.clear();
+        for (r, (p, &h)) in parts.iter().zip(hashes).enumerate() {
+            let number = if r < 64 && same & (1 << r) != 0 {
+                self.parent_parts[r]
+            } else if r == 0 {
+                self.shared.intern(h, part(p), &self.hasher).0
+            } else {
+                self.threads.intern(h, part(p), &self.hasher).0
+            };
+            put_varint(&mut self.tuple, number);
+        }
+        let hash = self.hasher.hash_one(&self.tuple[..]);
+        let (idx, new) = self.states.intern(hash, &self.tuple, &self.hasher);
+        if new {
+            self.parent.push(parent);
+        }
+        new.then_some(idx)
     }
 
     /// Whether the store holds as many states as it can number.

@@ -70,6 +70,9 @@ pub struct Compiled {
     /// Program strings that are empty (falsy).
     empty_string: Vec<bool>,
     total_threads: i64,
+    /// The shared slots the invariants read (their globals and the objects those reach): a
+    /// step that writes none of them leaves the invariants as true as they were.
+    watched: Vec<bool>,
 }
 
 const FRAME_HEADER: u32 = 5;
@@ -84,6 +87,8 @@ pub struct Flat {
     undo: Vec<(u32, Value)>,
     /// Region 0 is the shared part, region `1 + t` thread `t`: written by the step.
     dirty: Vec<bool>,
+    /// The step wrote a slot the invariants read.
+    watched_dirty: bool,
     /// Byte ranges of the loaded encoding's parts: shared, then each thread.
     parts: Vec<(u32, u32)>,
     forced: Vec<u32>,
@@ -306,6 +311,7 @@ impl Compiled {
         frame_locals.push(0);
         let end_pc = p.code.iter().map(|i| p.rows[i.row as usize].end).collect();
         let limit = m.config.limits.max_step_work;
+        let watched = watched_slots(p, &init, &objects, next);
         let c = Compiled {
             program: p.clone(),
             globals: init.globals.len() as u32,
@@ -324,6 +330,7 @@ impl Compiled {
             work_cap: limit.min(1000),
             empty_string: p.strings.iter().map(|s| s.is_empty()).collect(),
             total_threads: m.counts.iter().map(|&c| i64::from(c)).sum(),
+            watched,
         };
         Ok(c)
     }
@@ -633,6 +640,7 @@ impl Compiled {
                 flat.made.clear();
                 flat.undo.clear();
                 flat.dirty.iter_mut().for_each(|d| *d = false);
+                flat.watched_dirty = false;
                 let ran = step::run_step(self, flat, t);
                 if ran.is_err() {
                     undo(flat);
@@ -682,6 +690,57 @@ impl Compiled {
         .ok()?;
         Some(out)
     }
+}
+
+/// The shared slots the invariants read: the globals they name (directly or in the one-line
+/// functions they call) and every slot of the objects those reach. References in the shared
+/// slots never change on the compiled step, so the set is fixed.
+fn watched_slots(p: &Program, init: &State, objects: &[Obj], shared_len: u32) -> Vec<bool> {
+    fn globals(p: &Program, e: &Expr, out: &mut Vec<u32>, depth: u32) {
+        e.visit(&mut |x| match x {
+            Expr::Global(g) if !out.contains(g) => out.push(*g),
+            Expr::Func(f, _) if depth < 8 => {
+                if let Some(body) = &p.procs[*f as usize].inline {
+                    globals(p, body, out, depth + 1);
+                }
+            }
+            _ => {}
+        });
+    }
+    let mut watched = vec![false; shared_len as usize];
+    let mut read = Vec::new();
+    for inv in &p.invariants {
+        globals(p, &inv.expr, &mut read, 0);
+    }
+    let mut todo: Vec<Value> = Vec::new();
+    for &g in &read {
+        watched[g as usize] = true;
+        todo.push(init.globals[g as usize]);
+    }
+    let mut seen = vec![false; objects.len()];
+    while let Some(v) = todo.pop() {
+        let Value::Ref(r) = v else { continue };
+        if std::mem::replace(&mut seen[r as usize], true) {
+            continue;
+        }
+        let (base, len) = match objects[r as usize] {
+            Obj::List { base, len } => {
+                if let Object::List(items) = &*init.heap[r as usize] {
+                    todo.extend(items.iter().copied());
+                }
+                (base, len)
+            }
+            Obj::Sem { base, .. } => (base, 2 + init.threads.len() as u32),
+            Obj::Lightswitch { base, mutex } => {
+                todo.push(Value::Ref(mutex));
+                (base, 1)
+            }
+        };
+        watched[base as usize..(base + len) as usize]
+            .iter_mut()
+            .for_each(|w| *w = true);
+    }
+    watched
 }
 
 fn undo(flat: &mut Flat) {

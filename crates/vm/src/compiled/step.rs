@@ -44,7 +44,7 @@ pub(super) fn run_step(c: &Compiled, f: &mut Flat, t: u32) -> B<()> {
         depth: 0,
     };
     run.step()?;
-    if run.f.dirty[0] && !c.program.invariants.is_empty() {
+    if run.f.watched_dirty && !c.program.invariants.is_empty() {
         // As the interpreter: one evaluation context (and work budget) for all invariants.
         let mut inv = Run {
             c,
@@ -70,6 +70,7 @@ impl Run<'_> {
             self.f.undo.push((i, old));
             self.f.words[i as usize] = v;
             let region = if i < self.c.shared_len {
+                self.f.watched_dirty |= self.c.watched[i as usize];
                 0
             } else {
                 1 + ((i - self.c.shared_len) / self.c.thread_len()) as usize
