@@ -326,7 +326,14 @@ impl Expander<'_> {
             batch.hashes.len(),
         );
         let hasher = &self.hasher;
-        let result = c.successors(flat, &mut |s| {
+        let mut visit = |f: &Flat| {
+            c.for_each_pc(f, |pc| {
+                if pc != lbos_lang::program::END {
+                    rows[code[pc as usize].row as usize] = true;
+                }
+            })
+        };
+        let mut emit = |s: lbos_vm::compiled::Successor| {
             let parts = s.flat.parts();
             let start = batch.bytes.len();
             let first_part = batch.parts.len();
@@ -365,7 +372,8 @@ impl Expander<'_> {
                 same,
                 deadlock: c.is_deadlock(s.flat),
             });
-        });
+        };
+        let result = c.moves(flat, self.local.as_deref(), &mut emit, &mut visit);
         if result.is_err() {
             batch.items.truncate(mark.0);
             batch.bytes.truncate(mark.1);
@@ -833,8 +841,6 @@ fn search(m: &Machine, opts: &Options) -> Report {
     let sym = if opts.symmetry { m.symmetry() } else { None };
     let (compiled, engine) = if !opts.compiled {
         (None, "interpreter (asked for)".to_string())
-    } else if opts.por {
-        (None, "interpreter (partial-order reduction)".to_string())
     } else if sym.is_some() {
         (None, "interpreter (symmetry)".to_string())
     } else {

@@ -188,8 +188,7 @@ impl Store {
         }
         let part = |&(a, b): &(u32, u32)| &bytes[a as usize..b as usize];
         self.parent_parts.clear();
-        self.parent_parts
-            .extend(varints(self.states.get(parent)));
+        self.parent_parts.extend(varints(self.states.get(parent)));
         self.tuple.clear();
         for (r, (p, &h)) in parts.iter().zip(hashes).enumerate() {
             let number = if r < 64 && same & (1 << r) != 0 {

@@ -36,6 +36,7 @@ fn compare_steps(name: &str, m: &Machine, cap: usize) -> Option<Coverage> {
     let mut seen: HashSet<Vec<u8>> = HashSet::from([enc.clone()]);
     let mut queue = VecDeque::from([enc]);
     let mut cov = Coverage::default();
+    let local = lbos_vm::reduction::local_instructions(&m.program);
     while let Some(enc) = queue.pop_front() {
         cov.states += 1;
         let state = codec::decode(&enc);
@@ -53,6 +54,24 @@ fn compare_steps(name: &str, m: &Machine, cap: usize) -> Option<Coverage> {
                 (tr, outcome)
             })
             .collect();
+        // Partial-order reduction: the same moves (transitions, state, deadlock).
+        let mut moves = Vec::new();
+        m.reduced_moves(&local, &state, &mut moves, &mut |_| {});
+        if let Some(compiled) = c.move_encodings(&enc, Some(&local)) {
+            assert_eq!(compiled.len(), moves.len(), "{name}: moves of {state:?}");
+            for ((ctrs, cdead, cbytes), mv) in compiled.iter().zip(&moves) {
+                assert_eq!(ctrs, &mv.transitions, "{name}: move order from {state:?}");
+                let Ok(s) = &mv.outcome else {
+                    panic!("{name}: the compiled step moves {ctrs:?} from {state:?}, which faults");
+                };
+                let mut s = s.clone();
+                heap::canonicalize_heap(&mut s);
+                let mut bytes = Vec::new();
+                codec::encode(&s, &mut bytes);
+                assert_eq!(cbytes, &bytes, "{name}: move {ctrs:?} from {state:?}");
+                assert_eq!(*cdead, m.is_deadlock(&s), "{name}: deadlock after {ctrs:?}");
+            }
+        }
         if let Some(compiled) = c.successor_encodings(&enc) {
             cov.compiled += 1;
             assert_eq!(
@@ -91,20 +110,26 @@ fn compare_steps(name: &str, m: &Machine, cap: usize) -> Option<Coverage> {
     Some(cov)
 }
 
-fn options(compiled: bool) -> Options {
+fn options(compiled: bool, por: bool) -> Options {
     Options {
         symmetry: false,
-        por: false,
+        por,
         compiled,
         max_states: 200_000,
         ..Options::default()
     }
 }
 
-/// The whole search with and without the compiled step: the same report.
+/// The whole search with and without the compiled step, with and without partial-order
+/// reduction: the same report. Returns the report without reduction.
 fn compare_searches(name: &str, m: &Machine) -> Report {
-    let fast = check(m, &options(true));
-    let slow = check(m, &options(false));
+    compare_search(name, m, true);
+    compare_search(name, m, false)
+}
+
+fn compare_search(name: &str, m: &Machine, por: bool) -> Report {
+    let fast = check(m, &options(true, por));
+    let slow = check(m, &options(false, por));
     assert!(
         slow.stats.engine.starts_with("interpreter"),
         "{name}: {}",
@@ -208,7 +233,7 @@ fn philosophers_counts_are_the_interpreters() {
         &m,
         &Options {
             jobs: 2,
-            ..options(true)
+            ..options(true, false)
         },
     );
     assert_eq!(r.stats.engine, "compiled");
@@ -322,12 +347,14 @@ proptest! {
         let Ok(m) = Machine::new(Arc::new(p), Config::default()) else { return Ok(()) };
         let cov = compare_steps(&src, &m, 3000);
         prop_assert!(cov.is_some(), "{}: {:?}", src, Compiled::new(&m).err());
-        let fast = check(&m, &Options { max_states: 3000, ..options(true) });
-        let slow = check(&m, &Options { max_states: 3000, ..options(false) });
-        prop_assert_eq!(fast.verdict, slow.verdict, "{}", src);
-        prop_assert_eq!(fast.stats.states, slow.stats.states, "{}", src);
-        prop_assert_eq!(fast.stats.transitions, slow.stats.transitions, "{}", src);
-        prop_assert_eq!(&fast.dead_rows, &slow.dead_rows, "{}", src);
-        prop_assert_eq!(&fast.violation, &slow.violation, "{}", src);
+        for por in [false, true] {
+            let fast = check(&m, &Options { max_states: 3000, ..options(true, por) });
+            let slow = check(&m, &Options { max_states: 3000, ..options(false, por) });
+            prop_assert_eq!(fast.verdict, slow.verdict, "{}", src);
+            prop_assert_eq!(fast.stats.states, slow.stats.states, "{}", src);
+            prop_assert_eq!(fast.stats.transitions, slow.stats.transitions, "{}", src);
+            prop_assert_eq!(&fast.dead_rows, &slow.dead_rows, "{}", src);
+            prop_assert_eq!(&fast.violation, &slow.violation, "{}", src);
+        }
     }
 }

@@ -76,6 +76,8 @@ pub struct Compiled {
 }
 
 const FRAME_HEADER: u32 = 5;
+/// As `crate::reduction`'s bound on the local steps of one move.
+const MAX_LOCAL_RUN: u32 = 10_000;
 const RUNNABLE: Value = Value::Int(0);
 const DONE: Value = Value::None;
 
@@ -117,6 +119,8 @@ pub struct Successor<'a> {
     pub thread: u32,
     /// The choice indices (as in [`Transition::choices`]).
     pub choices: &'a [u32],
+    /// Steps taken: 1, or more for a move of a thread's local steps (each without choices).
+    pub steps: u32,
     pub flat: &'a Flat,
 }
 
@@ -631,8 +635,36 @@ impl Compiled {
     /// afterwards. On [`Bail`] the flat state is restored too, and `emit` may have seen some
     /// of the successors: the caller drops them and runs the interpreter.
     pub fn successors(&self, flat: &mut Flat, emit: &mut dyn FnMut(Successor)) -> Result<(), Bail> {
+        self.moves(flat, None, emit, &mut |_| {})
+    }
+
+    /// Thread `t`'s next step is local (as `Machine::next_is_local`).
+    fn next_is_local(&self, flat: &Flat, local: &[bool], t: u32) -> bool {
+        let w = &flat.words;
+        let frames = int(w[self.thread_base(t) as usize + 1]) as u32;
+        if w[self.thread_base(t) as usize] != RUNNABLE || frames == 0 {
+            return false;
+        }
+        let f = self.frame_base(t, frames - 1) as usize;
+        let pc = int(w[f + 1]) as usize;
+        w[f + 3] == Value::Unset && local.get(pc).copied().unwrap_or(false)
+    }
+
+    /// With `local` (from [`crate::reduction::local_instructions`]): the moves of
+    /// [`Machine::reduced_moves`] in its order, each handed to `emit` with the number of
+    /// steps it took; `visit` sees the states passed through within a move. Without: every
+    /// successor, as [`Compiled::successors`].
+    pub fn moves(
+        &self,
+        flat: &mut Flat,
+        local: Option<&[bool]>,
+        emit: &mut dyn FnMut(Successor),
+        visit: &mut dyn FnMut(&Flat),
+    ) -> Result<(), Bail> {
+        let only = local.and_then(|l| (0..self.threads).find(|&t| self.next_is_local(flat, l, t)));
         for t in 0..self.threads {
-            if flat.words[self.thread_base(t) as usize] != RUNNABLE {
+            if flat.words[self.thread_base(t) as usize] != RUNNABLE || only.is_some_and(|o| o != t)
+            {
                 continue;
             }
             flat.forced.clear();
@@ -640,8 +672,23 @@ impl Compiled {
                 flat.made.clear();
                 flat.undo.clear();
                 flat.dirty.iter_mut().for_each(|d| *d = false);
-                flat.watched_dirty = false;
-                let ran = step::run_step(self, flat, t);
+                let mut ran = step::run_step(self, flat, t);
+                let mut steps = 1;
+                if let Some(local) = local {
+                    let chosen = flat.made.len();
+                    while ran.is_ok()
+                        && steps <= MAX_LOCAL_RUN
+                        && self.next_is_local(flat, local, t)
+                    {
+                        visit(flat);
+                        ran = step::run_step(self, flat, t);
+                        steps += 1;
+                        // A local step makes no choices.
+                        if flat.made.len() != chosen {
+                            ran = Err(Bail);
+                        }
+                    }
+                }
                 if ran.is_err() {
                     undo(flat);
                     return Err(Bail);
@@ -653,6 +700,7 @@ impl Compiled {
                 emit(Successor {
                     thread: t,
                     choices: &choices,
+                    steps,
                     flat,
                 });
                 flat.choices = choices;
@@ -677,16 +725,41 @@ impl Compiled {
     /// The successors of an encoded state as whole encodings, or None if the compiled step
     /// does not cover it (for tests and tools; the checker uses [`Compiled::successors`]).
     pub fn successor_encodings(&self, enc: &[u8]) -> Option<Vec<(Transition, bool, Vec<u8>)>> {
+        self.move_encodings(enc, None).map(|v| {
+            v.into_iter()
+                .map(|(mut t, d, b)| (t.remove(0), d, b))
+                .collect()
+        })
+    }
+
+    /// [`Compiled::moves`] of an encoded state as (transitions, deadlock, encoding), or None
+    /// if the compiled step does not cover it.
+    #[allow(clippy::type_complexity)]
+    pub fn move_encodings(
+        &self,
+        enc: &[u8],
+        local: Option<&[bool]>,
+    ) -> Option<Vec<(Vec<Transition>, bool, Vec<u8>)>> {
         let mut flat = self.new_flat();
         if !self.load(enc, &mut flat) {
             return None;
         }
         let mut out = Vec::new();
-        self.successors(&mut flat, &mut |s| {
-            let mut bytes = Vec::new();
-            self.encode(s.flat, &mut bytes);
-            out.push((s.transition(), self.is_deadlock(s.flat), bytes));
-        })
+        self.moves(
+            &mut flat,
+            local,
+            &mut |s| {
+                let mut bytes = Vec::new();
+                self.encode(s.flat, &mut bytes);
+                let mut trs = vec![s.transition()];
+                trs.extend((1..s.steps).map(|_| Transition {
+                    thread: s.thread,
+                    choices: Vec::new(),
+                }));
+                out.push((trs, self.is_deadlock(s.flat), bytes));
+            },
+            &mut |_| {},
+        )
         .ok()?;
         Some(out)
     }

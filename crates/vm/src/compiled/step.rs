@@ -36,6 +36,7 @@ struct Run<'a> {
 pub(super) fn run_step(c: &Compiled, f: &mut Flat, t: u32) -> B<()> {
     f.fn_locals.clear();
     f.fn_bases.clear();
+    f.watched_dirty = false;
     let mut run = Run {
         c,
         f,
