@@ -396,8 +396,8 @@ impl Compiled {
         if r.get()? != u64::from(self.globals) {
             return None;
         }
-        for g in 0..self.globals as usize {
-            w[g] = value(r, Some(self.fixed[g]))?;
+        for (slot, fixed) in w.iter_mut().zip(&self.fixed[..self.globals as usize]) {
+            *slot = value(r, Some(*fixed))?;
         }
         if r.get()? != heap {
             return None;
