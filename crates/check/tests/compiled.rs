@@ -115,7 +115,7 @@ fn options(compiled: bool, por: bool) -> Options {
         symmetry: false,
         por,
         compiled,
-        max_states: 200_000,
+        max_states: 40_000,
         ..Options::default()
     }
 }
