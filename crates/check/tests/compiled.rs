@@ -200,6 +200,37 @@ fn catalog_searches_agree_with_and_without_the_compiled_step() {
     assert!(used >= 45, "{used} searches used the compiled step");
 }
 
+#[test]
+fn downeys_examples_step_alike() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/sync_code");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!("skipped: {} not found", dir.display());
+        return;
+    };
+    let (mut programs, mut compiled) = (0, 0);
+    for f in entries {
+        let path = f.unwrap().path();
+        let Ok(src) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        // Files that are not Sync programs (plain Python) are refused by the compiler.
+        let Ok(program) = lbos_lang::compile(&src) else {
+            continue;
+        };
+        let Ok(m) = Machine::new(Arc::new(program), Config::default()) else {
+            continue;
+        };
+        programs += 1;
+        let name = path.display().to_string();
+        if compare_steps(&name, &m, 3000).is_some() {
+            compiled += 1;
+            compare_searches(&name, &m);
+        }
+    }
+    eprintln!("sync_code: {compiled} of {programs} programs compiled");
+    assert!(compiled >= 5, "{compiled} of {programs}");
+}
+
 fn bench(file: &str) -> String {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/sync");
     std::fs::read_to_string(dir.join(file)).unwrap()

@@ -3,7 +3,9 @@
 //! Owns the semantics: [`State`] (globals, heap objects with identity, threads with call
 //! stacks) and [`Machine::successors`], the one successor function that `lbos run`, the
 //! checker, the server and the browser UI all use. Also owns the words for states
-//! ([`describe`]): object names, changes, thread positions.
+//! ([`describe`]): object names, changes, thread positions, and the compiled step
+//! ([`compiled`]): the same successors on flat fixed-slot states, for the checker's speed,
+//! giving way to the interpreter wherever it does not cover a state exactly.
 //!
 //! It must not search, print or parse: parsing is `lbos-lang`'s, search is `lbos-check`'s.
 
