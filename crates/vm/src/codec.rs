@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::state::{Frame, NO_PROC, Object, State, Status, Thread, Value};
 use lbos_lang::program::END;
 
+#[inline]
 pub(crate) fn put(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
@@ -15,10 +16,12 @@ pub(crate) fn put(out: &mut Vec<u8>, mut v: u64) {
     out.push(v as u8);
 }
 
+#[inline]
 pub(crate) fn put_i(out: &mut Vec<u8>, v: i64) {
     put(out, ((v << 1) ^ (v >> 63)) as u64);
 }
 
+#[inline]
 pub(crate) fn put_value(out: &mut Vec<u8>, v: Value) {
     match v {
         Value::Unset => out.push(0),

@@ -508,6 +508,7 @@ impl Compiled {
     /// Appends the shared part of the flat state's encoding (as [`crate::codec`] writes it).
     pub fn encode_shared(&self, flat: &Flat, out: &mut Vec<u8>) {
         let w = &flat.words;
+        out.reserve(3 * self.shared_len as usize + 16);
         put(out, u64::from(self.globals));
         for &v in &w[..self.globals as usize] {
             put_value(out, v);
@@ -543,6 +544,7 @@ impl Compiled {
     /// Appends thread `t`'s part of the flat state's encoding.
     pub fn encode_thread(&self, flat: &Flat, t: u32, out: &mut Vec<u8>) {
         let w = &flat.words;
+        out.reserve(3 * self.thread_len() as usize + 16);
         let (column, index) = self.ids[t as usize];
         put(out, u64::from(column));
         put(out, u64::from(index));
