@@ -16,7 +16,7 @@ async function call(method, url, body) {
   return data;
 }
 
-const programBody = (p) => ({ source: p.source, threads: p.threads || [], semaphores: p.semaphores || 'weak' });
+const programBody = (p) => ({ name: p.name, source: p.source, threads: p.threads || [], semaphores: p.semaphores || 'weak' });
 
 export const catalog = () => call('GET', '/api/catalog');
 export const source = (query) => call('GET', `/api/source?${query}`);
@@ -27,3 +27,13 @@ export const alternatives = (p, moves, thread, prefix) =>
 export const startCheck = (p, opts) => call('POST', '/api/check', { ...programBody(p), ...opts });
 export const pollCheck = (id) => call('GET', `/api/check/${id}`);
 export const cancelCheck = (id) => call('POST', `/api/check/${id}/cancel`);
+export async function openTrace(text) {
+  try {
+    const res = await fetch('/api/trace', { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
+    const data = await res.json();
+    data.httpStatus = res.status;
+    return data;
+  } catch (e) {
+    return { ok: false, error: 'request', message: `the server cannot be reached (${e.message})` };
+  }
+}

@@ -9,6 +9,7 @@ import { renderBoard } from './board.js';
 import { renderDiagram } from './diagram.js';
 import { initCheck, renderCheck } from './check.js';
 import { initKeys, showHelp } from './keys.js';
+import { initTraceFile } from './tracefile.js';
 
 export let currentTab = 'catalog';
 
@@ -64,6 +65,7 @@ async function start() {
   $('#help-btn').addEventListener('click', showHelp);
   initEditor();
   initCheck();
+  initTraceFile();
   initKeys({ showTab, share, currentTab: () => currentTab });
   const fromUrl = url.decode(location.hash);
   if (fromUrl) {

@@ -7,6 +7,8 @@
 //!   returns the program layout, one report per move and the state after `at` moves.
 //! - `POST /api/alternatives`: what each alternative of a thread's next choice would do.
 //! - `POST /api/check`, `GET /api/check/{id}`, `POST /api/check/{id}/cancel`: checks.
+//! - `POST /api/trace`: a trace file (`lbos check --trace-out`, the body as is): its program
+//!   and the check result its path stands for, as a finished check reports it.
 
 use std::sync::Arc;
 
@@ -22,7 +24,10 @@ use serde_json::{Value as Json_, json};
 use crate::Settings;
 use crate::assets;
 use crate::checks::{Checks, Limits};
-use crate::replay::{self, LoadError, Move, ProgramInput, Rng};
+use crate::checks::ReportView;
+use lbos_check::present::{CheckSettings, ResultLimits, TraceFile};
+use crate::replay::{self, LoadError, Move, ProgramInput};
+use lbos_vm::present::{self, Policy, Scheduler};
 
 pub struct AppState {
     pub settings: Settings,
@@ -52,6 +57,7 @@ pub fn router(state: Shared) -> Router {
         .route("/api/check", post(check_start))
         .route("/api/check/{id}", get(check_poll))
         .route("/api/check/{id}/cancel", post(check_cancel))
+        .route("/api/trace", post(trace_file))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn_with_state(
@@ -374,7 +380,9 @@ async fn view(AxState(st): AxState<Shared>, Json(req): Json<ViewRequest>) -> Res
     }
 }
 
-/// Appends moves to a schedule: a round or random steps. Stops at a fault, a deadlock or the end.
+/// Appends moves to a schedule: a round or random steps, drawn by the vm's scheduler (the
+/// same runs as `lbos run --schedule round-robin|random --seed N`). Stops at a fault, a
+/// deadlock or the end.
 fn extend(m: &Machine, moves: &mut Vec<Move>, ext: &Extend, max_moves: usize, max_bytes: usize) {
     let r = replay::replay(m, moves, None, max_bytes);
     *moves = r.moves;
@@ -382,96 +390,49 @@ fn extend(m: &Machine, moves: &mut Vec<Move>, ext: &Extend, max_moves: usize, ma
         return;
     }
     let mut state = r.state;
-    let (seed, count, round, only) = match ext {
-        Extend::Round { seed } => (*seed, usize::MAX, true, None),
+    let (mut scheduler, count, one_round) = match ext {
+        Extend::Round { seed } => (Scheduler::new(Policy::RoundRobin, *seed), usize::MAX, true),
         Extend::Random {
             seed,
             count,
             thread,
-        } => (*seed, (*count).min(1000), false, *thread),
+        } => {
+            let s = Scheduler::new(Policy::Random, *seed);
+            (thread.map_or(s.clone(), |t| s.only(t)), (*count).min(1000), false)
+        }
     };
-    let mut rng = Rng::new(seed);
-    let order: Vec<usize> = state.runnable().collect();
-    let mut i = 0;
-    while i < count && moves.len() < max_moves {
-        let t = if round {
-            let Some(&t) = order.get(i) else { break };
-            if state.threads[t].status != lbos_vm::Status::Runnable {
-                i += 1;
-                continue;
-            }
-            t as u32
-        } else if let Some(t) = only {
-            if state.threads.get(t as usize).map(|t| t.status) != Some(lbos_vm::Status::Runnable) {
-                break;
-            }
-            t
-        } else {
-            let runnable: Vec<usize> = state.runnable().collect();
-            if runnable.is_empty() {
-                break;
-            }
-            runnable[rng.below(runnable.len() as u32) as usize] as u32
+    let mut made = 0;
+    while made < count && moves.len() < max_moves && present::ending(m, &state).is_none() {
+        let pick = match scheduler.next(m, &state) {
+            Ok(Ok(p)) if !(one_round && p.round > 0) => p,
+            _ => break,
         };
-        let c = replay::random_choices(m, &state, t, &mut rng);
-        let mv = Move::Step { t, c };
-        match replay::step_once(m, &state, &mv, moves.len()) {
+        match replay::step_once(m, &state, &pick.step, moves.len()) {
             Ok((_, Ok(next))) => {
-                moves.push(mv);
+                moves.push(pick.step);
                 state = next;
             }
             Ok((_, Err(_))) => {
-                moves.push(mv);
+                moves.push(pick.step);
                 break;
             }
             Err(_) => break,
         }
-        i += 1;
+        made += 1;
     }
 }
 
 fn render(m: &Machine, moves: &[Move], at: Option<usize>, max_bytes: usize) -> Json_ {
     let r = replay::replay(m, moves, at, max_bytes);
-    let blocked: Vec<u32> = r
-        .state
-        .threads
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| matches!(t.status, lbos_vm::Status::Blocked(_)))
-        .map(|(i, _)| i as u32)
-        .collect();
     let status = if let Some(f) = &r.initial_fault {
-        json!({ "kind": f.kind_word(), "message": f.message, "line": f.line, "threads": [] })
+        json!({ "kind": f.kind.as_str(), "message": f.message, "line": f.line, "threads": [] })
     } else if let Some((i, f)) = r.fault_at.as_ref().filter(|(i, _)| i + 1 == r.at) {
-        // An invariant fault names no thread: the one whose step broke it is involved.
-        let thread = f.thread.or_else(|| match &r.moves[*i] {
-            Move::Step { t, .. } => Some(*t),
-            Move::Spawn { .. } => None,
-        });
         json!({
-            "kind": f.kind_word(), "message": f.message, "line": f.line, "step": i,
-            "threads": thread.into_iter().collect::<Vec<_>>(),
+            "kind": f.kind.as_str(), "message": f.message, "line": f.line, "step": i,
+            "threads": present::fault_threads(f, r.moves.get(*i)),
         })
-    } else if m.is_deadlock(&r.state) {
-        let names: Vec<String> = blocked
-            .iter()
-            .map(|t| {
-                let p = lbos_vm::describe::position(m, &r.state, *t);
-                format!("{} on {}", p.thread, p.blocked_on.unwrap_or_default())
-            })
-            .collect();
-        json!({
-            "kind": "deadlock",
-            "message": format!("deadlock: every thread that is not done is blocked ({})", names.join(", ")),
-            "threads": blocked,
-        })
-    } else if m.is_valid_end(&r.state) {
-        let message = if r.state.all_done() {
-            "every thread has finished"
-        } else {
-            "every thread has finished or waits at an end row"
-        };
-        json!({ "kind": "done", "message": message, "threads": [] })
+    } else if let Some(end) = present::ending(m, &r.state) {
+        json!(end)
     } else {
         json!({ "kind": "running", "threads": [] })
     };
@@ -491,16 +452,6 @@ fn render(m: &Machine, moves: &[Move], at: Option<usize>, max_bytes: usize) -> J
         "runnable": runnable,
         "warning": r.warning,
     })
-}
-
-trait KindWord {
-    fn kind_word(&self) -> String;
-}
-
-impl KindWord for lbos_vm::Fault {
-    fn kind_word(&self) -> String {
-        format!("{:?}", self.kind).to_lowercase()
-    }
 }
 
 #[derive(Deserialize)]
@@ -605,6 +556,17 @@ async fn check_start(AxState(st): AxState<Shared>, Json(req): Json<CheckRequest>
         max_memory_bytes: s.check_memory_bytes,
         max_trace: s.max_moves,
     };
+    let settings = CheckSettings {
+        program: req.program.name.clone().unwrap_or_else(|| "program".into()),
+        semaphores: req
+            .program
+            .semaphores
+            .as_deref()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_default(),
+        liveness: req.liveness,
+        dfs: req.dfs,
+    };
     let m = match load(req.program).await {
         Ok(m) => m,
         Err(r) => return r,
@@ -615,7 +577,7 @@ async fn check_start(AxState(st): AxState<Shared>, Json(req): Json<CheckRequest>
             "the starvation check is breadth-first: do not ask for depth-first",
         );
     }
-    match st.checks.submit(m, limits, req.dfs, req.liveness) {
+    match st.checks.submit(m, limits, settings) {
         Ok(id) => (StatusCode::ACCEPTED, Json(json!({ "ok": true, "id": id }))).into_response(),
         Err(e) => error(StatusCode::TOO_MANY_REQUESTS, e),
     }
@@ -633,5 +595,59 @@ async fn check_cancel(AxState(st): AxState<Shared>, Path(id): Path<u64>) -> Resp
         Json(json!({ "ok": true })).into_response()
     } else {
         error(StatusCode::NOT_FOUND, format!("no check {id}"))
+    }
+}
+
+/// Opens a trace file: checks it fits the limits, loads its program with its configuration,
+/// replays its path and answers with the program and the result, as `GET /api/check/{id}`
+/// reports a finished check (the vm decides the verdict from the path, not the file).
+async fn trace_file(AxState(st): AxState<Shared>, body: String) -> Response {
+    let trace = match TraceFile::parse("the file", &body) {
+        Ok(t) => t,
+        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, e.trim_start_matches("error: ")),
+    };
+    let max_moves = st.settings.max_moves;
+    if trace.path.len() > max_moves {
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the trace has {} moves, more than the {max_moves} a schedule may have here (--max-moves); `lbos run --replay` steps through it",
+                trace.path.len()
+            ),
+        );
+    }
+    let program = ProgramInput {
+        name: Some(trace.program.clone()),
+        source: trace.source.clone(),
+        threads: trace.threads.iter().map(|t| t.to_string()).collect(),
+        semaphores: Some(trace.semaphores.as_str().to_string()),
+    };
+    if let Some(r) = check_source(&st.settings, &program) {
+        return r;
+    }
+    let m = match load(program.clone()).await {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let limits = ResultLimits {
+        shown_steps: crate::checks::EXPLAINED_STEPS,
+        max_path: max_moves,
+    };
+    let result = tokio::task::spawn_blocking(move || trace.result(&m, limits)).await;
+    match result {
+        Ok(Ok(result)) => Json(json!({
+            "ok": true,
+            "program": {
+                "name": program.name, "title": program.name, "source": program.source,
+                "threads": program.threads, "semaphores": program.semaphores,
+            },
+            "report": ReportView { result, cancelled: false },
+        }))
+        .into_response(),
+        Ok(Err(e)) => error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("the trace does not fit its program: {e}"),
+        ),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }

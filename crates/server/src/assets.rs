@@ -22,6 +22,7 @@ static FILES: &[(&str, &str)] = embed!(
     "url.js",
     "dom.js",
     "choice.js",
+    "tracefile.js",
 );
 
 fn mime(name: &str) -> &'static str {
