@@ -292,9 +292,10 @@ pub fn check_result(
     settings: &CheckSettings,
     limits: ResultLimits,
 ) -> CheckResult {
-    let explained = r.violation.as_ref().map(|v| {
-        explain_trace(m, &v.trace, limits.shown_steps).expect("a counterexample replays")
-    });
+    let explained = r
+        .violation
+        .as_ref()
+        .map(|v| explain_trace(m, &v.trace, limits.shown_steps).expect("a counterexample replays"));
     let (path, path_note) = match &r.violation {
         Some(v) if v.trace.len() > limits.max_path => (
             None,
@@ -695,6 +696,9 @@ mod tests {
         assert_eq!(r.verdict, "deadlock");
         assert_eq!(r.threads, ["A (A)", "B (B)"]);
         let end = r.final_state.unwrap();
-        assert_eq!(end.variables, [("a".into(), "-1 [B]".into()), ("b".into(), "-1 [A]".into())]);
+        assert_eq!(
+            end.variables,
+            [("a".into(), "-1 [B]".into()), ("b".into(), "-1 [A]".into())]
+        );
     }
 }

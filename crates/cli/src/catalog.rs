@@ -10,8 +10,8 @@ use lbos_check::{Options, Verdict};
 use serde::Serialize;
 
 use crate::check::{Outcome, check_machine, print_table};
-use lbos_check::present::CheckSettings;
 use crate::load::EXIT_BAD_INPUT;
+use lbos_check::present::CheckSettings;
 
 #[derive(Args)]
 pub struct CatalogArgs {
@@ -412,7 +412,12 @@ pub fn check_liveness(
     r.matched = r.got == r.expected;
     if !r.matched {
         r.problem = Some(match o.report.verdict {
-            Verdict::Starvation => o.result.starvation.as_ref().map(|s| lbos_check::present::starvation_text(&o.machine, s)).unwrap_or_default(),
+            Verdict::Starvation => o
+                .result
+                .starvation
+                .as_ref()
+                .map(|s| lbos_check::present::starvation_text(&o.machine, s))
+                .unwrap_or_default(),
             Verdict::Ok => "no thread starves".into(),
             _ => format!(
                 "{}: {}",

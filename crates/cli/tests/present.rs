@@ -168,7 +168,15 @@ fn a_seed_gives_the_same_run_in_the_terminal_and_the_browser() {
     for seed in [1u64, 7, 12345] {
         let s = seed.to_string();
         let run = lbos(&[
-            "run", &path, "--schedule", "random", "--seed", &s, "--steps", "40", "--json",
+            "run",
+            &path,
+            "--schedule",
+            "random",
+            "--seed",
+            &s,
+            "--steps",
+            "40",
+            "--json",
         ]);
         let terminal = moves_of(&run);
         assert!(terminal.len() > 10, "{terminal:?}");

@@ -23,10 +23,10 @@ use serde_json::{Value as Json_, json};
 
 use crate::Settings;
 use crate::assets;
-use crate::checks::{Checks, Limits};
 use crate::checks::ReportView;
-use lbos_check::present::{CheckSettings, ResultLimits, TraceFile};
+use crate::checks::{Checks, Limits};
 use crate::replay::{self, LoadError, Move, ProgramInput};
+use lbos_check::present::{CheckSettings, ResultLimits, TraceFile};
 use lbos_vm::present::{self, Policy, Scheduler};
 
 pub struct AppState {
@@ -398,7 +398,11 @@ fn extend(m: &Machine, moves: &mut Vec<Move>, ext: &Extend, max_moves: usize, ma
             thread,
         } => {
             let s = Scheduler::new(Policy::Random, *seed);
-            (thread.map_or(s.clone(), |t| s.only(t)), (*count).min(1000), false)
+            (
+                thread.map_or(s.clone(), |t| s.only(t)),
+                (*count).min(1000),
+                false,
+            )
         }
     };
     let mut made = 0;
@@ -604,7 +608,12 @@ async fn check_cancel(AxState(st): AxState<Shared>, Path(id): Path<u64>) -> Resp
 async fn trace_file(AxState(st): AxState<Shared>, body: String) -> Response {
     let trace = match TraceFile::parse("the file", &body) {
         Ok(t) => t,
-        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, e.trim_start_matches("error: ")),
+        Err(e) => {
+            return error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                e.trim_start_matches("error: "),
+            );
+        }
     };
     let max_moves = st.settings.max_moves;
     if trace.path.len() > max_moves {

@@ -120,16 +120,19 @@ async fn a_version_1_trace_file_still_opens() {
     let v1 = json!({
         "lbos_trace": 1, "program": "rendezvous-deadlock.sync", "source": src,
         "threads": [], "semaphores": "weak", "verdict": "deadlock",
-        "transitions": [{ "thread": 0 }, { "thread": 0 }, { "thread": 1 }, { "thread": 1 }],
+        "transitions": [
+            { "thread": 0 }, { "thread": 0 }, { "thread": 0 },
+            { "thread": 1 }, { "thread": 1 }, { "thread": 1 },
+        ],
     });
     let (st, v) = post_raw(&app_, "/api/trace", v1.to_string()).await;
     assert_eq!(st, StatusCode::OK, "{v}");
     assert_eq!(v["report"]["verdict"], "deadlock");
     assert_eq!(
         v["report"]["path"],
-        json!([{ "t": 0 }, { "t": 0 }, { "t": 1 }, { "t": 1 }])
+        json!([{ "t": 0 }, { "t": 0 }, { "t": 0 }, { "t": 1 }, { "t": 1 }, { "t": 1 }])
     );
-    assert_eq!(v["report"]["trace"].as_array().unwrap().len(), 4);
+    assert_eq!(v["report"]["trace"].as_array().unwrap().len(), 6);
     // Version 1 wrote thread settings as `{"All":3}`: they are read as `3`.
     let src = "s = Semaphore(0)\n## Thread A\ns.wait()\n";
     let v1 = json!({
@@ -151,7 +154,7 @@ async fn files_that_are_not_counterexamples_are_refused_with_the_reason() {
     let src = catalog_source("rendezvous", "rendezvous-deadlock");
     let base = json!({
         "lbos_trace": 2, "program": "r.sync", "source": src,
-        "path": [{ "t": 0 }, { "t": 0 }, { "t": 1 }, { "t": 1 }],
+        "path": [{ "t": 0 }, { "t": 0 }, { "t": 0 }, { "t": 1 }, { "t": 1 }, { "t": 1 }],
     });
     let with = |k: &str, v: Value| {
         let mut b = base.clone();
@@ -163,13 +166,25 @@ async fn files_that_are_not_counterexamples_are_refused_with_the_reason() {
         (json!({ "hello": 1 }).to_string(), 422, "lbos_trace"),
         (with("lbos_trace", json!(3)), 422, "newer lbos"),
         (with("path", json!([{ "t": 9 }])), 422, "no thread number 9"),
-        (with("path", json!([{ "t": 0 }])), 422, "not a counterexample"),
-        (with("path", json!([{ "spawn": 0 }])), 422, "creates a thread"),
-        (with("cycle_start", json!(7)), 422, "after the last"),
+        (
+            with("path", json!([{ "t": 0 }])),
+            422,
+            "not a counterexample",
+        ),
+        (
+            with("path", json!([{ "spawn": 0 }])),
+            422,
+            "creates a thread",
+        ),
+        (with("cycle_start", json!(6)), 422, "after the last"),
         (with("cycle_start", json!(1)), 422, "does not lead back"),
         (with("threads", json!(["x"])), 422, "not a thread count"),
         (with("source", json!("## Thread\nx = (\n")), 422, ""),
-        (with("path", json!(vec![json!({"t": 0}); 11])), 413, "more than the 10"),
+        (
+            with("path", json!(vec![json!({"t": 0}); 11])),
+            413,
+            "more than the 10",
+        ),
     ];
     for (body, status, says) in cases {
         let (st, v) = post_raw(&app_, "/api/trace", body.clone()).await;

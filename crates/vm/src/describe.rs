@@ -544,6 +544,17 @@ pub fn status_word(s: Status) -> &'static str {
     }
 }
 
+/// An error unless `state` has a thread number `t`: which numbers there are.
+pub fn thread_exists(state: &State, t: u32) -> Result<(), String> {
+    if (t as usize) < state.threads.len() {
+        return Ok(());
+    }
+    Err(format!(
+        "there is no thread number {t} (the threads are numbered 0 to {})",
+        state.threads.len().saturating_sub(1)
+    ))
+}
+
 /// Applies `tr` to `before` and explains it as step number `step` (from 1). The outcome is the
 /// next state or the fault.
 pub fn explain(
@@ -553,13 +564,7 @@ pub fn explain(
     step: usize,
 ) -> Result<(StepReport, Result<State, crate::Fault>), String> {
     // `apply` says there is no such thread; `position` would index out of bounds first.
-    if tr.thread as usize >= before.threads.len() {
-        return Err(format!(
-            "there is no thread number {} (the threads are numbered 0 to {})",
-            tr.thread,
-            before.threads.len().saturating_sub(1)
-        ));
-    }
+    thread_exists(before, tr.thread)?;
     let pos = position(m, before, tr.thread);
     let applied = m.apply(before, tr)?;
     let names_in = applied.outcome.as_ref().unwrap_or(before);

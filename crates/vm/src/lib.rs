@@ -15,14 +15,14 @@ pub mod config;
 pub mod describe;
 pub mod heap;
 mod machine;
+pub mod present;
 pub mod random;
 pub mod reduction;
-pub mod present;
 pub mod state;
 pub mod symmetry;
 
 pub use config::{Config, Limits, SemaphoreModel, ThreadSpec};
 pub use machine::{Applied, Event, Fault, FaultKind, Machine, SetupError, Transition, thread_name};
+pub use present::PathStep;
 pub use state::{Frame, Object, State, Status, Thread, Value};
 pub use symmetry::Symmetry;
-pub use present::PathStep;

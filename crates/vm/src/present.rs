@@ -160,9 +160,13 @@ pub fn replay_path(m: &Machine, path: &[PathStep]) -> Result<(State, Option<Faul
     for (i, mv) in path.iter().enumerate() {
         let next = match mv {
             PathStep::Spawn { spawn } => m.spawn(&state, *spawn).map(Ok),
-            PathStep::Step { .. } => m
-                .apply(&state, &mv.transition().expect("a step"))
-                .map(|a| a.outcome),
+            PathStep::Step { t, c } => describe::thread_exists(&state, *t).and_then(|()| {
+                let tr = Transition {
+                    thread: *t,
+                    choices: c.clone(),
+                };
+                m.apply(&state, &tr).map(|a| a.outcome)
+            }),
         };
         match next.map_err(|e| format!("move {} cannot be made: {e}", i + 1))? {
             Ok(s) => state = s,
@@ -293,7 +297,8 @@ pub fn thread_label(m: &Machine, st: &State, t: u32) -> String {
     format!(
         "{} ({})",
         m.thread_name(t),
-        m.program.column_label(st.threads[t as usize].column as usize)
+        m.program
+            .column_label(st.threads[t as usize].column as usize)
     )
 }
 
@@ -380,7 +385,11 @@ impl Scheduler {
 
     /// The next move from `state` (which some thread can leave), or why there is none. An
     /// error names a thread the program does not have.
-    pub fn next(&mut self, m: &Machine, state: &State) -> Result<Result<Pick, ScheduleEnd>, String> {
+    pub fn next(
+        &mut self,
+        m: &Machine,
+        state: &State,
+    ) -> Result<Result<Pick, ScheduleEnd>, String> {
         let mut cycle_round = None;
         let thread = if let Some(t) = self.only {
             if state.threads.get(t as usize).map(|t| t.status) != Some(Status::Runnable) {
@@ -391,9 +400,9 @@ impl Scheduler {
             match &self.policy {
                 Policy::RoundRobin => {
                     let n = state.threads.len();
-                    let Some(k) = (0..n).find(|k| {
-                        state.threads[(self.next_rr + k) % n].status == Status::Runnable
-                    }) else {
+                    let Some(k) = (0..n)
+                        .find(|k| state.threads[(self.next_rr + k) % n].status == Status::Runnable)
+                    else {
                         return Ok(Err(ScheduleEnd::ThreadCannotMove));
                     };
                     if self.next_rr + k >= n && self.taken > 0 {
@@ -478,7 +487,9 @@ impl Scheduler {
 pub enum RunEvent<'a> {
     Step(&'a StepReport),
     /// A replayed lasso's cycle starts (again) with the next move: its round, from 1.
-    Cycle { round: usize },
+    Cycle {
+        round: usize,
+    },
 }
 
 /// How a run ended.
@@ -575,7 +586,10 @@ mod tests {
             PathStep::Step { t: 0, c: vec![] },
             PathStep::Step { t: 1, c: vec![1] },
             PathStep::Spawn { spawn: 0 },
-            PathStep::Step { t: 12, c: vec![0, 3] },
+            PathStep::Step {
+                t: 12,
+                c: vec![0, 3],
+            },
         ];
         // The browser's url.js writes exactly this (its header comment's example).
         assert_eq!(path_text(&path), "0_1c1_s0_12c0c3");
