@@ -199,3 +199,46 @@ fn a_seed_gives_the_same_run_in_the_terminal_and_the_browser() {
     assert_eq!(&moves_of(&run)[..round.len()], &round[..]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_trace_file_with_created_threads_replays_in_the_terminal() {
+    // The path type has both kinds of move: the browser's schedules create threads, and
+    // `lbos run --replay` plays them from a trace file as the server does.
+    let dir = temp_dir("spawn");
+    let program = dir.join("wake.sync");
+    let source = "s = Semaphore(0)\n## Thread W\ns.wait()\n## Thread S\ns.signal()\n";
+    std::fs::write(&program, source).unwrap();
+    let path = lbos_vm::present::parse_path_text("s0_2_1").unwrap();
+    let trace = dir.join("wake.trace.json");
+    let file = json!({ "lbos_trace": 2, "program": "wake.sync", "source": source, "path": path });
+    std::fs::write(&trace, file.to_string()).unwrap();
+    let program = program.display().to_string();
+    let o = lbos(&[
+        "run",
+        &program,
+        "--replay",
+        trace.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let lines = json_lines(&o);
+    let steps: Vec<&Value> = lines.iter().filter(|l| l["type"] == "step").collect();
+    assert_eq!(steps.len(), 3);
+    assert_eq!(steps[0]["kind"], "spawn");
+    assert_eq!(steps[0]["move"], json!({ "spawn": 0 }));
+    assert_eq!(steps[0]["thread"], 2);
+    // The created thread waits, and S's signal wakes it.
+    assert_eq!(steps[1]["events"], json!(["C blocks on s"]));
+    assert_eq!(steps[2]["events"], json!(["s wakes C"]));
+    let end = lines.last().unwrap();
+    assert_eq!(end["result"], "schedule", "{end}");
+    assert_eq!(end["message"], "the replayed trace ends after 3 steps");
+    let moves: Vec<Value> = steps.iter().map(|s| s["move"].clone()).collect();
+    assert_eq!(Value::from(moves), serde_json::to_value(&path).unwrap());
+    let _ = std::fs::remove_dir_all(&dir);
+}
