@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -363,7 +363,7 @@ test('a long check shows progress and can be cancelled', async () => {
   await page.waitForSelector('#verdict[data-verdict="incomplete"]');
 });
 
-test('a trace file written by lbos check opens as the check result and replays to its counterexample', async () => {
+test('a trace file written by lbos check opens as the check result and replays to its counterexample, on a phone and a projector', async () => {
   // The program is the book's Deadlock #1, written to a file and checked on the command line.
   const program = join(tmp, 'deadlock-1.sync');
   writeFileSync(program, `# Rendezvous, deadlock: both wait before they signal
@@ -381,28 +381,44 @@ bArrived.signal()
   const trace = join(tmp, 'deadlock-1.trace.json');
   const checked = spawnSync(BIN, ['check', program, '--trace-out', trace]);
   assert.equal(checked.status, 1, String(checked.stdout));
+  for (const [width, height] of [[390, 844], [1280, 800]]) {
+    await page.setViewportSize({ width, height });
+    await page.goto('about:blank');
+    await page.goto(base);
+    await page.waitForSelector('#open-trace');
+    await page.setInputFiles('#trace-file-input', trace);
+    // The Check view shows the result as if the page had run the check.
+    await page.waitForSelector('#view-check:not([hidden]) #verdict[data-verdict="deadlock"]');
+    assert.match(await page.textContent('#verdict'), /A on bArrived, B on aArrived/);
+    assert.match(await page.textContent('#notice'), /deadlock-1\.trace\.json/);
+    assert.match(await page.textContent('table.stats'), /States\s*[1-9]/);
+    await page.click('#replay');
+    await page.waitForSelector('#view-sim:not([hidden])');
+    await waitStep(0);
+    assert.equal(await stepCount(), 2);
+    await page.keyboard.press('End');
+    await waitStep(2);
+    await page.waitForSelector('.status.deadlock');
+    // The URL carries the path as the vm's text form writes it (both threads' waits).
+    assert.match(await page.evaluate(() => location.hash), /[#&]m=0_1(&|$)/);
+    // A file that is not a trace is refused with the reason, and the program stays.
+    const junk = join(tmp, 'junk.json');
+    writeFileSync(junk, '{"hello": 1}');
+    await page.setInputFiles('#trace-file-input', junk);
+    await page.waitForFunction(() => /Cannot open junk\.json: .*lbos trace/.test(document.querySelector('#notice')?.textContent || ''));
+    assert.match(await page.textContent('#prog-title'), /deadlock-1/);
+  }
+  // Dropping the file anywhere on the page opens it too.
   await page.goto('about:blank');
   await page.goto(base);
-  await page.waitForSelector('#open-trace');
-  await page.setInputFiles('#trace-file-input', trace);
-  // The Check view shows the result as if the page had run the check.
+  await page.waitForSelector('.entry');
+  const drop = await page.evaluateHandle((text) => {
+    const d = new DataTransfer();
+    d.items.add(new File([text], 'dropped.json', { type: 'application/json' }));
+    return d;
+  }, readFileSync(trace, 'utf8'));
+  await page.dispatchEvent('main', 'drop', { dataTransfer: drop });
   await page.waitForSelector('#view-check:not([hidden]) #verdict[data-verdict="deadlock"]');
-  assert.match(await page.textContent('#verdict'), /A on bArrived, B on aArrived/);
-  assert.match(await page.textContent('#notice'), /deadlock-1\.trace\.json/);
-  assert.match(await page.textContent('table.stats'), /States\s*[1-9]/);
-  await page.click('#replay');
-  await page.waitForSelector('#view-sim:not([hidden])');
-  await waitStep(0);
-  assert.equal(await stepCount(), 2);
-  await page.keyboard.press('End');
-  await waitStep(2);
-  await page.waitForSelector('.status.deadlock');
-  // The URL carries the path as the vm's text form writes it (both threads' waits).
-  assert.match(await page.evaluate(() => location.hash), /[#&]m=0_1(&|$)/);
-  // A file that is not a trace is refused with the reason, and the program stays.
-  const junk = join(tmp, 'junk.json');
-  writeFileSync(junk, '{"hello": 1}');
-  await page.setInputFiles('#trace-file-input', junk);
-  await page.waitForFunction(() => /Cannot open junk\.json: .*lbos trace/.test(document.querySelector('#notice')?.textContent || ''));
-  assert.match(await page.textContent('#prog-title'), /deadlock-1/);
+  assert.match(await page.textContent('#notice'), /Opened dropped\.json/);
+  await page.setViewportSize({ width: 1400, height: 900 });
 });
