@@ -579,6 +579,94 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
+
+    fn machine(source: &str) -> Machine {
+        let program = lbos_lang::compile(source).expect("compiles");
+        Machine::new(Arc::new(program), crate::Config::default()).expect("sets up")
+    }
+
+    fn moves(m: &Machine, schedule: Scheduler, max: usize) -> (Vec<String>, RunEnd, Vec<usize>) {
+        let (mut seen, mut cycles) = (Vec::new(), Vec::new());
+        let end = run(m, schedule, max, Some(0), |e| match e {
+            RunEvent::Step(r) => seen.push(r.path_step.to_string()),
+            RunEvent::Cycle { round } => cycles.push(round),
+        })
+        .expect("runs");
+        (seen, end, cycles)
+    }
+
+    #[test]
+    fn round_robin_takes_each_runnable_thread_in_turn_and_counts_rounds() {
+        // B blocks on its first row; A and C run two rows each.
+        let m = machine(
+            "s = Semaphore(0)\n## Thread A\npass\npass\n## Thread B\ns.wait()\n## Thread C\npass\npass\n",
+        );
+        let mut sched = Scheduler::new(Policy::RoundRobin, 1);
+        let mut state = m.initial_state().clone();
+        let mut picks = Vec::new();
+        while let Ok(Ok(p)) = sched.next(&m, &state) {
+            picks.push((p.step.to_string(), p.round));
+            let (_, next) = explain_move(&m, &state, &p.step, picks.len() - 1).unwrap();
+            state = next.unwrap();
+        }
+        let want = [("0", 0), ("1", 0), ("2", 0), ("0", 1), ("2", 1)];
+        let want: Vec<(String, usize)> = want.iter().map(|(s, r)| (s.to_string(), *r)).collect();
+        assert_eq!(picks, want);
+        let e = ending(&m, &state).expect("ends");
+        assert_eq!(e.kind, "deadlock");
+        assert_eq!(e.message, "deadlock: no thread can move (B on s)");
+        assert_eq!(e.threads, [1]);
+    }
+
+    #[test]
+    fn a_seed_makes_the_same_random_run_and_another_seed_another() {
+        let m = machine("s = Semaphore(2)\n## Thread W x4\ns.wait()\ns.signal()\n");
+        let a = moves(&m, Scheduler::new(Policy::Random, 7), 40).0;
+        assert_eq!(a, moves(&m, Scheduler::new(Policy::Random, 7), 40).0);
+        assert_ne!(a, moves(&m, Scheduler::new(Policy::Random, 8), 40).0);
+        // Every thread finishes: 4 threads of 2 rows, plus the wakings' choices.
+        assert_eq!(a.len(), 8, "{a:?}");
+    }
+
+    #[test]
+    fn a_lasso_is_played_round_after_round_and_ends_as_a_starvation() {
+        let m = machine("x = 0\n## Thread A\nwhile True:\n    x = 1 - x\n");
+        let path = parse_path_text("0_0_0").unwrap();
+        let policy = Policy::Path {
+            path,
+            cycle_start: Some(1),
+            cycles: 2,
+        };
+        let (seen, end, cycles) = moves(&m, Scheduler::new(policy, 0), 100);
+        // One move to the cycle, then the cycle of two moves twice.
+        assert_eq!(seen.len(), 5);
+        assert_eq!(cycles, [1, 2]);
+        assert_eq!(end.result, "cycle");
+        assert!(end.failed);
+        assert!(end.message.ends_with("thread A starves"), "{}", end.message);
+    }
+
+    #[test]
+    fn a_failed_assertion_ends_a_run_in_words() {
+        let m = machine("x = 0\n## Thread A\nx = 1\nassert x == 0, 'x moved'\n");
+        let (seen, end, _) = moves(&m, Scheduler::new(Policy::RoundRobin, 0), 100);
+        assert_eq!(seen, ["0", "0"]);
+        assert_eq!(end.result, "assertion");
+        assert_eq!(end.message, "assertion failed (thread A, line 4): x moved");
+        assert_eq!(
+            variables(&m, &end.state),
+            [("x".to_string(), "1".to_string())]
+        );
+        let named = Scheduler::new(Policy::Threads(vec!["A".into(), "Z".into()]), 0);
+        let err = run(&m, named, 10, None, |_| {}).unwrap_err();
+        assert_eq!(err.0, 2);
+        assert!(
+            err.1.contains("`Z`") && err.1.contains("threads are A"),
+            "{}",
+            err.1
+        );
+    }
 
     #[test]
     fn the_text_form_of_a_path_round_trips_and_is_pinned() {
