@@ -1,5 +1,6 @@
 //! Words for states: value formatting, object names (`mutex`, `forks[2]`, `C.sem`), what a
-//! step changed, and where each thread is. Used by `run`, the checker's traces and the server.
+//! step changed, where each thread is, and one step explained ([`explain`]). The layer above
+//! ([`crate::present`]: paths, endings, schedules) builds on these; every front end uses both.
 
 use lbos_lang::program::{Block, END};
 use serde::Serialize;
