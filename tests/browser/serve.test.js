@@ -408,6 +408,16 @@ bArrived.signal()
     await page.waitForFunction(() => /Cannot open junk\.json: .*lbos trace/.test(document.querySelector('#notice')?.textContent || ''));
     assert.match(await page.textContent('#prog-title'), /deadlock-1/);
   }
+  // The schedule shown saves as a trace file that `lbos run --replay` steps through.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-trace')]);
+  const saved = join(tmp, 'saved.trace.json');
+  await download.saveAs(saved);
+  assert.equal(download.suggestedFilename(), 'deadlock-1.trace.json');
+  const replayed = spawnSync(BIN, ['run', program, '--replay', saved, '--json']);
+  assert.equal(replayed.status, 1, String(replayed.stderr));
+  const lines = String(replayed.stdout).trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(lines.filter((l) => l.type === 'step').map((l) => l.move), [{ t: 0 }, { t: 1 }]);
+  assert.equal(lines.at(-1).result, 'deadlock');
   // Dropping the file anywhere on the page opens it too.
   await page.goto('about:blank');
   await page.goto(base);

@@ -521,6 +521,36 @@ impl TraceFile {
         })
     }
 
+    /// A path made elsewhere (the browser's schedule) as a trace file; its verdict is the one
+    /// the path leads to, if it is a counterexample.
+    pub fn from_path(
+        m: &Machine,
+        program: &str,
+        threads: &[ThreadSpec],
+        semaphores: SemaphoreModel,
+        path: Vec<PathStep>,
+    ) -> TraceFile {
+        let mut trace = TraceFile {
+            lbos_trace: TRACE_VERSION,
+            program: program.to_string(),
+            source: m.program.source.clone(),
+            threads: threads.to_vec(),
+            semaphores,
+            verdict: None,
+            liveness: false,
+            stats: None,
+            path,
+            cycle_start: None,
+            starving: None,
+        };
+        let limits = ResultLimits {
+            shown_steps: 0,
+            max_path: 0,
+        };
+        trace.verdict = trace.result(m, limits).ok().map(|r| r.verdict.to_string());
+        trace
+    }
+
     /// The file as written: pretty JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a trace serializes")

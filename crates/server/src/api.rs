@@ -9,6 +9,7 @@
 //! - `POST /api/check`, `GET /api/check/{id}`, `POST /api/check/{id}/cancel`: checks.
 //! - `POST /api/trace`: a trace file (`lbos check --trace-out`, the body as is): its program
 //!   and the check result its path stands for, as a finished check reports it.
+//! - `POST /api/trace/save`: a program and `moves` as a trace file, for `lbos run --replay`.
 
 use std::sync::Arc;
 
@@ -58,6 +59,7 @@ pub fn router(state: Shared) -> Router {
         .route("/api/check/{id}", get(check_poll))
         .route("/api/check/{id}/cancel", post(check_cancel))
         .route("/api/trace", post(trace_file))
+        .route("/api/trace/save", post(trace_save))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn_with_state(
@@ -657,6 +659,59 @@ async fn trace_file(AxState(st): AxState<Shared>, body: String) -> Response {
             StatusCode::UNPROCESSABLE_ENTITY,
             format!("the trace does not fit its program: {e}"),
         ),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+#[derive(Deserialize)]
+struct SaveRequest {
+    #[serde(flatten)]
+    program: ProgramInput,
+    #[serde(default)]
+    moves: Vec<Move>,
+}
+
+/// Writes a schedule of the page as a trace file (the same format `lbos check --trace-out`
+/// writes), after checking that every move can be made.
+async fn trace_save(AxState(st): AxState<Shared>, Json(req): Json<SaveRequest>) -> Response {
+    if let Some(r) = check_source(&st.settings, &req.program) {
+        return r;
+    }
+    if req.moves.len() > st.settings.max_moves {
+        return error(StatusCode::PAYLOAD_TOO_LARGE, "too many moves");
+    }
+    // `load` has accepted these settings, so they parse.
+    let threads: Vec<lbos_vm::ThreadSpec> = req
+        .program
+        .threads
+        .iter()
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    let semaphores = req
+        .program
+        .semaphores
+        .as_deref()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_default();
+    let name = req
+        .program
+        .name
+        .clone()
+        .unwrap_or_else(|| "program.sync".into());
+    let m = match load(req.program).await {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let made = tokio::task::spawn_blocking(move || {
+        // A path whose last move faults is a counterexample: it is saved whole.
+        lbos_vm::present::replay_path(&m, &req.moves)?;
+        let trace = TraceFile::from_path(&m, &name, &threads, semaphores, req.moves);
+        Ok::<_, String>(trace.to_json())
+    })
+    .await;
+    match made {
+        Ok(Ok(text)) => ([(header::CONTENT_TYPE, "application/json")], text).into_response(),
+        Ok(Err(e)) => error(StatusCode::CONFLICT, e),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }

@@ -201,3 +201,37 @@ async fn files_that_are_not_counterexamples_are_refused_with_the_reason() {
     let w = v["report"]["warnings"][0].as_str().unwrap();
     assert!(w.contains("`assertion`") && w.contains("`deadlock`"), "{w}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_schedule_of_the_page_saves_as_a_trace_file_that_opens_again() {
+    let app_ = app(Settings::default());
+    let src = "s = Semaphore(0)\n## Thread W\ns.wait()\n## Thread S\ns.signal()\n";
+    let save = |moves: Value| {
+        json!({ "name": "wake.sync", "source": src, "threads": ["W=2"], "moves": moves })
+            .to_string()
+    };
+    // Both waiters block, one more is created and runs: a schedule, not a counterexample.
+    let moves = json!([{ "t": 0 }, { "t": 1 }, { "spawn": 0 }]);
+    let (st, v) = post_raw(&app_, "/api/trace/save", save(moves.clone())).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["lbos_trace"], 2);
+    assert_eq!(v["program"], "wake.sync");
+    assert_eq!(v["threads"], json!(["W=2"]));
+    assert_eq!(v["path"], moves);
+    assert!(v["verdict"].is_null(), "{v}");
+    let back = TraceFile::parse("saved", &v.to_string()).unwrap();
+    assert_eq!(back.path.len(), 3);
+    // Both waiters block and S wakes one of them: the other waits forever, a deadlock.
+    let moves = json!([{ "t": 0 }, { "t": 1 }, { "t": 2, "c": [0] }]);
+    let (st, v) = post_raw(&app_, "/api/trace/save", save(moves.clone())).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["verdict"], "deadlock", "{v}");
+    let (st, opened) = post_raw(&app_, "/api/trace", v.to_string()).await;
+    assert_eq!(st, StatusCode::OK, "{opened}");
+    assert_eq!(opened["report"]["verdict"], "deadlock");
+    assert_eq!(opened["report"]["path"], moves);
+    // A move that cannot be made is refused with its number.
+    let (st, v) = post_raw(&app_, "/api/trace/save", save(json!([{ "t": 7 }]))).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("move 1"), "{v}");
+}
