@@ -27,3 +27,4 @@ export const alternatives = (p, moves, thread, prefix) =>
 export const startCheck = (p, opts) => call('POST', '/api/check', { ...programBody(p), ...opts });
 export const pollCheck = (id) => call('GET', `/api/check/${id}`);
 export const cancelCheck = (id) => call('POST', `/api/check/${id}/cancel`);
+export const startMutants = (p, opts = {}) => call('POST', '/api/mutants', { ...programBody(p), ...opts });
