@@ -62,7 +62,7 @@ const SEMAPHORES = { weak: 'weak semaphores (a signal wakes any waiter)', fifo: 
 // limits ("no violation" is a claim about exactly this).
 export function checkedText(c, limits) {
   const total = c.columns.reduce((n, col) => n + col.threads, 0);
-  const cols = c.columns.map((col) => `${col.threads} ${col.label}`).join(', ');
+  const cols = c.columns.map((col) => `${col.label} ×${col.threads}`).join(', ');
   const reductions = [c.symmetry ? 'identical threads merged' : null, c.por ? 'partial-order reduction' : null].filter(Boolean);
   return `Checked: ${total} thread${total === 1 ? '' : 's'} (${cols}), ${SEMAPHORES[c.semaphores] || c.semaphores}; ` +
     `${c.liveness ? 'safety and starvation under a fair scheduler' : 'safety'}, ${c.dfs ? 'depth-first' : 'breadth-first'}` +

@@ -620,7 +620,9 @@ struct CheckRequest {
 /// A request's limits, within the server's.
 fn check_limits(s: &Settings, max_states: Option<u64>, timeout_secs: Option<f64>) -> Limits {
     Limits {
-        max_states: max_states.unwrap_or(s.check_states).clamp(1, s.check_states),
+        max_states: max_states
+            .unwrap_or(s.check_states)
+            .clamp(1, s.check_states),
         timeout_secs: timeout_secs
             .filter(|t| t.is_finite() && *t > 0.0)
             .unwrap_or(s.check_timeout.as_secs_f64())

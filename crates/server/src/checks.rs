@@ -274,12 +274,17 @@ impl Checks {
             ..Options::default()
         };
         let checked = Checked::new(&machine, &opts, "check");
-        self.queue(limits, checked, move |job, limits, opts| {
-            let report = lbos_check::check(&machine, opts);
-            let cancelled = job.stop.load(Ordering::Relaxed);
-            let view = ReportView::new(&machine, &report, cancelled, limits.max_trace);
-            job.lock().report = Some(view);
-        }, opts)
+        self.queue(
+            limits,
+            checked,
+            move |job, limits, opts| {
+                let report = lbos_check::check(&machine, opts);
+                let cancelled = job.stop.load(Ordering::Relaxed);
+                let view = ReportView::new(&machine, &report, cancelled, limits.max_trace);
+                job.lock().report = Some(view);
+            },
+            opts,
+        )
     }
 
     /// Queues a mutation analysis of the program (`lbos_check::mutants`): every mutant checked
@@ -288,31 +293,36 @@ impl Checks {
     pub fn submit_mutants(&self, machine: Machine, limits: Limits) -> Result<u64, String> {
         let opts = Options::default();
         let checked = Checked::new(&machine, &opts, "mutants");
-        self.queue(limits, checked, move |job, limits, opts| {
-            let total = lbos_lang::mutate::mutants(&machine.program).len();
-            // One deadline for the whole analysis: each mutant's own search has the same
-            // limit, and the watchdog stops the rest when it has passed.
-            let stop = opts.stop.clone();
-            let deadline = Duration::from_secs_f64(limits.timeout_secs);
-            let (finished, watchdog_wait) = std::sync::mpsc::channel::<()>();
-            let watchdog = std::thread::spawn(move || {
-                if watchdog_wait.recv_timeout(deadline).is_err() {
-                    stop.store(true, Ordering::Relaxed);
-                }
-            });
-            let report = lbos_check::mutants::analyze(&machine.program, &machine.config, opts);
-            let _ = finished.send(());
-            let _ = watchdog.join();
-            let view = MutantsView {
-                total,
-                killed: report.killed,
-                survived: report.survived,
-                unknown: report.unknown,
-                results: report.results,
-                cancelled: job.cancelled.load(Ordering::Relaxed),
-            };
-            job.lock().mutants = Some(view);
-        }, opts)
+        self.queue(
+            limits,
+            checked,
+            move |job, limits, opts| {
+                let total = lbos_lang::mutate::mutants(&machine.program).len();
+                // One deadline for the whole analysis: each mutant's own search has the same
+                // limit, and the watchdog stops the rest when it has passed.
+                let stop = opts.stop.clone();
+                let deadline = Duration::from_secs_f64(limits.timeout_secs);
+                let (finished, watchdog_wait) = std::sync::mpsc::channel::<()>();
+                let watchdog = std::thread::spawn(move || {
+                    if watchdog_wait.recv_timeout(deadline).is_err() {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                });
+                let report = lbos_check::mutants::analyze(&machine.program, &machine.config, opts);
+                let _ = finished.send(());
+                let _ = watchdog.join();
+                let view = MutantsView {
+                    total,
+                    killed: report.killed,
+                    survived: report.survived,
+                    unknown: report.unknown,
+                    results: report.results,
+                    cancelled: job.cancelled.load(Ordering::Relaxed),
+                };
+                job.lock().mutants = Some(view);
+            },
+            opts,
+        )
     }
 
     /// Queues `work` to run on a thread of its own once a permit is free, with `opts` given
