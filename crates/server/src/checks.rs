@@ -14,9 +14,10 @@ use tokio::sync::Semaphore;
 
 use crate::replay::{FaultView, Move};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
+    #[default]
     Queued,
     Running,
     Done,
@@ -227,12 +228,6 @@ struct Inner {
     progress: Option<Stats>,
     report: Option<ReportView>,
     mutants: Option<MutantsView>,
-}
-
-impl Default for Phase {
-    fn default() -> Phase {
-        Phase::Queued
-    }
 }
 
 pub struct Checks {
