@@ -339,7 +339,8 @@ test('Run and Random run step until stopped; Random step steps once', async () =
   await page.fill('#speed', '20').catch(() => {});
   await page.click('#run');
   await page.waitForFunction(() => Number(document.querySelector('.chip.current')?.dataset.step) >= 6);
-  await page.click('#stop');
+  // At once (the board is redrawn at every step, so an actionability wait could outlast the run).
+  await page.$eval('#stop', (b) => b.click());
   const n = await currentStep();
   await page.waitForTimeout(400);
   assert.equal(await currentStep(), n, 'stopped');
