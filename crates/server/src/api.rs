@@ -658,6 +658,25 @@ struct MutantsRequest {
     #[serde(flatten)]
     program: ProgramInput,
     timeout_secs: Option<f64>,
+    /// The catalog program (`ENTRY/FILE`) this is: when the source is still the catalog's, its
+    /// no-starvation claims also judge the mutants.
+    catalog: Option<String>,
+}
+
+/// The configurations under which a catalog program, unedited, starves no thread.
+fn no_starvation_claims(id: Option<&str>, source: &str) -> Vec<lbos_vm::Config> {
+    let Some((entry, file)) = id.and_then(|id| id.split_once('/')) else {
+        return Vec::new();
+    };
+    match lbos_catalog::find(entry).and_then(|e| e.program(file)) {
+        Some(p) if p.source == source => p
+            .liveness
+            .iter()
+            .filter(|l| l.expect == "ok")
+            .filter_map(|l| p.liveness_config(l).ok())
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 async fn mutants_start(AxState(st): AxState<Shared>, Json(req): Json<MutantsRequest>) -> Response {
@@ -665,11 +684,12 @@ async fn mutants_start(AxState(st): AxState<Shared>, Json(req): Json<MutantsRequ
         return r;
     }
     let limits = check_limits(&st.settings, None, req.timeout_secs);
+    let claims = no_starvation_claims(req.catalog.as_deref(), &req.program.source);
     let m = match load(req.program).await {
         Ok(m) => m,
         Err(r) => return r,
     };
-    match st.checks.submit_mutants(m, limits) {
+    match st.checks.submit_mutants(m, claims, limits) {
         Ok(id) => (StatusCode::ACCEPTED, Json(json!({ "ok": true, "id": id }))).into_response(),
         Err(e) => error(StatusCode::TOO_MANY_REQUESTS, e),
     }
@@ -687,5 +707,26 @@ async fn check_cancel(AxState(st): AxState<Shared>, Path(id): Path<u64>) -> Resp
         Json(json!({ "ok": true })).into_response()
     } else {
         error(StatusCode::NOT_FOUND, format!("no check {id}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_unedited_catalog_program_brings_its_no_starvation_claims() {
+        let p = lbos_catalog::find("readers-writers")
+            .and_then(|e| e.program("rw-no-starve"))
+            .unwrap();
+        let oks = p.liveness.iter().filter(|l| l.expect == "ok").count();
+        assert!(oks > 0);
+        let id = Some("readers-writers/rw-no-starve");
+        assert_eq!(no_starvation_claims(id, &p.source).len(), oks);
+        let edited = format!("{}\n# edited\n", p.source);
+        assert!(no_starvation_claims(id, &edited).is_empty());
+        assert!(no_starvation_claims(None, &p.source).is_empty());
+        assert!(no_starvation_claims(Some("no-such/entry"), &p.source).is_empty());
+        assert!(no_starvation_claims(Some("noslash"), &p.source).is_empty());
     }
 }

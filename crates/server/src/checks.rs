@@ -285,7 +285,14 @@ impl Checks {
     /// Queues a mutation analysis of the program (`lbos_check::mutants`): every mutant checked
     /// with the limits, the whole analysis stopped by cancel or by the time limit (mutants not
     /// reached by then are not in the report).
-    pub fn submit_mutants(&self, machine: Machine, limits: Limits) -> Result<u64, String> {
+    /// A mutant that passes is also checked for starvation under each of `no_starvation` (the
+    /// catalog's claims that the original starves no thread), as `lbos catalog check` does.
+    pub fn submit_mutants(
+        &self,
+        machine: Machine,
+        no_starvation: Vec<lbos_vm::Config>,
+        limits: Limits,
+    ) -> Result<u64, String> {
         let opts = Options::default();
         let checked = Checked::new(&machine, &opts, "mutants");
         self.queue(
@@ -303,7 +310,12 @@ impl Checks {
                         stop.store(true, Ordering::Relaxed);
                     }
                 });
-                let report = lbos_check::mutants::analyze(&machine.program, &machine.config, opts);
+                let report = lbos_check::mutants::analyze(
+                    &machine.program,
+                    &machine.config,
+                    &no_starvation,
+                    opts,
+                );
                 let _ = finished.send(());
                 let _ = watchdog.join();
                 let view = MutantsView {
