@@ -561,6 +561,14 @@ for (const [name, size] of Object.entries(SIZES)) {
     await page.focus('#code');
     await page.keyboard.type('# another note\n');
     await page.waitForFunction(() => location.hash.includes('src='));
+    const title = await page.textContent('#prog-title');
+    // An address naming another program (typed, or Back to another opening) asks too.
+    await page.evaluate(() => { location.hash = '#p=rendezvous%2Frendezvous'; });
+    await page.waitForSelector('dialog#confirm[open]');
+    await page.click('#confirm-keep');
+    await page.waitForFunction(() => location.hash.includes('src='));
+    assert.equal(await page.textContent('#prog-title'), title);
+    assert.match(await page.inputValue('#code'), /# another note/);
     dialogs.length = 0;
     await page.goto('about:blank');
     assert.deepEqual(dialogs, ['beforeunload']);
