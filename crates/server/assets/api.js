@@ -49,3 +49,5 @@ export async function openTrace(text) {
     return { ok: false, error: 'request', message: `the server cannot be reached (${e.message})` };
   }
 }
+export const startMutants = (p, opts = {}) =>
+  call('POST', '/api/mutants', { ...programBody(p), catalog: p.id && !p.id.startsWith('file:') ? p.id : undefined, ...opts });
