@@ -344,6 +344,8 @@ fn row() -> impl Strategy<Value = String> {
         Just("sems[x % 2].signal()".to_string()),
         Just("m.wait()\nx += 1\nm.signal()".to_string()),
         Just("ls.lock(m)\ny += 1\nls.unlock(m)".to_string()),
+        Just("ls.wait(m)\ny -= 1\nls.signal(m)".to_string()),
+        Just("if x > 0: s.signal()".to_string()),
         expr.clone()
             .prop_map(|e| format!("if {e}:\n    x -= 1\nelse:\n    # other\n    pass")),
         expr.clone().prop_map(|e| format!(

@@ -221,10 +221,14 @@ impl Run<'_> {
             }
             Stmt::IfInline(cond, body) => {
                 let v = self.eval(cond)?;
-                if self.truthy(v)? {
-                    self.exec_stmt(body)
-                } else {
-                    Ok(Flow::Next)
+                match &**body {
+                    _ if !self.truthy(v)? => Ok(Flow::Next),
+                    // One step only, as the interpreter: `signal` runs as an expression here.
+                    Stmt::Expr(e @ Expr::Method(_, Method::Signal, _)) => {
+                        self.eval(e)?;
+                        Ok(Flow::Next)
+                    }
+                    body => self.exec_stmt(body),
                 }
             }
             Stmt::Assign(targets, e) => {
@@ -275,7 +279,7 @@ impl Run<'_> {
                 self.set(c.thread_base(t) + 1, Value::Int(i64::from(n + 1)));
                 Ok(Flow::Call)
             }
-            Stmt::Expr(Expr::Method(obj, method, args)) if method.may_block() => {
+            Stmt::Expr(Expr::Method(obj, method, args)) if method.runs_as_statement(args.len()) => {
                 self.blocking_method(obj, *method, args)
             }
             Stmt::Expr(Expr::Builtin(Builtin::Balk, _)) => Ok(Flow::Balk),
@@ -306,9 +310,10 @@ impl Run<'_> {
         }
         match (self.c.objects[r as usize], method) {
             (Obj::Sem { .. }, Method::Wait) if args.is_empty() => self.sem_wait(r),
-            (Obj::Lightswitch { .. }, Method::Lock | Method::Unlock | Method::Wait)
-                if args.len() == 1 =>
-            {
+            (
+                Obj::Lightswitch { .. },
+                Method::Lock | Method::Unlock | Method::Wait | Method::Signal,
+            ) if args.len() == 1 => {
                 let Some(sem @ Value::Ref(semr)) = first else {
                     return Err(Bail);
                 };
@@ -318,10 +323,10 @@ impl Run<'_> {
                 self.set(top + 3, target);
                 self.set(top + 4, sem);
                 self.set(top + 2, Value::Int(0));
-                let method = if method == Method::Wait {
-                    Method::Lock
-                } else {
-                    method
+                let method = match method {
+                    Method::Wait => Method::Lock,
+                    Method::Signal => Method::Unlock,
+                    m => m,
                 };
                 self.lightswitch_step(r, semr, method)
             }
