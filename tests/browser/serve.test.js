@@ -194,6 +194,8 @@ test('a check finds the deadlock and its trace replays to it, forward and back',
     if (i < n) assert.equal(await page.$('.status.deadlock'), null, `deadlock announced early at ${i}`);
   }
   await page.waitForSelector('.status.deadlock');
+  const said = await page.$eval('.status.deadlock', (e) => e.textContent);
+  assert.match(said, /^Deadlock: no thread can move/, 'the kind is said once');
   const involved = await page.$$eval('button.thread.involved', (b) => [...new Set(b.map((x) => x.dataset.thread))]);
   assert.ok(involved.length >= 2, involved.join());
   const queue = await page.$$eval('.obj[data-object="barrier"] .queue button.thread', (b) => b.map((x) => x.dataset.thread));
@@ -427,6 +429,9 @@ for (const [name, size] of Object.entries(SIZES)) {
       assert.equal(await page.evaluate(() => window.scrollY), 0, `${tab} opens at its top`);
       for (const b of await boxes('.tabs [role=tab]')) assertInside(b, vp, 'a tab');
       assertInside(await box('#exercise'), vp, 'the exercise-mode switch');
+      for (const id of ['open-trace', 'save-trace', 'share', 'help-btn']) {
+        assertInside(await box(`#${id}`), vp, `the ${id} button`);
+      }
     }
   }));
 
@@ -465,12 +470,18 @@ test('projector: a replayed counterexample marks the thread that moves next at e
   await page.click('#replay');
   await waitStep(0);
   const order = await chipThreads();
+  // The board is redrawn after the timeline's chip moves: wait for the mark, then compare.
+  const marked = async (want) => {
+    await page.waitForFunction((want) => [...document.querySelectorAll('button.thread.next')]
+      .map((x) => x.dataset.thread).join() === want, want.join(), { timeout: 5000 }).catch(() => {});
+    return page.$$eval('button.thread.next', (b) => b.map((x) => x.dataset.thread));
+  };
   for (let i = 0; i < order.length; i++) {
-    assert.deepEqual(await page.$$eval('button.thread.next', (b) => b.map((x) => x.dataset.thread)), [order[i]], `before step ${i + 1}`);
+    assert.deepEqual(await marked([order[i]]), [order[i]], `before step ${i + 1}`);
     await page.keyboard.press('ArrowRight');
     await waitStep(i + 1);
   }
-  assert.equal(await page.$('button.thread.next'), null);
+  assert.deepEqual(await marked([]), [], 'nothing is marked after the last step');
 }));
 
 test('phone: a starvation verdict says it searched without reductions, under which semaphores', () => withSize(SIZES.phone, async (vp) => {
