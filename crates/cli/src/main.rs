@@ -1,5 +1,7 @@
-//! The `lbos` binary: parses flags and wires the libraries together. It owns rendering for the
-//! terminal; it must not define semantics (lbos-vm) or search (lbos-check).
+//! The `lbos` binary: parses flags and wires the libraries together. It owns the terminal's
+//! layout (columns, headings); it must not define semantics (lbos-vm), search (lbos-check), or
+//! words, schedules and JSON of its own (`lbos_vm::present`, `lbos_check::present`, which the
+//! server shares).
 
 mod catalog;
 mod check;
@@ -42,6 +44,9 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve(_)) {
+        die_quietly_on_a_closed_pipe();
+    }
     let code = match cli.command {
         Command::Run(args) => run::main(args),
         Command::Check(args) => check::main(args),
@@ -50,4 +55,15 @@ fn main() -> ExitCode {
         Command::Serve(args) => lbos_server::main(args),
     };
     ExitCode::from(code)
+}
+
+/// `lbos check FILE | head` should stop quietly when `head` has read enough, as Unix tools do,
+/// instead of panicking in `println!` (Rust ignores SIGPIPE by default). Not for `serve`,
+/// whose closed sockets are ordinary errors.
+fn die_quietly_on_a_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of one signal before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }
