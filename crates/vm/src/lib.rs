@@ -15,6 +15,7 @@ pub mod heap;
 mod machine;
 pub mod random;
 pub mod reduction;
+pub mod ring;
 pub mod state;
 pub mod symmetry;
 pub mod trace;
