@@ -611,15 +611,22 @@ impl Search<'_> {
                     {
                         return Err((Verdict::Incomplete, None, Some(reason)));
                     }
+                    let mut fault = fault.clone();
                     let trace = match transitions_to(self.exp, &self.store, first + source) {
                         Some((mut trace, real)) => {
                             // The stored parent may be a permutation of the real one: find the
                             // same fault among the real state's moves.
                             let tail = match self.exp.sym {
-                                Some(_) => matching_fault(self.exp, &real, fault),
+                                Some(_) => matching_fault(self.exp, &real, &fault),
                                 None => None,
                             };
-                            trace.extend(tail.unwrap_or_else(|| transitions.clone()));
+                            match tail {
+                                Some((tail, real_fault)) => {
+                                    trace.extend(tail);
+                                    fault = real_fault;
+                                }
+                                None => trace.extend(transitions.iter().cloned()),
+                            }
                             trace
                         }
                         None => {
@@ -628,10 +635,10 @@ impl Search<'_> {
                         }
                     };
                     self.stats.max_depth = self.stats.max_depth.max(depth as u64 + 1);
-                    let verdict = fault_verdict(fault);
+                    let verdict = fault_verdict(&fault);
                     let v = Violation {
                         verdict,
-                        fault: Some(fault.clone()),
+                        fault: Some(fault),
                         trace,
                     };
                     return Err((verdict, Some(v), None));
@@ -1026,16 +1033,24 @@ fn transitions_to(exp: &Expander, store: &Store, target: u32) -> Option<(Vec<Tra
     Some((out, real))
 }
 
-/// The transitions of a move of `state` that ends in the same fault (kind, line and message).
-fn matching_fault(exp: &Expander, state: &State, fault: &Fault) -> Option<Vec<Transition>> {
-    exp.moves_of_real_state(state)
-        .into_iter()
-        .find_map(|mv| match mv.outcome {
-            Err(f)
-                if f.kind == fault.kind && f.line == fault.line && f.message == fault.message =>
-            {
-                Some(mv.transitions)
+/// The transitions of a move of `state` that ends in the same fault (kind, line and message),
+/// or else in a fault of the same kind: under ring symmetry the real state is a rotation of
+/// the stored one, whose fault may be on the rotated invariant line.
+fn matching_fault(
+    exp: &Expander,
+    state: &State,
+    fault: &Fault,
+) -> Option<(Vec<Transition>, Fault)> {
+    let moves = exp.moves_of_real_state(state);
+    let same =
+        |f: &Fault| f.kind == fault.kind && f.line == fault.line && f.message == fault.message;
+    let find = |exact: bool| {
+        moves.iter().find_map(|mv| match &mv.outcome {
+            Err(f) if f.kind == fault.kind && (!exact || same(f)) => {
+                Some((mv.transitions.clone(), f.clone()))
             }
             _ => None,
         })
+    };
+    find(true).or_else(|| find(false))
 }

@@ -77,6 +77,8 @@ struct Analysis<'a> {
     changed: bool,
     /// In the last pass, unknown types read as plain and every check applies.
     strict: bool,
+    /// Inline functions being typed, one inside the other.
+    func_depth: u32,
 }
 
 /// Where an expression is evaluated.
@@ -238,32 +240,31 @@ impl Analysis<'_> {
                 Plain
             }
             Expr::Func(f, args) => {
-                let depth = match env {
-                    Env::Func { .. } => 1,
-                    _ => 0,
-                };
                 let tys = args
                     .iter()
                     .map(|a| self.expr(env, a))
                     .collect::<R<Vec<_>>>()?;
-                if tys.iter().any(|t| *t == Offset) {
+                if tys.contains(&Offset) {
                     return Err("a ring position plus a constant is passed without `% n`".into());
                 }
                 let Some(body) = self.p.procs[*f as usize].inline.as_ref() else {
                     return Err("a call of a procedure without an inline body".into());
                 };
-                // Functions calling functions: typed at each call, so bound the nesting.
-                if depth > 0 && tys.iter().any(|t| *t == Ring) && body_calls_funcs(body) {
-                    return Err("nested functions of ring positions".into());
+                // Functions are typed at each call: bound their nesting (and recursion).
+                if self.func_depth >= 8 {
+                    return Err("functions nest too deeply to analyse".into());
                 }
                 let self_ok = env.self_ok();
+                self.func_depth += 1;
                 let t = self.expr(
                     Env::Func {
                         args: &tys,
                         self_ok,
                     },
                     body,
-                )?;
+                );
+                self.func_depth -= 1;
+                let t = t?;
                 if t == Offset {
                     return Err("a function returns a ring position plus a constant".into());
                 }
@@ -407,12 +408,6 @@ impl Analysis<'_> {
         }
         Ok(())
     }
-}
-
-fn body_calls_funcs(e: &Expr) -> bool {
-    let mut found = false;
-    e.visit(&mut |x| found |= matches!(x, Expr::Func(..)));
-    found
 }
 
 /// The integer `e` always evaluates to, when it is built from integer constants, constant
@@ -710,6 +705,7 @@ impl Machine {
             returns: vec![Ty::Unknown; p.procs.len()],
             changed: true,
             strict: false,
+            func_depth: 0,
         };
         let mut rounds = 0;
         while a.changed {
