@@ -4,13 +4,14 @@
 //! threads with results independent of their number; depth-first to save memory), the visited
 //! set (`store`: states compressed into interned parts), the properties it decides (deadlock,
 //! assertions, invariants, runtime errors, dead rows; with `Options::liveness`, starvation under
-//! fairness: `liveness`), the limits that end a search cleanly, statistics, and counterexample paths. It returns data
+//! fairness: `liveness`), the probabilistic bitstate search and swarm runs (`bitstate`), the limits that end a search cleanly, statistics, and counterexample paths. It returns data
 //! ([`Report`]); rendering belongs to the CLI and the server.
 //!
 //! It must not define semantics: every state and transition comes from
 //! [`lbos_vm::Machine::successors`] (or the vm's reduced form of it,
 //! `Machine::reduced_moves`).
 
+pub mod bitstate;
 mod liveness;
 mod memory;
 pub mod mutants;

@@ -77,6 +77,9 @@ pub struct Stats {
     pub peak_memory_bytes: u64,
     /// Estimated bytes per stored state (state data plus visited-set overhead).
     pub bytes_per_state: u64,
+    /// For a bitstate search: its parameters and how much of the space it likely covered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bitstate: Option<crate::bitstate::Coverage>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -123,6 +126,8 @@ pub struct Options {
     /// Also look for starvation under fairness (see `crate::liveness`); the reductions are
     /// off for that search.
     pub liveness: bool,
+    /// A probabilistic search that remembers states as bits (see `crate::bitstate`).
+    pub bitstate: Option<crate::bitstate::Bitstate>,
 }
 
 impl Default for Options {
@@ -140,6 +145,7 @@ impl Default for Options {
             progress: None,
             progress_interval: Duration::from_millis(500),
             liveness: false,
+            bitstate: None,
         }
     }
 }
@@ -154,7 +160,7 @@ fn mark_rows(m: &Machine, s: &State, rows: &mut [bool]) {
     }
 }
 
-fn fault_verdict(f: &Fault) -> Verdict {
+pub(crate) fn fault_verdict(f: &Fault) -> Verdict {
     match f.kind {
         FaultKind::Assertion => Verdict::Assertion,
         FaultKind::Invariant => Verdict::Invariant,
@@ -164,17 +170,17 @@ fn fault_verdict(f: &Fault) -> Verdict {
 
 /// Computes successors the way the search was asked to (reductions), in the form the store
 /// takes. Shared read-only by the workers of a parallel search.
-struct Expander<'m> {
-    m: &'m Machine,
-    sym: Option<Symmetry>,
+pub(crate) struct Expander<'m> {
+    pub(crate) m: &'m Machine,
+    pub(crate) sym: Option<Symmetry>,
     local: Option<Vec<bool>>,
     hasher: DefaultHashBuilder,
     /// Raised by the watchdog; steps running on the search's threads poll it.
-    interrupt: Arc<AtomicBool>,
+    pub(crate) interrupt: Arc<AtomicBool>,
 }
 
 /// One successor of an expanded state, in the order the successor function gives them.
-enum Item {
+pub(crate) enum Item {
     State {
         /// The expanded state: its number is `first + source` (see `Search::absorb`).
         source: u32,
@@ -194,15 +200,25 @@ enum Item {
 
 /// The successors of a run of consecutive states.
 #[derive(Default)]
-struct Batch {
-    items: Vec<Item>,
-    bytes: Vec<u8>,
+pub(crate) struct Batch {
+    pub(crate) items: Vec<Item>,
+    pub(crate) bytes: Vec<u8>,
     parts: Vec<(u32, u32)>,
     hashes: Vec<u64>,
 }
 
+impl Scratch {
+    /// Scratch space for a program of `rows` rows.
+    pub(crate) fn new(rows: usize) -> Scratch {
+        Scratch {
+            rows: vec![false; rows],
+            ..Scratch::default()
+        }
+    }
+}
+
 impl Batch {
-    fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.items.clear();
         self.bytes.clear();
         self.parts.clear();
@@ -212,7 +228,7 @@ impl Batch {
 
 /// Scratch space of one worker.
 #[derive(Default)]
-struct Scratch {
+pub(crate) struct Scratch {
     succ: Vec<(Transition, Result<State, Fault>)>,
     moves: Vec<Move>,
     rows: Vec<bool>,
@@ -255,7 +271,7 @@ impl KnownThreads {
 impl Expander<'_> {
     /// The state's canonical form: heap garbage dropped and objects renumbered, and with
     /// symmetry the threads of each column in canonical order.
-    fn canonical(&self, s: &mut State) {
+    pub(crate) fn canonical(&self, s: &mut State) {
         match &self.sym {
             Some(sym) => sym.canonicalize(s),
             None => lbos_vm::heap::canonicalize_heap(s),
@@ -263,7 +279,13 @@ impl Expander<'_> {
     }
 
     /// Appends the successors of `state` (numbered `source` in the batch) to `batch`.
-    fn expand(&self, source: u32, state: &State, batch: &mut Batch, scratch: &mut Scratch) {
+    pub(crate) fn expand(
+        &self,
+        source: u32,
+        state: &State,
+        batch: &mut Batch,
+        scratch: &mut Scratch,
+    ) {
         mark_rows(self.m, state, &mut scratch.rows);
         scratch.known.fill(state, &self.hasher);
         let known = &scratch.known;
@@ -691,6 +713,9 @@ pub fn check(m: &Machine, opts: &Options) -> Report {
     if opts.liveness {
         return crate::liveness::check(m, opts);
     }
+    if opts.bitstate.is_some() {
+        return crate::bitstate::check(m, opts);
+    }
     let mut report = search(m, opts);
     report.shortest = !opts.dfs && !opts.por;
     if let Some(v) = &report.violation
@@ -717,18 +742,25 @@ pub fn check(m: &Machine, opts: &Options) -> Report {
     report
 }
 
+impl<'m> Expander<'m> {
+    /// Successors of `m` with the reductions `opts` asks for.
+    pub(crate) fn new(m: &'m Machine, opts: &Options, hasher: DefaultHashBuilder) -> Self {
+        Expander {
+            m,
+            sym: if opts.symmetry { m.symmetry() } else { None },
+            local: opts
+                .por
+                .then(|| lbos_vm::reduction::local_instructions(&m.program)),
+            hasher,
+            interrupt: Arc::new(AtomicBool::new(false)),
+        }
+    }
+}
+
 fn search(m: &Machine, opts: &Options) -> Report {
     let rss = current_rss_bytes().unwrap_or(0);
     let store = Store::new();
-    let exp = Expander {
-        m,
-        sym: if opts.symmetry { m.symmetry() } else { None },
-        local: opts
-            .por
-            .then(|| lbos_vm::reduction::local_instructions(&m.program)),
-        hasher: *store.hasher(),
-        interrupt: Arc::new(AtomicBool::new(false)),
-    };
+    let exp = Expander::new(m, opts, *store.hasher());
     let _watching = lbos_vm::budget::watch(exp.interrupt.clone());
     let watchdog = Watchdog::start(opts, exp.interrupt.clone(), rss);
     let mut search = Search {
@@ -1010,12 +1042,26 @@ fn expand_level(
 /// may canonicalize to another representative of the same class.
 fn transitions_to(exp: &Expander, store: &Store, target: u32) -> Option<(Vec<Transition>, State)> {
     let path = store.path(target);
-    let mut out = Vec::with_capacity(path.len());
-    let (mut enc, mut want) = (Vec::new(), Vec::new());
+    transitions_along(
+        exp,
+        path[1..].iter().map(|&w| {
+            let mut want = Vec::new();
+            store.encoding(w, &mut want);
+            want
+        }),
+    )
+}
+
+/// Like [`transitions_to`], for the path given as the canonical encodings of the states after
+/// the initial one.
+pub(crate) fn transitions_along(
+    exp: &Expander,
+    path: impl Iterator<Item = Vec<u8>>,
+) -> Option<(Vec<Transition>, State)> {
+    let mut out = Vec::new();
+    let mut enc = Vec::new();
     let mut real = exp.m.initial_state().clone();
-    for w in &path[1..] {
-        want.clear();
-        store.encoding(*w, &mut want);
+    for want in path {
         let (transitions, next) = exp
             .moves_of_real_state(&real)
             .into_iter()
@@ -1036,7 +1082,7 @@ fn transitions_to(exp: &Expander, store: &Store, target: u32) -> Option<(Vec<Tra
 /// The transitions of a move of `state` that ends in the same fault (kind, line and message),
 /// or else in a fault of the same kind: under ring symmetry the real state is a rotation of
 /// the stored one, whose fault may be on the rotated invariant line.
-fn matching_fault(
+pub(crate) fn matching_fault(
     exp: &Expander,
     state: &State,
     fault: &Fault,
