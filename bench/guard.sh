@@ -11,7 +11,9 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
-LBOS="$ROOT/target/release/lbos"
+# cargo puts the binary under $CARGO_TARGET_DIR when that is set
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+LBOS="$TARGET_DIR/release/lbos"
 . "$HERE/flags.sh"
 PRINT=0
 [ "${1-}" = --print ] && PRINT=1

@@ -14,7 +14,9 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 OUT="$HERE/out"
-LBOS="$ROOT/target/release/lbos"
+# cargo puts the binary under $CARGO_TARGET_DIR when that is set
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+LBOS="$TARGET_DIR/release/lbos"
 
 # The two lbos columns (reductions on / off) and the thread arguments: bench/flags.sh
 . "$HERE/flags.sh"
@@ -25,7 +27,7 @@ SPIN_PAN_FLAGS=(-m10000000)
 
 # problem | Sync file | Promela file | sizes (full run) | identical threads symmetry may merge
 PROBLEMS=(
-  "philosophers|philosophers.sync|philosophers.pml|3 4 5 6 7 8 9|none (self.index)"
+  "philosophers|philosophers.sync|philosophers.pml|3 4 5 6 7 8 9|rotations of the ring of N (self.index)"
   "barrier|barrier.sync|barrier.pml|2 3 4 5 6 7 8 9|N threads"
   "readers-writers|readers-writers.sync|readers-writers.pml|1 2 3 4 5 6 7 8 9 10|N readers, N writers"
   "barbershop|barbershop.sync|barbershop.pml|3 4 5 6 7 8 9 10 11|N customers"
@@ -75,7 +77,7 @@ echo "building lbos (cargo build --release -p lbos-cli)" >&2
 
 mkdir -p "$OUT/logs"
 # run a private copy: other builds in the same checkout must not swap the binary mid-run
-cp "$ROOT/target/release/lbos" "$OUT/lbos" && LBOS="$OUT/lbos"
+cp "$TARGET_DIR/release/lbos" "$OUT/lbos" && LBOS="$OUT/lbos"
 LBOS_REV=$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null)$(cd "$ROOT" && git diff --quiet HEAD -- crates 2>/dev/null || echo "+dirty crates")
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lbos-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
@@ -173,7 +175,7 @@ printf 'problem\tN\tlbos_on_verdict\tlbos_off_verdict\tspin_verdict\tlbos_on_sta
   echo "- s = search seconds: lbos = stats.seconds; SPIN = pan's elapsed time. SPIN total = spin -a + gcc + pan, wall clock"
   echo "- MiB = peak RSS, /usr/bin/time -f %M, of the lbos process / of pan (pan's -m10000000 DFS stack alone is 534 MB)"
   echo "- B/st = peak RSS / states; own B/st = lbos's stats.bytes_per_state / pan's stored state vector + overhead"
-  echo "- red = states off / states on: what the reductions merged (symmetry: ideal ≈ k! for k identical threads; philosophers get no symmetry, their red is partial-order reduction alone)"
+  echo "- red = states off / states on: what the reductions merged (symmetry: ideal ≈ k! for k identical threads; philosophers, who use self.index, get the N rotations of their ring: ideal ≈ N)"
   echo "- ratio = SPIN s / lbos-on s (> 1: lbos faster); st/s = distinct states per second (lbos off vs SPIN; both use one core; for an lbos timeout: states reached / seconds)"
   echo
   echo "| problem | N | verdict lbos on / off | verdict SPIN | states lbos on | states lbos off | states SPIN | red | s lbos on | s lbos off | s SPIN | s SPIN total | ratio SPIN/lbos | st/s lbos off | st/s SPIN | MiB lbos on | MiB SPIN | B/st lbos on | B/st SPIN | own B/st lbos | own B/st SPIN |"
