@@ -81,6 +81,30 @@ fn hand_counted_orbits_of_a_ring_of_three_with_a_neighbour() {
 }
 
 #[test]
+fn positions_pass_through_procedures_and_functions() {
+    // A position in a procedure's parameter and local, a procedure without a value assigned
+    // to a local, `(i + n - 1) % n`, and `==` between positions: still the four orbits.
+    let src = "n = 3\nflags = [False] * n\n\
+               def left(i): return (i + n - 1) % n\n\
+               def nothing(i):\n    pass\n\
+               def mark(i):\n    j = left(i)\n    r = nothing(j)\n    if j != i:\n        flags[left(j)] = True\n\
+               ## Thread t x3\nmark(self.index)\n";
+    let m = machine(src);
+    let r = ring(&m);
+    assert_eq!(
+        r.slots[2],
+        [true, true, false],
+        "i and j hold positions, r does not"
+    );
+    let (plain, sym) = (run(&m, false), run(&m, true));
+    assert_eq!((plain.verdict, sym.verdict), (Verdict::Ok, Verdict::Ok));
+    // Classes have at most 3 members, and most have 3.
+    assert!(sym.stats.states * 3 >= plain.stats.states);
+    assert!(sym.stats.states * 2 < plain.stats.states);
+    assert_automorphism("procedures", &m);
+}
+
+#[test]
 fn footman_philosophers_count_one_state_per_rotation_class() {
     // Without partial-order reduction the 3-philosopher space has 1183 states
     // (bench/expected-states.txt). Rotation classes have 3 members except the states that are

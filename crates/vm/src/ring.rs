@@ -716,7 +716,14 @@ impl Machine {
                 return Err("the analysis did not settle".into());
             }
         }
+        // What no pass typed holds no ring position (never assigned, or only from such).
         a.strict = true;
+        for t in a.slots.iter_mut().flatten().chain(a.returns.iter_mut()) {
+            if *t == Ty::Unknown {
+                *t = Ty::Plain;
+            }
+        }
+        a.changed = false;
         a.pass()?;
         if a.changed {
             return Err("the analysis did not settle".into());
