@@ -1,7 +1,10 @@
 //! Mutation analysis: checks every mutant of a program (see [`lbos_lang::mutate`]) and
 //! sorts them into killed (the checker finds a violation) and surviving (it does not). A
 //! surviving mutant of a correct solution means its properties cannot tell a needed
-//! statement from a missing one, or that the statement matters only for liveness.
+//! statement from a missing one, or that the statement matters only for liveness. Given the
+//! program's starvation claims (configurations under which no thread starves), a mutant that
+//! passes the safety check is also checked for starvation under each, so a statement that
+//! matters only for liveness is killed there rather than explained by hand.
 
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -11,7 +14,7 @@ use lbos_lang::mutate::{Mutant, mutants};
 use lbos_vm::{Config, Machine};
 use serde::Serialize;
 
-use crate::search::{Options, Verdict, check};
+use crate::search::{Options, Report, Verdict, check};
 
 /// What became of one mutant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -62,8 +65,15 @@ impl MutationReport {
 }
 
 /// Checks every mutant of `program` with `config` and `opts` (its limits apply to each
-/// mutant; `opts.jobs` mutants are checked at once, each on one thread).
-pub fn analyze(program: &Program, config: &Config, opts: &Options) -> MutationReport {
+/// mutant; `opts.jobs` mutants are checked at once, each on one thread). A mutant that
+/// passes is then checked for starvation under each of `no_starvation` (configurations under
+/// which the original program starves no thread), with the same limits.
+pub fn analyze(
+    program: &Program,
+    config: &Config,
+    no_starvation: &[Config],
+    opts: &Options,
+) -> MutationReport {
     let all = mutants(program);
     let per_mutant = Options {
         jobs: 1,
@@ -85,7 +95,7 @@ pub fn analyze(program: &Program, config: &Config, opts: &Options) -> MutationRe
                     if per_mutant.stop.load(std::sync::atomic::Ordering::Relaxed) {
                         return;
                     }
-                    let r = check_mutant(m, config, &per_mutant);
+                    let r = check_mutant(m, config, no_starvation, &per_mutant);
                     results.lock().unwrap()[i] = Some(r);
                 }
             });
@@ -103,7 +113,12 @@ pub fn analyze(program: &Program, config: &Config, opts: &Options) -> MutationRe
     report
 }
 
-fn check_mutant(m: &Mutant, config: &Config, opts: &Options) -> MutantResult {
+fn check_mutant(
+    m: &Mutant,
+    config: &Config,
+    no_starvation: &[Config],
+    opts: &Options,
+) -> MutantResult {
     let result = |fate, verdict, detail: String, states| MutantResult {
         id: m.id.clone(),
         description: m.description.clone(),
@@ -117,14 +132,44 @@ fn check_mutant(m: &Mutant, config: &Config, opts: &Options) -> MutantResult {
         Ok(p) => Arc::new(p),
         Err(e) => return result(Fate::Unknown, Verdict::Error, e.to_string(), 0),
     };
-    let machine = match Machine::new(program, config.clone()) {
-        Ok(machine) => machine,
-        // The initialization block is never mutated: a mutant that cannot start is broken
-        // by its change (e.g. a thread count that no longer fits), so it counts as killed.
-        Err(e) => return result(Fate::Killed, Verdict::Error, e.to_string(), 0),
-    };
-    let report = check(&machine, opts);
-    let detail = match (&report.violation, &report.incomplete_reason) {
+    let mut states = 0;
+    for (i, config) in std::iter::once(config).chain(no_starvation).enumerate() {
+        let machine = match Machine::new(program.clone(), config.clone()) {
+            Ok(machine) => machine,
+            // The initialization block is never mutated: a mutant that cannot start is broken
+            // by its change (e.g. a thread count that no longer fits), so it counts as killed.
+            Err(e) => return result(Fate::Killed, Verdict::Error, e.to_string(), states),
+        };
+        let report = if i == 0 {
+            check(&machine, opts)
+        } else {
+            crate::liveness::check(&machine, opts)
+        };
+        states += report.stats.states;
+        let fate = match report.verdict {
+            Verdict::Ok => continue,
+            Verdict::Incomplete => Fate::Unknown,
+            _ => Fate::Killed,
+        };
+        let mut detail = describe(&machine, &report);
+        if i > 0 {
+            detail = format!(
+                "{detail} ({} semaphores, the starvation claim)",
+                config.semaphores.as_str()
+            );
+        }
+        return result(fate, report.verdict, detail, states);
+    }
+    result(Fate::Survived, Verdict::Ok, String::new(), states)
+}
+
+/// The violation a mutant's check found, or why it stopped.
+fn describe(m: &Machine, report: &Report) -> String {
+    if let Some(s) = &report.starvation {
+        let column = m.initial_state().threads[s.thread as usize].column;
+        return format!("{} starves", m.program.column_label(column as usize));
+    }
+    match (&report.violation, &report.incomplete_reason) {
         (Some(v), _) => match &v.fault {
             Some(f) => match f.line {
                 Some(line) => format!("line {line}: {}", f.message),
@@ -134,11 +179,5 @@ fn check_mutant(m: &Mutant, config: &Config, opts: &Options) -> MutantResult {
         },
         (None, Some(reason)) => reason.clone(),
         (None, None) => String::new(),
-    };
-    let fate = match report.verdict {
-        Verdict::Ok => Fate::Survived,
-        Verdict::Incomplete => Fate::Unknown,
-        _ => Fate::Killed,
-    };
-    result(fate, report.verdict, detail, report.stats.states)
+    }
 }

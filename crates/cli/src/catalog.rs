@@ -50,8 +50,9 @@ pub enum CatalogCommand {
         /// Check without partial-order reduction (the verdicts must not change).
         #[arg(long)]
         no_por: bool,
-        /// Also check every mutant of each passing program (`lbos mutate`): a mutant that
-        /// survives must be explained in the entry (`survivors`).
+        /// Also check every mutant of each passing program (`lbos mutate`), for its
+        /// properties and its claims that no thread starves: a mutant that survives must be
+        /// explained in the entry (`survivors`).
         #[arg(long)]
         mutants: bool,
         /// Skip the starvation claims (`liveness` of each program).
@@ -448,19 +449,27 @@ fn violation_text(o: &Outcome) -> String {
 }
 
 /// Mutation analysis of a program that passed: every surviving mutant must be explained in
-/// the entry, and every explanation must name a surviving mutant.
-fn check_mutants(p: &ProgramEntry, r: &mut ProgramResult, opts: &Options) {
+/// the entry, and every explanation must name a surviving mutant. A mutant is checked for
+/// the program's properties and then for each of its claims that no thread starves (always,
+/// even with `--no-liveness`: the entry's explanations are relative to both).
+fn check_mutants(p: &ProgramEntry, r: &mut ProgramResult, claim_states: u64, opts: &Options) {
     let (Ok(program), Ok(config)) = (lbos_lang::compile(&p.source), p.config()) else {
         return;
     };
+    let no_starvation: Vec<lbos_vm::Config> = p
+        .liveness
+        .iter()
+        .filter(|l| l.expect == "ok")
+        .filter_map(|l| p.liveness_config(l).ok())
+        .collect();
     // A mutant's space is about its program's: a larger one is a mutant that lets threads
     // run far apart, whose fate within these limits is "undecided" (reported, not an error).
     let per_mutant = Options {
-        max_states: (r.states * 5).max(100_000),
+        max_states: (r.states.max(claim_states) * 5).max(100_000),
         timeout: Some(Duration::from_secs(20)),
         ..opts.clone()
     };
-    let report = analyze(&program, &config, &per_mutant);
+    let report = analyze(&program, &config, &no_starvation, &per_mutant);
     let unexplained: Vec<String> = report
         .survivors()
         .filter(|m| !p.survivors.contains_key(&m.id))
@@ -499,10 +508,7 @@ fn check(entries: &[&Entry], opts: Options, json: bool, mutants: bool, liveness:
                 eprint!("\r{:<70}", format!("{} / {}", e.name, p.file));
             }
             let mut r = check_program(e, p, &opts);
-            if mutants && r.matched && r.got == "ok" {
-                check_mutants(p, &mut r, &opts);
-            }
-            let mut checked = vec![r];
+            let mut claims = Vec::new();
             for l in p.liveness.iter().filter(|_| liveness) {
                 if show_progress {
                     eprint!(
@@ -510,8 +516,17 @@ fn check(entries: &[&Entry], opts: Options, json: bool, mutants: bool, liveness:
                         format!("{} / {} (liveness, {})", e.name, p.file, l.semaphores)
                     );
                 }
-                checked.push(check_liveness(e, p, l, &opts));
+                claims.push(check_liveness(e, p, l, &opts));
             }
+            if mutants && r.matched && r.got == "ok" {
+                if show_progress {
+                    eprint!("\r{:<70}", format!("{} / {} (mutants)", e.name, p.file));
+                }
+                let claim_states = claims.iter().map(|c| c.states).max().unwrap_or(0);
+                check_mutants(p, &mut r, claim_states, &opts);
+            }
+            let mut checked = vec![r];
+            checked.extend(claims);
             for r in checked {
                 let program = p.file.trim_end_matches(".sync");
                 let score = r.mutants.as_ref().map_or(String::new(), |m| {

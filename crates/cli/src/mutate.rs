@@ -32,6 +32,10 @@ pub struct MutateArgs {
     /// Mutants checked at once (default: every core; at most 1024).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub jobs: Option<u16>,
+    /// Also kill a mutant that lets a thread starve (`lbos check --liveness`, with the
+    /// `--semaphores` model); the program itself must starve no thread.
+    #[arg(long)]
+    pub liveness: bool,
     /// Print the report as one JSON object on the last line.
     #[arg(long)]
     pub json: bool,
@@ -81,7 +85,27 @@ pub fn main(args: MutateArgs) -> u8 {
         );
         return EXIT_BAD_INPUT;
     }
-    let report = analyze(&machine.program, &machine.config, &opts);
+    let no_starvation = if args.liveness {
+        let liveness = Options {
+            liveness: true,
+            jobs: 1,
+            ..opts.clone()
+        };
+        let original = check(&machine, &liveness);
+        if original.verdict != Verdict::Ok {
+            eprintln!(
+                "error: {} does not pass `lbos check --liveness --semaphores {}` (verdict: {}); drop --liveness or fix the program",
+                args.path,
+                args.semaphores.as_str(),
+                original.verdict.as_str()
+            );
+            return EXIT_BAD_INPUT;
+        }
+        vec![machine.config.clone()]
+    } else {
+        Vec::new()
+    };
+    let report = analyze(&machine.program, &machine.config, &no_starvation, &opts);
     if args.json {
         println!("{}", serde_json::to_string(&report).unwrap());
     } else {

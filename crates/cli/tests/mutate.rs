@@ -70,3 +70,60 @@ fn a_program_that_fails_is_refused() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("does not pass"));
 }
+
+/// Morris's no-starve mutex (catalog/no-starve-mutex/morris.sync): its safety properties
+/// cannot see line 20's test, which only decides who waits how long.
+const MORRIS: &str = "room1 = room2 = 0\nmutex = Semaphore(1)\nt1 = Semaphore(1)\nt2 = Semaphore(0)\ninside = 0\n\n## Thread x3\nwhile True:\n    mutex.wait()\n    self.r = room1\n    room1 = self.r + 1\n    mutex.signal()\n    t1.wait()\n    self.r = room2\n    room2 = self.r + 1\n    mutex.wait()\n    self.r = room1\n    room1 = self.r - 1\n    if room1 == 0:\n        mutex.signal()\n        t2.signal()\n    else:\n        mutex.signal()\n        t1.signal()\n    t2.wait()\n    self.r = room2\n    room2 = self.r - 1\n    inside += 1\n    inside -= 1\n    if room2 == 0:\n        t1.signal()\n    else:\n        t2.signal()\n\n## Invariant\ninside <= 1\n";
+
+fn fate_of(o: &Output, id: &str) -> (String, String) {
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let report: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let r = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("no mutant {id}: {stdout}"));
+    (
+        r["fate"].as_str().unwrap().into(),
+        r["detail"].as_str().unwrap().into(),
+    )
+}
+
+#[test]
+fn with_liveness_a_mutant_that_only_starves_a_thread_is_killed() {
+    // `room1 == 0` made True: every thread opens t2 at once, batches shrink to one and a
+    // thread can be overtaken at the weak t1 forever. Safe, so only the starvation check sees it.
+    assert_eq!(MORRIS.lines().nth(18), Some("    if room1 == 0:"));
+    let safety = mutate(MORRIS, &["--json"]);
+    assert_eq!(fate_of(&safety, "true L19").0, "survived");
+    let both = mutate(MORRIS, &["--json", "--liveness"]);
+    let (fate, detail) = fate_of(&both, "true L19");
+    assert_eq!(fate, "killed");
+    assert!(detail.contains("starves"), "{detail}");
+    // A mutant that is safe and starves nobody still survives.
+    assert_eq!(fate_of(&both, "swap L20-21").0, "survived");
+}
+
+#[test]
+fn liveness_mutation_needs_a_program_that_starves_nobody() {
+    // Three threads: with two, a weak semaphore's only waiter is the one woken.
+    let looping =
+        "mutex = Semaphore(1)\n## Thread x3\nwhile True:\n    mutex.wait()\n    mutex.signal()\n";
+    let o = mutate(looping, &["--liveness"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("--liveness") && e.contains("starvation"), "{e}");
+    // Under FIFO semaphores nobody starves: accepted.
+    // (Deleting the wait makes the semaphore count grow without bound: a small state limit.)
+    let o = mutate(
+        looping,
+        &["--liveness", "--semaphores", "fifo", "--max-states", "5000"],
+    );
+    assert_ne!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

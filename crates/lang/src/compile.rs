@@ -79,8 +79,9 @@ struct Header {
 }
 
 /// Parses a thread header's text after `thread`: a name, an optional `xN` and an optional
-/// trailing `(server)`.
-fn parse_header(rest: &str) -> Header {
+/// trailing `(server)`. An `xN` whose count does not fit is an error (the offending word),
+/// not part of the name.
+fn parse_header(rest: &str) -> Result<Header, &str> {
     let mut words: Vec<&str> = rest.split_whitespace().collect();
     let server = words.len() > 1
         && words
@@ -94,16 +95,15 @@ fn parse_header(rest: &str) -> Header {
         && let Some(n) = last.strip_prefix('x').or_else(|| last.strip_prefix('×'))
         && !n.is_empty()
         && n.chars().all(|c| c.is_ascii_digit())
-        && let Ok(n) = n.parse::<u32>()
     {
-        instances = Some(n);
+        instances = Some(n.parse::<u32>().map_err(|_| *last)?);
         words.pop();
     }
-    Header {
+    Ok(Header {
         name: words.join(" "),
         instances,
         server,
-    }
+    })
 }
 
 /// Whether the row's trailing comment is the mark `word` (`# end`, `# end: why`), as SPIN's
@@ -155,7 +155,22 @@ fn split_sections(source: &str, diags: &mut Vec<Diagnostic>) -> Sections {
             {
                 let rest = after[6..]
                     .trim_start_matches(|c: char| !c.is_whitespace() && !c.is_alphanumeric());
-                columns.push((parse_header(rest), line_no, Vec::new()));
+                let header = parse_header(rest).unwrap_or_else(|word| {
+                    let col = line.find(word).map_or(1, |i| line[..i].chars().count() + 1) as u32;
+                    diags.push(
+                        Diagnostic::new(line_no, col, format!("`{word}`: too many instances"))
+                            .with_len(word.chars().count())
+                            .with_hint(
+                                "a column has at most 4294967295 instances; checks need a handful",
+                            ),
+                    );
+                    Header {
+                        name: rest.to_string(),
+                        instances: Some(1),
+                        server: false,
+                    }
+                });
+                columns.push((header, line_no, Vec::new()));
                 sect = Sect::Column;
             } else if first == "invariant" || first == "invariants" {
                 sect = Sect::Invariant;

@@ -136,10 +136,28 @@ pub fn tokenize(line: u32, text: &str) -> Result<Vec<Token>, Diagnostic> {
                     i += op.len();
                 }
                 None => {
-                    return Err(
-                        Diagnostic::new(line, col, format!("unexpected character `{c}`"))
-                            .with_hint("Sync rows are Python-like statements"),
-                    );
+                    let (shown, hint) = match c {
+                        '\u{feff}' => (
+                            "U+FEFF".to_string(),
+                            "an invisible byte-order mark inside the file (files joined together?): delete it",
+                        ),
+                        c if c.is_whitespace()
+                            || c.is_control()
+                            || ('\u{200b}'..='\u{200f}').contains(&c) =>
+                        {
+                            (
+                                format!("U+{:04X}", c as u32),
+                                "an invisible character: Sync rows use spaces and tabs only",
+                            )
+                        }
+                        c => (c.to_string(), "Sync rows are Python-like statements"),
+                    };
+                    return Err(Diagnostic::new(
+                        line,
+                        col,
+                        format!("unexpected character `{shown}`"),
+                    )
+                    .with_hint(hint));
                 }
             }
         }

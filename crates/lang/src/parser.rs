@@ -199,6 +199,7 @@ impl Parser {
             Tok::Op("||") => d.with_hint("write `or`"),
             Tok::Op("!") => d.with_hint("write `not`"),
             Tok::Op(";") => d.with_hint("write one statement per row"),
+            Tok::Op("**") => d.with_hint("Sync has no power operator: multiply, e.g. `n * n`"),
             Tok::Op("{") | Tok::Op("}") => {
                 d.with_hint("blocks are made by indentation, as in Python")
             }

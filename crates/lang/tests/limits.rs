@@ -184,3 +184,35 @@ fn assigning_self_index_is_an_error_not_a_crash() {
         assert_eq!(d.column, col, "{src}");
     }
 }
+
+#[test]
+fn a_byte_order_mark_inside_the_file_is_named_not_shown() {
+    let d = first_error("x = 0\n## Thread\nx += 1 \u{feff}\n");
+    assert_eq!((d.line, d.column), (3, 8), "{d}");
+    assert!(d.message.contains("U+FEFF"), "{d}");
+    assert!(
+        d.hint.as_deref().unwrap_or("").contains("byte-order mark"),
+        "{d}"
+    );
+    // A zero-width space is not whitespace to the lexer: named too.
+    let d = first_error("x = 0\n## Thread\nx\u{200b} += 1\n");
+    assert!(d.message.contains("U+200B"), "{d}");
+}
+
+#[test]
+fn an_instance_count_too_large_is_an_error_at_the_header() {
+    let d = first_error("x = 0\n## Thread A x99999999999\nx += 1\n");
+    assert_eq!((d.line, d.column), (2, 13), "{d}");
+    assert!(d.message.contains("x99999999999"), "{d}");
+    // The largest count that fits is read as a count (the vm then applies its thread limit).
+    let p = compile("x = 0\n## Thread A x4294967295\nx += 1\n").expect("compiles");
+    assert_eq!(p.columns[0].instances, u32::MAX);
+    assert_eq!(p.columns[0].name, "A");
+}
+
+#[test]
+fn the_power_operator_gets_a_hint() {
+    let d = first_error("x = 2 ** 3\n## Thread\nx += 1\n");
+    assert_eq!((d.line, d.column), (1, 7), "{d}");
+    assert!(d.hint.as_deref().unwrap_or("").contains("multiply"), "{d}");
+}
