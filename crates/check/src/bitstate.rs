@@ -294,7 +294,11 @@ fn one_run(
     }
     // Depth-first: `stack` holds states to expand with their depth, `path` the canonical
     // states from the initial one to the one being expanded.
-    let mut stack: Vec<(Vec<u8>, u32)> = vec![(enc, 0)];
+    // Both reuse their memory: the stack's encodings live in one buffer (`stack_bytes`, each
+    // entry from its start to the next one's), and `path` keeps its buffers (the path to the
+    // state being expanded at depth d is `path[..=d]`).
+    let mut stack_bytes: Vec<u8> = enc;
+    let mut stack: Vec<(usize, u32)> = vec![(0, 0)];
     let mut path: Vec<Vec<u8>> = Vec::new();
     let mut batch = Batch::default();
     let mut scratch = Scratch::new(m.program.rows.len());
@@ -334,9 +338,15 @@ fn one_run(
         );
         exact.violation
     };
-    while let Some((enc, depth)) = stack.pop() {
-        path.truncate(depth as usize);
-        path.push(enc);
+    while let Some((at, depth)) = stack.pop() {
+        let d = depth as usize;
+        if path.len() <= d {
+            path.push(Vec::new());
+        }
+        path[d].clear();
+        path[d].extend_from_slice(&stack_bytes[at..]);
+        stack_bytes.truncate(at);
+        let path = &path[..=d];
         max_depth = max_depth.max(depth as u64);
         if transitions >= last_check + 4096 {
             last_check = transitions;
@@ -353,7 +363,7 @@ fn one_run(
         if opts.max_depth.is_some_and(|d| depth >= d) {
             continue;
         }
-        let state: State = lbos_vm::codec::decode(path.last().unwrap());
+        let state: State = lbos_vm::codec::decode(&path[d]);
         batch.clear();
         exp.expand(0, &state, &mut batch, &mut scratch);
         children.clear();
@@ -371,7 +381,7 @@ fn one_run(
                             stop: Some((Verdict::Incomplete, None, Some(reason))),
                         };
                     }
-                    let v = violation(&path, None, Some(fault))
+                    let v = violation(path, None, Some(fault))
                         .or_else(|| refind(path.len()))
                         .expect("a violation found with symmetry is found without it");
                     return Run {
@@ -389,7 +399,7 @@ fn one_run(
                         continue;
                     }
                     if *deadlock {
-                        let v = violation(&path, Some(child), None)
+                        let v = violation(path, Some(child), None)
                             .or_else(|| refind(path.len()))
                             .expect("a deadlock found with symmetry is found without it");
                         return Run {
@@ -410,7 +420,8 @@ fn one_run(
         }
         // Pushed in reverse, so that the first child is expanded first.
         for &(a, b) in children.iter().rev() {
-            stack.push((batch.bytes[a as usize..b as usize].to_vec(), depth + 1));
+            stack.push((stack_bytes.len(), depth + 1));
+            stack_bytes.extend_from_slice(&batch.bytes[a as usize..b as usize]);
         }
         if opts.stop.load(Ordering::Relaxed) {
             break;
