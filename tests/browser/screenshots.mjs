@@ -48,6 +48,19 @@ try {
   await page.keyboard.type('mutex.wait(\n');
   await page.waitForSelector('.gutter .ln.err');
   await shot('editor-error');
+  // The classroom layouts: a projector with every thread of Santa's problem on screen, a phone.
+  await page.goto('about:blank');
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await page.goto(base + '#p=santa-claus/santa-fixed&m=0_1_3_4_5');
+  await page.waitForSelector('.row button.thread');
+  await page.waitForTimeout(300);
+  await shot('projector');
+  await page.goto('about:blank');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(base + '#p=concurrent-updates/updates-split&m=0_1_0_1&at=2');
+  await page.waitForSelector('.row button.thread');
+  await page.waitForTimeout(300);
+  await shot('phone');
 } finally {
   await ctx.close();
   rmSync(profile, { recursive: true, force: true });

@@ -17,6 +17,7 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', 
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let server, base, ctx, page, tmp;
+const dialogs = [];
 
 const FILE_PROGRAM = `# A file from the command line
 s = Semaphore(0)
@@ -49,6 +50,8 @@ before(async () => {
   });
   page = ctx.pages()[0] || await ctx.newPage();
   page.setDefaultTimeout(15000);
+  // Leaving a page with unsaved edits asks (beforeunload): note it and leave.
+  page.on('dialog', (d) => { dialogs.push(d.type()); d.accept().catch(() => {}); });
 });
 
 after(async () => {
@@ -336,7 +339,8 @@ test('Run and Random run step until stopped; Random step steps once', async () =
   await page.fill('#speed', '20').catch(() => {});
   await page.click('#run');
   await page.waitForFunction(() => Number(document.querySelector('.chip.current')?.dataset.step) >= 6);
-  await page.click('#stop');
+  // At once (the board is redrawn at every step, so an actionability wait could outlast the run).
+  await page.$eval('#stop', (b) => b.click());
   const n = await currentStep();
   await page.waitForTimeout(400);
   assert.equal(await currentStep(), n, 'stopped');
@@ -362,3 +366,259 @@ test('a long check shows progress and can be cancelled', async () => {
   await page.keyboard.press('Escape');
   await page.waitForSelector('#verdict[data-verdict="incomplete"]');
 });
+
+// ---- Layouts and classroom features, at a phone's size and a projector's. ----
+
+const SIZES = { phone: { width: 390, height: 844 }, projector: { width: 1280, height: 800 } };
+const DEFAULT_SIZE = { width: 1400, height: 900 };
+
+const rect = (el) => { const r = el.getBoundingClientRect(); return { left: r.left, top: r.top, right: r.right, bottom: r.bottom }; };
+const box = (sel) => page.$eval(sel, rect);
+const boxes = (sel) => page.$$eval(sel, (els) => els.map((el) => { const r = el.getBoundingClientRect(); return { left: r.left, top: r.top, right: r.right, bottom: r.bottom }; }));
+function assertInside(b, vp, what) {
+  assert.ok(b.left >= -0.5 && b.top >= -0.5 && b.right <= vp.width + 0.5 && b.bottom <= vp.height + 0.5,
+    `${what} ${JSON.stringify(b)} is not inside ${vp.width}×${vp.height}`);
+}
+async function assertNoHorizontalOverflow(what) {
+  const [sw, w] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(sw <= w, `${what}: the page is ${sw} px wide in a ${w} px window`);
+}
+async function withSize(size, f) {
+  await page.setViewportSize(size);
+  try { await f(size); } finally { await page.setViewportSize(DEFAULT_SIZE); }
+}
+const chipThreads = () => page.$$eval('.chip b', (b) => b.map((x) => x.textContent));
+
+for (const [name, size] of Object.entries(SIZES)) {
+  test(`${name}: opening a program low in the catalog starts at the top, its threads on screen`, () => withSize(size, async (vp) => {
+    await page.goto('about:blank');
+    await page.goto(base);
+    await page.waitForSelector('button.prog[data-id="santa-claus/santa"]');
+    await page.$eval('button.prog[data-id="santa-claus/santa"]', (b) => b.scrollIntoView());
+    assert.ok(await page.evaluate(() => window.scrollY) > 500, 'Santa is far down the catalog');
+    await page.click('button.prog[data-id="santa-claus/santa"]');
+    await page.waitForSelector('#view-sim:not([hidden]) .column[data-column="2"]');
+    assert.equal(await page.evaluate(() => window.scrollY), 0);
+    assertInside(await box('#step'), vp, 'the Step button');
+    await assertNoHorizontalOverflow('Santa');
+    const cols = await boxes('.column[data-column]');
+    assert.equal(cols.length, 3);
+    if (name === 'projector') {
+      // Side by side, not stacked: equal tops, left to right, every one wholly on screen.
+      for (const c of cols) assertInside(c, vp, 'a thread column');
+      assert.ok(cols.every((c) => Math.abs(c.top - cols[0].top) < 1), `tops ${cols.map((c) => c.top)}`);
+      assert.ok(cols[0].right <= cols[1].left && cols[1].right <= cols[2].left);
+    } else {
+      // Stacked, full width, the first one starting on screen; every thread circle within the width.
+      assert.ok(cols[0].top < vp.height / 2, `the threads start at ${cols[0].top}`);
+      assert.ok(cols.every((c) => c.left >= 0 && c.right <= vp.width));
+      assert.ok(cols[0].bottom <= cols[1].top);
+      for (const b of await boxes('.row button.thread')) assert.ok(b.left >= 0 && b.right <= vp.width, JSON.stringify(b));
+    }
+  }));
+
+  test(`${name}: every view fits the width and every tab is on screen`, () => withSize(size, async (vp) => {
+    await openHash('#p=santa-claus/santa');
+    for (const tab of ['catalog', 'sim', 'edit', 'check', 'trace']) {
+      await page.click(`#tab-${tab}`);
+      await page.waitForSelector(`#view-${tab}:not([hidden])`);
+      if (tab === 'catalog') await page.waitForSelector('.entry');
+      await assertNoHorizontalOverflow(`the ${tab} view`);
+      assert.equal(await page.evaluate(() => window.scrollY), 0, `${tab} opens at its top`);
+      for (const b of await boxes('.tabs [role=tab]')) assertInside(b, vp, 'a tab');
+      assertInside(await box('#exercise'), vp, 'the exercise-mode switch');
+    }
+  }));
+
+  test(`${name}: thread-local values are on the board and the next mover is marked`, () => withSize(size, async (vp) => {
+    // Both threads read count (0) into self.temp; A is next to write it back.
+    await openHash('#p=concurrent-updates/updates-split&m=0_1_0_1&at=2');
+    await waitStep(2);
+    assert.equal(await page.textContent('.locals[data-locals="A"]'), 'A self.temp = 0');
+    assert.equal(await page.textContent('.locals[data-locals="B"]'), 'B self.temp = 0');
+    const l = await box('.locals[data-locals="B"]');
+    assert.ok(l.left >= 0 && l.right <= vp.width, `B's values are on screen: ${JSON.stringify(l)}`);
+    assert.deepEqual(await page.$$eval('button.thread.next', (b) => b.map((x) => x.dataset.thread)), ['A']);
+    assert.equal(await page.textContent('.next-row .next-tag'), '▶ A moves next');
+    assert.equal(await page.$eval('.next-row', (r) => r.querySelector('button.thread').dataset.thread), 'A');
+    await page.keyboard.press('ArrowRight');
+    await waitStep(3);
+    assert.deepEqual(await page.$$eval('button.thread.next', (b) => b.map((x) => x.dataset.thread)), ['B']);
+    // A wrote count = 0 + 1; its self.temp stays 0.
+    assert.equal(await page.textContent('.init [data-var="count"]'), '1');
+    assert.equal(await page.textContent('.locals[data-locals="A"]'), 'A self.temp = 0');
+    await page.keyboard.press('End');
+    await waitStep(4);
+    assert.equal(await page.$('button.thread.next'), null, 'nothing is next at the end');
+    assert.equal(await page.textContent('.init [data-var="count"]'), '1', 'the lost update');
+  }));
+}
+
+test('projector: a replayed counterexample marks the thread that moves next at every step', () => withSize(SIZES.projector, async () => {
+  await openHash('#p=barrier/barrier-deadlock');
+  await page.click('#tab-check');
+  await page.click('#run-check');
+  await page.waitForSelector('#verdict[data-verdict="deadlock"]');
+  // What was checked: the three threads of the one column, weak semaphores, the reductions.
+  assert.match(await page.textContent('#checked'),
+    /^Checked: 3 threads \(Thread 1 ×3\), weak semaphores \(a signal wakes any waiter\); safety, breadth-first, identical threads merged and partial-order reduction; limits [\d,]+ states, \d+ s, \d+ MiB\.$/);
+  await page.click('#replay');
+  await waitStep(0);
+  const order = await chipThreads();
+  for (let i = 0; i < order.length; i++) {
+    assert.deepEqual(await page.$$eval('button.thread.next', (b) => b.map((x) => x.dataset.thread)), [order[i]], `before step ${i + 1}`);
+    await page.keyboard.press('ArrowRight');
+    await waitStep(i + 1);
+  }
+  assert.equal(await page.$('button.thread.next'), null);
+}));
+
+test('phone: a starvation verdict says it searched without reductions, under which semaphores', () => withSize(SIZES.phone, async (vp) => {
+  await openHash('#p=no-starve-mutex/mutex-loop');
+  await page.click('#tab-check');
+  await page.check('#liveness');
+  await page.click('#run-check');
+  await page.waitForSelector('#verdict[data-verdict="starvation"]');
+  const text = await page.textContent('#checked');
+  assert.match(text, /^Checked: 3 threads \(Thread 1 ×3\), weak semaphores/);
+  assert.match(text, /safety and starvation under a fair scheduler, breadth-first, no reductions;/);
+  const v = await box('#verdict');
+  assert.ok(v.left >= 0 && v.right <= vp.width);
+  await assertNoHorizontalOverflow('the verdict');
+}));
+
+test('exercise mode hides expected verdicts and notes; it is remembered and set by ?exercise=', () => withSize(SIZES.phone, async () => {
+  await page.goto('about:blank');
+  await page.goto(base);
+  await page.waitForSelector('.entry');
+  assert.ok((await page.$$('.entry .expect')).length > 50);
+  assert.ok((await page.$$('.entry .kind')).length > 50);
+  await page.click('#exercise');
+  await page.waitForSelector('#exercise-note');
+  assert.equal((await page.$$('.entry .expect')).length, 0);
+  assert.equal((await page.$$('.entry .kind')).length, 0);
+  assert.equal(await page.$$eval('button.prog[title]:not([title=""])', (b) => b.length), 0, 'no notes as tooltips');
+  await page.reload();
+  await page.waitForSelector('.entry');
+  assert.equal(await page.isChecked('#exercise'), true, 'remembered');
+  assert.equal((await page.$$('.entry .expect')).length, 0);
+  await page.click('button.prog[data-id="barrier/barrier"]');
+  await page.waitForSelector('.row button.thread');
+  assert.equal(await page.$('.about'), null, 'no "About this program" with its verdict');
+  await page.click('#tab-check');
+  assert.match(await page.textContent('#known-survivors'), /explains 2 surviving mutants .*hidden in exercise mode/);
+  await page.goto('about:blank');
+  await page.goto(base + '?exercise=0');
+  await page.waitForSelector('.entry .expect');
+  assert.equal(await page.isChecked('#exercise'), false);
+  await page.goto('about:blank');
+  await page.goto(base + '?exercise=1#p=barrier/barrier');
+  await page.waitForSelector('.row button.thread');
+  assert.equal(await page.isChecked('#exercise'), true);
+  assert.equal(await page.$('.about'), null);
+  await page.click('#exercise'); // off again for the other tests
+  await page.waitForSelector('.about');
+}));
+
+for (const [name, size] of Object.entries(SIZES)) {
+  test(`${name}: Back walks the app's views; replacing unsaved edits asks first`, () => withSize(size, async () => {
+    await page.goto('about:blank');
+    await page.goto(base);
+    await page.waitForSelector('button.prog[data-id="rendezvous/rendezvous"]');
+    await page.click('button.prog[data-id="rendezvous/rendezvous"]');
+    await page.waitForSelector('#view-sim:not([hidden]) .row button.thread');
+    await page.click('#tab-check');
+    await page.waitForSelector('#view-check:not([hidden])');
+    assert.match(page.url(), /#p=rendezvous%2Frendezvous&v=check$/);
+    await page.goBack();
+    await page.waitForSelector('#view-sim:not([hidden]) .row button.thread');
+    await page.goBack();
+    await page.waitForSelector('#view-catalog:not([hidden]) .entry');
+    assert.ok(page.url().startsWith(base), `still in the app: ${page.url()}`);
+    await page.goForward();
+    await page.waitForSelector('#view-sim:not([hidden]) .row button.thread');
+    // Edit, then try to open another program: the page asks; keeping the edits keeps them.
+    await page.click('#tab-edit');
+    await page.focus('#code');
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('\n# my note\n');
+    await page.waitForFunction(() => location.hash.includes('src='));
+    await page.click('#tab-catalog');
+    await page.click('button.prog[data-id="mutex/mutex"]');
+    await page.waitForSelector('dialog#confirm[open]');
+    await page.click('#confirm-keep');
+    assert.equal(await page.textContent('#prog-title'), 'Both signal, then wait');
+    await page.click('#tab-edit');
+    assert.match(await page.inputValue('#code'), /# my note/);
+    await page.click('#tab-catalog');
+    await page.click('button.prog[data-id="mutex/mutex"]');
+    await page.waitForSelector('dialog#confirm[open]');
+    await page.click('#confirm-discard');
+    await page.waitForSelector('#view-sim:not([hidden]) .row button.thread');
+    assert.notEqual(await page.textContent('#prog-title'), 'Both signal, then wait');
+    // Leaving the page with edits asks too (the browser's own question).
+    await page.click('#tab-edit');
+    await page.focus('#code');
+    await page.keyboard.type('# another note\n');
+    await page.waitForFunction(() => location.hash.includes('src='));
+    const title = await page.textContent('#prog-title');
+    // An address naming another program (typed, or Back to another opening) asks too.
+    await page.evaluate(() => { location.hash = '#p=rendezvous%2Frendezvous'; });
+    await page.waitForSelector('dialog#confirm[open]');
+    await page.click('#confirm-keep');
+    await page.waitForFunction(() => location.hash.includes('src='));
+    assert.equal(await page.textContent('#prog-title'), title);
+    assert.match(await page.inputValue('#code'), /# another note/);
+    dialogs.length = 0;
+    await page.goto('about:blank');
+    assert.deepEqual(dialogs, ['beforeunload']);
+  }));
+}
+
+test('assets come gzipped with an entity tag, revalidate with 304, and the page has a favicon', async () => {
+  const res = await fetch(base + 'app/style.css', { headers: { 'accept-encoding': 'gzip' } });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-encoding'), 'gzip');
+  assert.match(await res.text(), /@media \(max-width: 700px\)/);
+  const etag = res.headers.get('etag');
+  assert.match(etag, /^"[0-9a-f]{16}"$/);
+  const again = await fetch(base + 'app/style.css', { headers: { 'if-none-match': etag } });
+  assert.equal(again.status, 304);
+  await page.goto(base);
+  const icon = await page.$eval('link[rel=icon]', (l) => l.href);
+  const svg = await fetch(icon);
+  assert.equal(svg.status, 200);
+  assert.equal(svg.headers.get('content-type'), 'image/svg+xml');
+  assert.equal((await fetch(base + 'favicon.ico')).status, 200);
+});
+
+test('the mutants panel lists the catalog\'s survivors and the analysis finds exactly those', async () => {
+  await openHash('#p=barrier/barrier');
+  await page.click('#tab-check');
+  const known = await page.$$eval('#known-survivors li', (l) => l.map((x) => x.dataset.mutant));
+  assert.deepEqual(known, ['swap L13-14', 'swap L16-17']);
+  await page.click('#run-mutants');
+  await page.waitForSelector('#mutants-result', { timeout: 60000 });
+  const found = await page.$$eval('#survivors tr[data-mutant]', (r) => r.map((x) => x.dataset.mutant));
+  assert.deepEqual(found, known);
+  assert.equal(await page.$$eval('#survivors .bad', (b) => b.length), 0, 'each survivor is explained');
+  assert.ok(Number(await page.getAttribute('#mutants-result', 'data-killed')) > 5);
+});
+
+test('walkthrough at 1920×1080: every catalog program shows all its threads without scrolling', () => withSize({ width: 1920, height: 1080 }, async (vp) => {
+  const cat = await (await fetch(base + 'api/catalog')).json();
+  const ids = cat.chapters.flatMap((c) => c.entries.flatMap((e) => e.programs.map((p) => p.id)));
+  assert.ok(ids.length >= 80, `${ids.length} programs`);
+  await page.goto('about:blank');
+  await page.goto(base);
+  await page.waitForSelector('.entry');
+  for (const id of ids) {
+    assert.equal(await page.evaluate((id) => window.lbosOpen('catalog', id), id), true);
+    await page.waitForSelector('#view-sim:not([hidden]) .column[data-column]');
+    const cols = await boxes('.column[data-column]');
+    assert.ok(cols.length >= 1);
+    for (const c of cols) assertInside(c, vp, `${id}: a thread column`);
+    assert.ok(cols.every((c) => Math.abs(c.top - cols[0].top) < 1), `${id}: columns side by side`);
+    await assertNoHorizontalOverflow(id);
+  }
+}));

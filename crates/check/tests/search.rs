@@ -560,3 +560,34 @@ fn a_counterexample_is_found_when_symmetric_threads_tie_on_private_objects() {
     }
     assert!(m.is_deadlock(&s));
 }
+
+#[test]
+fn a_lightswitch_also_answers_to_the_books_wait_and_signal_names() {
+    // Section 6.1 writes `ls.wait(sem)` / `ls.signal(sem)` for lock / unlock: the same
+    // machine, sub-step for sub-step (9 states alone, the readers-writers mix below).
+    let named = |lock: &str, unlock: &str| {
+        format!(
+            "ls = Lightswitch()\nr = Semaphore(1)\nc = 0\n## Thread x2\nls.{lock}(r)\nls.{unlock}(r)\n## Thread\nr.wait()\nc += 1\nassert c == 1, 'two writers'\nc -= 1\nr.signal()\n"
+        )
+    };
+    let alone = run("ls = Lightswitch()\nr = Semaphore(1)\n## Thread\nls.wait(r)\nls.signal(r)\n");
+    assert_eq!((alone.verdict, alone.stats.states), (Verdict::Ok, 9));
+    let book = run(&named("wait", "signal"));
+    let ours = run(&named("lock", "unlock"));
+    assert_eq!(book.verdict, Verdict::Ok);
+    assert_eq!(book.stats.states, ours.stats.states);
+    assert_eq!(book.stats.transitions, ours.stats.transitions);
+    // A semaphore's `signal(n)` as a statement is still one step that adds n.
+    let r = run("s = Semaphore(0)\n## Thread w x2\ns.wait()\n## Thread\ns.signal(2)\n");
+    assert_eq!((r.verdict, r.stats.states), (Verdict::Ok, 8));
+    // On an inline `if` the multi-step unlock is refused at run time, not run half-way.
+    let r =
+        run("ls = Lightswitch()\nr = Semaphore(1)\n## Thread\nls.wait(r)\nif True: ls.signal(r)\n");
+    assert_eq!(r.verdict, Verdict::Error);
+    let fault = r.violation.unwrap().fault.unwrap();
+    assert!(
+        fault.message.contains("row of its own"),
+        "{}",
+        fault.message
+    );
+}

@@ -42,6 +42,9 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve(_)) {
+        die_quietly_on_a_closed_pipe();
+    }
     let code = match cli.command {
         Command::Run(args) => run::main(args),
         Command::Check(args) => check::main(args),
@@ -50,4 +53,15 @@ fn main() -> ExitCode {
         Command::Serve(args) => lbos_server::main(args),
     };
     ExitCode::from(code)
+}
+
+/// `lbos check FILE | head` should stop quietly when `head` has read enough, as Unix tools do,
+/// instead of panicking in `println!` (Rust ignores SIGPIPE by default). Not for `serve`,
+/// whose closed sockets are ordinary errors.
+fn die_quietly_on_a_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of one signal before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }

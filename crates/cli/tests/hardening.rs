@@ -334,3 +334,47 @@ fn a_long_counterexample_is_printed_with_its_middle_left_out() {
     expect_code(&o, VIOLATION);
     assert_eq!(stdout(&o).lines().filter(|l| is_step(l)).count(), n);
 }
+
+#[test]
+#[cfg(unix)]
+fn a_reader_that_stops_early_ends_lbos_quietly() {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    // A run printing some 5 MB (well past a pipe's buffer) into a pipe whose reader takes one
+    // byte and leaves, as `| head -c1` does: lbos dies of SIGPIPE like any Unix tool, without
+    // a panic message.
+    let file = write(
+        "loop.sync",
+        "x = 0\n## Thread\nwhile True:\n    x = 1 - x\n",
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lbos"))
+        .args(["run", &file, "--steps", "100000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    out.read_exact(&mut first).unwrap();
+    drop(out);
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        status.success() || status.signal() == Some(libc_sigpipe()),
+        "{status:?}: {err}"
+    );
+}
+
+/// SIGPIPE's number on the platforms lbos is built for (Linux and the BSDs alike).
+#[cfg(unix)]
+fn libc_sigpipe() -> i32 {
+    13
+}

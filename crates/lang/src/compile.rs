@@ -874,7 +874,7 @@ impl<'a> Compiler<'a> {
                 if let ast::Expr::Call(f, args, _) = e
                     && let ast::Expr::Attr(obj, m, _) = &**f
                     && let Some(method) = Method::lookup(m)
-                    && method.may_block()
+                    && method.runs_as_statement(args.len())
                     && !self.is_action_receiver(obj)
                 {
                     let obj = self.expr(obj, line);

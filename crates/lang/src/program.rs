@@ -121,6 +121,14 @@ impl Method {
     pub fn may_block(self) -> bool {
         matches!(self, Method::Wait | Method::Lock | Method::Unlock)
     }
+
+    /// Whether a statement calling this method with `args` arguments runs as a statement
+    /// step (possibly several sub-steps) rather than as an expression: the blocking methods,
+    /// and `x.signal(y)`, which is `Lightswitch.unlock(y)` when `x` is a lightswitch (the
+    /// book's 6.1 names) and `Semaphore.signal(n)` otherwise; only the object tells.
+    pub fn runs_as_statement(self, args: usize) -> bool {
+        self.may_block() || (self == Method::Signal && args == 1)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

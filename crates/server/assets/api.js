@@ -27,3 +27,5 @@ export const alternatives = (p, moves, thread, prefix) =>
 export const startCheck = (p, opts) => call('POST', '/api/check', { ...programBody(p), ...opts });
 export const pollCheck = (id) => call('GET', `/api/check/${id}`);
 export const cancelCheck = (id) => call('POST', `/api/check/${id}/cancel`);
+export const startMutants = (p, opts = {}) =>
+  call('POST', '/api/mutants', { ...programBody(p), catalog: p.id && !p.id.startsWith('file:') ? p.id : undefined, ...opts });

@@ -5,12 +5,25 @@ import { h, clear, threadColour } from './dom.js';
 import { app, stepThread, stepRound, randomStep, run, stop, back, forward, reset, spawn } from './state.js';
 import { renderTimeline } from './timeline.js';
 import { chooseWaiter } from './choice.js';
+import { exercise } from './prefs.js';
+
+// The thread whose move comes next in the schedule (after Back, or in a loaded
+// counterexample), or the column a new thread is created in next; null at the end.
+function nextMove() {
+  const m = app.at < app.moves.length ? app.moves[app.at] : null;
+  if (!m) return null;
+  return 'spawn' in m ? { spawn: m.spawn } : { thread: m.t };
+}
+
+// `self.x = v` of a thread, shown on the board beside the row it stands on.
+const localsText = (th) => th.attrs.map((a) => `self.${a.name} = ${a.value}`).join(', ');
 
 export function threadButton(th, opts = {}) {
   const v = app.view;
   const involved = v.status.threads.includes(th.id);
   const can = v.status.kind === 'running' && th.status === 'runnable';
-  const cls = ['thread', th.status, involved ? 'involved' : '', opts.small ? 'small' : ''].filter(Boolean).join(' ');
+  const next = nextMove()?.thread === th.id;
+  const cls = ['thread', th.status, involved ? 'involved' : '', opts.small ? 'small' : '', next ? 'next' : ''].filter(Boolean).join(' ');
   const attrs = th.attrs.length ? ` — ${th.attrs.map((a) => `self.${a.name} = ${a.value}`).join(', ')}` : '';
   const calls = th.calls.length ? ` — in ${th.calls.join(' → ')}` : '';
   const label = `${th.name}${th.status === 'runnable' ? '' : ` (${th.status}${th.blocked_on_name ? ' on ' + th.blocked_on_name : ''})`}${attrs}${calls}`;
@@ -18,8 +31,8 @@ export function threadButton(th, opts = {}) {
     class: cls,
     style: { '--c': threadColour(th.id) },
     'data-thread': th.name,
-    title: can ? `Step ${th.name} (key ${th.name.toLowerCase()})${attrs}${calls}` : label,
-    'aria-label': can ? `Step thread ${th.name}` : `Thread ${label}`,
+    title: (can ? `Step ${th.name} (key ${th.name.toLowerCase()})${attrs}${calls}` : label) + (next ? ' — moves next' : ''),
+    'aria-label': (can ? `Step thread ${th.name}` : `Thread ${label}`) + (next ? ', moves next' : ''),
     'aria-disabled': can ? 'false' : 'true',
     onclick: () => { if (can) stepThread(th.id, chooseWaiter); },
   }, th.name);
@@ -101,9 +114,10 @@ export function renderBoard(root) {
   const faultLine = s.line || null;
   const deadRows = new Set(app.deadRows?.source === app.program.source ? app.deadRows.lines : []);
   const lastStep = app.at > 0 ? v.steps[app.at - 1] : null;
+  const next = nextMove();
 
   root.append(toolbar(), statusBanner(v));
-  if (app.program.note || app.program.expect) {
+  if (!exercise() && (app.program.note || app.program.expect)) {
     root.append(h('details.about', h('summary', 'About this program',
       app.program.expect ? h(`span.expect.v-${app.program.expect}`, ` check: ${app.program.expect}`) : null),
     h('p', app.program.note || '')));
@@ -162,26 +176,56 @@ export function renderBoard(root) {
     const on = here.filter((t) => t.status === 'runnable');
     const waiting = here.filter((t) => t.status === 'blocked');
     const sub = on.find((t) => t.substep);
+    const mover = here.find((t) => t.id === next?.thread);
     const cls = ['row', r.is_step ? 'step' : 'plain', faultLine === r.line && s.kind !== 'running' ? 'fault' : '',
-      deadRows.has(r.line) ? 'dead' : '', lastStep && lastStep.line === r.line ? 'last' : ''].filter(Boolean).join(' ');
+      deadRows.has(r.line) ? 'dead' : '', lastStep && lastStep.line === r.line ? 'last' : '',
+      mover ? 'next-row' : ''].filter(Boolean).join(' ');
+    const locals = here.filter((t) => t.attrs.length);
     return h('div', { class: cls, 'data-line': r.line },
       h('span.slot', on.map((t) => threadButton(t)),
         waiting.map((t) => h('span.ghost', { style: { '--c': threadColour(t.id) }, title: `${t.name} waits on ${t.blocked_on_name}` }, t.name))),
       h('span.ln', r.line),
       h('span.text', h('code', r.text),
+        mover ? h('span.next-tag', { title: 'The schedule steps this thread next (→)' }, `▶ ${mover.name} moves next`) : null,
         sub ? h('span.substep', { title: 'This row runs in several steps' }, `next: sub-step ${sub.substep} of 4`) : null,
-        deadRows.has(r.line) ? h('span.dead-tag', 'never reached') : null));
+        deadRows.has(r.line) ? h('span.dead-tag', 'never reached') : null,
+        locals.map((t) => h('span.locals', { style: { '--c': threadColour(t.id) }, 'data-locals': t.name },
+          h('b', t.name), ' ', localsText(t)))));
   };
   const cols = h('div.columns',
     prog.columns.map((c, i) => h('section.column', { 'data-column': i, 'aria-label': `Column ${c.label}`, style: { '--slots': slotCount(st, 'column', i, prog) } },
       h('h2', c.label, h('span.count', ` ×${st.threads.filter((t) => t.column === i).length}`),
-        h('button.spawn', { onclick: () => spawn(i), title: `Create a thread in ${c.label} (Shift+${i + 1})`, 'aria-label': `Create thread in ${c.label}` }, '+ thread')),
+        h(next?.spawn === i ? 'button.spawn.next' : 'button.spawn', { onclick: () => spawn(i), title: `Create a thread in ${c.label} (Shift+${i + 1})`, 'aria-label': `Create thread in ${c.label}` }, '+ thread')),
       prog.rows.filter((r) => r.block === 'column' && r.index === i).map(rowEl),
-      h('div.done-tray', (done.get(i) || []).length ? [h('span.muted', 'finished: '), (done.get(i) || []).map((t) => threadButton(t, { small: true }))] : null))),
+      h('div.done-tray', (done.get(i) || []).length ? [h('span.muted', 'finished: '), (done.get(i) || []).map((t) => threadButton(t, { small: true }))] : null),
+      locals(st.threads.filter((t) => t.column === i && t.status === 'done' && t.attrs.length)))),
     prog.procs.map((p, i) => prog.rows.filter((r) => r.block === 'proc' && r.index === i).length < 2 ? null : h('section.column.proc', { 'data-proc': i, style: { '--slots': slotCount(st, 'proc', i, prog) } },
       h('h2', `def ${p.name}`),
       prog.rows.filter((r) => r.block === 'proc' && r.index === i).map(rowEl))));
 
   root.append(h('div.board', h('div.left', init, objects), cols));
   root.append(renderTimeline());
+}
+
+// The threads that finished keep their values: listed under their column.
+function locals(threads) {
+  return threads.length ? h('div.done-locals', threads.map((t) =>
+    h('span.locals', { style: { '--c': threadColour(t.id) }, 'data-locals': t.name }, h('b', t.name), ' ', localsText(t)))) : null;
+}
+
+// On a screen wide enough for the columns side by side, shrinks them (CSS zoom) until every
+// thread column fits below the toolbar: a projector shows all threads without scrolling.
+// Narrow screens stack the columns and scroll instead.
+export function fitBoard() {
+  const cols = document.querySelector('#view-sim:not([hidden]) .columns');
+  if (!cols) return;
+  cols.style.zoom = '';
+  if (!window.matchMedia('(min-width: 701px)').matches) return;
+  for (let i = 0; i < 4; i++) {
+    const r = cols.getBoundingClientRect();
+    const avail = window.innerHeight - (r.top + window.scrollY) - 8;
+    if (r.height <= avail + 0.5 || avail <= 0) break;
+    const z = Number(cols.style.zoom || 1);
+    cols.style.zoom = String(Math.max(0.35, (z * avail) / r.height));
+  }
 }

@@ -1,6 +1,7 @@
 // The catalog: every entry by chapter, each with its programs; then the command-line files.
 import { h, clear } from './dom.js';
 import * as api from './api.js';
+import { exercise } from './prefs.js';
 
 let data = null;
 let loading = null;
@@ -11,13 +12,17 @@ export function renderCatalog(root) {
     if (!root.firstChild) root.append(h('p.muted', 'Loading the catalog…'));
     return;
   }
-  if (root.dataset.done) return;
-  root.dataset.done = '1';
+  // Rendered once per mode: exercise mode leaves out what gives the answers away.
+  const mode = exercise() ? 'exercise' : 'all';
+  if (root.dataset.done === mode) return;
+  root.dataset.done = mode;
+  const spoil = mode === 'all';
   clear(root);
   const open = (kind, id) => window.lbosOpen(kind, id);
   root.append(
     h('div.catalog-intro',
-      h('p', 'Pick a program to simulate and check, or write your own.'),
+      h('p', 'Pick a program to simulate and check, or write your own.',
+        spoil ? null : h('span.muted#exercise-note', ' Exercise mode: expected verdicts and notes are hidden.')),
       h('button.primary#new-program', { onclick: () => open('new', NEW_PROGRAM) }, 'New program')),
   );
   if (data.files.length) {
@@ -35,9 +40,9 @@ export function renderCatalog(root) {
           h('p.statement', firstSentence(e.statement)),
           h('ul.programs', e.programs.map((p) =>
             h('li',
-              h('button.prog', { onclick: () => open('catalog', p.id), 'data-id': p.id, title: p.note || '' },
+              h('button.prog', { onclick: () => open('catalog', p.id), 'data-id': p.id, title: spoil ? p.note || '' : '' },
                 p.title),
-              ' ', h(`span.kind.${p.kind}`, p.kind), ' ', h(`span.expect.v-${p.expect}`, p.expect)))))))));
+              spoil ? [' ', h(`span.kind.${p.kind}`, p.kind), ' ', h(`span.expect.v-${p.expect}`, p.expect)] : null))))))));
   }
 }
 

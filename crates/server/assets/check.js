@@ -3,6 +3,7 @@
 import { h, clear } from './dom.js';
 import { app, loadTrace, onChange } from './state.js';
 import * as api from './api.js';
+import { renderMutants } from './mutants.js';
 
 const check = { job: null, error: null, polling: null, source: null, maxStates: null, timeout: null, dfs: false, liveness: false };
 
@@ -54,12 +55,32 @@ export function cancelCheck() {
 let root = null;
 function rerender() { if (root && !root.hidden) renderCheck(root); }
 
+const SEMAPHORES = { weak: 'weak semaphores (a signal wakes any waiter)', fifo: 'FIFO semaphores (a signal wakes the longest waiter)',
+  strong: 'strong semaphores (fair wake-ups)' };
+
+// What a verdict covers: the threads of each column, the semaphore model, the search and its
+// limits ("no violation" is a claim about exactly this).
+export function checkedText(c, limits) {
+  const total = c.columns.reduce((n, col) => n + col.threads, 0);
+  const cols = c.columns.map((col) => `${col.label} ×${col.threads}`).join(', ');
+  const reductions = [c.symmetry ? 'identical threads merged' : null, c.por ? 'partial-order reduction' : null].filter(Boolean);
+  return `Checked: ${total} thread${total === 1 ? '' : 's'} (${cols}), ${SEMAPHORES[c.semaphores] || c.semaphores}; ` +
+    `${c.liveness ? 'safety and starvation under a fair scheduler' : 'safety'}, ${c.dfs ? 'depth-first' : 'breadth-first'}` +
+    `${reductions.length ? ', ' + reductions.join(' and ') : ', no reductions'}; ` +
+    `limits ${fmt(limits.max_states)} states, ${limits.timeout_secs} s, ${mib(limits.max_memory_bytes)}.`;
+}
+
 const fmt = (n) => (n === undefined || n === null ? '–' : Number(n).toLocaleString('en-US'));
 const mib = (b) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 
 export function renderCheck(el) {
   root = el;
   clear(el);
+  renderCheckPart(el);
+  if (app.program) el.append(renderMutants(rerender));
+}
+
+function renderCheckPart(el) {
   if (!app.program) { el.append(h('p.empty', 'Open a program first.')); return; }
   const job = check.job;
   const busy = job && job.phase !== 'done';
@@ -71,7 +92,7 @@ export function renderCheck(el) {
     h('label', h('input#dfs', { type: 'checkbox', checked: check.dfs || undefined, disabled: check.liveness || undefined,
       onchange: (e) => { check.dfs = e.target.checked; } }), ' depth-first (less memory, longer traces)'),
     h('label', h('input#liveness', { type: 'checkbox', checked: check.liveness || undefined,
-      onchange: (e) => { check.liveness = e.target.checked; renderCheck(el); } }), ' starvation too (fair scheduler; semaphores as set in Edit)'),
+      onchange: (e) => { check.liveness = e.target.checked; rerender(); } }), ' starvation too (fair scheduler; semaphores as set in Edit)'),
     h('button.primary#run-check', { onclick: startCheck, disabled: busy || undefined, title: 'Check (Shift+C)' }, 'Check', h('kbd', 'Shift+C')),
     h('button#cancel-check', { onclick: cancelCheck, disabled: !busy || undefined }, 'Cancel'));
   el.append(h('h2', 'Check every interleaving'),
@@ -109,6 +130,7 @@ export function renderCheck(el) {
     r.fault ? h('div', r.fault.message, r.fault.line ? ` (line ${r.fault.line})` : '') : null,
     r.ending ? h('div.ending', r.ending) : null,
     starving,
+    job.checked ? h('div.checked#checked', checkedText(job.checked, job.limits)) : null,
     stale ? h('div.muted', 'The program has changed since this check.') : null));
   const st = r.stats;
   el.append(h('table.stats',

@@ -27,3 +27,24 @@ export function chooseWaiter(thread, alternatives) {
     dlg.querySelector('button.alt')?.focus();
   });
 }
+
+// Asks before something replaces edits not yet saved anywhere (true: go ahead).
+export function confirmDiscard(what) {
+  const dlg = $('#confirm');
+  clear(dlg);
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (v) => { if (done) return; done = true; dlg.close(); resolve(v); };
+    dlg.append(
+      h('h2#confirm-title', 'Discard your edits?'),
+      h('p', `The program in the editor has changes that are not saved anywhere. ${what} replaces them.`),
+      h('p.muted', 'To keep them, cancel and use Copy link (the link holds the edited text).'),
+      h('div.alt-foot',
+        h('button#confirm-discard', { onclick: () => finish(true) }, 'Discard edits'),
+        h('button.primary#confirm-keep', { onclick: () => finish(false) }, 'Keep editing')));
+    dlg.oncancel = () => finish(false);
+    dlg.onkeydown = (e) => e.stopPropagation();
+    dlg.showModal();
+    dlg.querySelector('#confirm-keep').focus();
+  });
+}

@@ -14,6 +14,10 @@ export const app = {
   speed: 4, // steps (or rounds) per second
   pick: 'ask', // 'ask' or 'chance': who picks the waiter a weak semaphore wakes
   notice: null,
+  tab: 'catalog', // the view shown (main.js)
+  // Counts program openings: a history entry remembers the one it belongs to, so Back to a
+  // view of the same opening keeps its edits (see main.js).
+  opening: 0,
   // A starvation lasso being replayed: {start, moves}: moves[start..] is its cycle, which
   // `forward` past the end plays again. Any move of one's own ends it.
   cycle: null,
@@ -47,13 +51,14 @@ export async function refresh(extend) {
     app.error = res;
     stop();
   }
-  history.replaceState(null, '', url.encode(app) || location.pathname);
+  history.replaceState(history.state, '', url.encode(app) || location.pathname + location.search);
   emit();
   return res;
 }
 
 export async function openProgram(p, moves = [], at) {
   stop();
+  app.opening += 1;
   app.program = { threads: [], semaphores: 'weak', ...p, original: p.original ?? p.source };
   app.moves = moves;
   app.at = at ?? moves.length;
@@ -67,13 +72,19 @@ export async function openCatalog(id) {
   const res = await api.source(`catalog=${encodeURIComponent(id)}`);
   if (!res.ok) { notify(res.message); return; }
   return openProgram({ id: res.id, name: res.name, title: res.title, source: res.source,
-    threads: res.threads || [], semaphores: res.semaphores || 'weak', note: res.note, expect: res.expect });
+    threads: res.threads || [], semaphores: res.semaphores || 'weak', note: res.note, expect: res.expect,
+    survivors: res.survivors || {} });
 }
 
 export async function openFile(i) {
   const res = await api.source(`file=${i}`);
   if (!res.ok) { notify(res.message); return; }
   return openProgram({ id: res.id, name: res.name, title: res.title, source: res.source });
+}
+
+// The editor holds changes that exist nowhere else (neither in the catalog nor in a file).
+export function unsaved() {
+  return !!app.program && app.program.source !== app.program.original;
 }
 
 // A move of one's own replaces the rest of the schedule and leaves the replayed lasso.

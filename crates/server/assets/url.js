@@ -1,6 +1,7 @@
 // Shareable URLs: the program (catalog id or the text itself), its configuration, the schedule.
 // #p=ENTRY/FILE | #src=BASE64URL, &m=MOVES (0_1c1_s0: thread 0, thread 1 with choice 1, a new
-// thread in column 0), &at=N, &t=THREADS (comma separated), &sem=fifo.
+// thread in column 0), &at=N, &t=THREADS (comma separated), &sem=fifo, &v=VIEW (a tab other
+// than Simulate). The catalog with no program open is #v=catalog.
 
 export function encodeMoves(moves) {
   return moves.map((m) => ('spawn' in m ? `s${m.spawn}` : [m.t, ...(m.c || [])].join('c'))).join('_');
@@ -29,7 +30,7 @@ function fromBase64Url(s) {
 
 export function encode(app) {
   const p = app.program;
-  if (!p) return '';
+  if (!p) return app.tab && app.tab !== 'catalog' ? '' : '#v=catalog';
   const q = new URLSearchParams();
   if (p.id && p.source === p.original && !p.id.startsWith('file:')) q.set('p', p.id);
   else q.set('src', toBase64Url(p.source));
@@ -37,7 +38,18 @@ export function encode(app) {
   if (p.semaphores && p.semaphores !== 'weak') q.set('sem', p.semaphores);
   if (app.moves.length) q.set('m', encodeMoves(app.moves));
   if (app.at !== app.moves.length) q.set('at', String(app.at));
+  if (app.tab && app.tab !== 'sim') q.set('v', app.tab);
   return '#' + q.toString();
+}
+
+const VIEWS = ['catalog', 'sim', 'edit', 'check', 'trace'];
+
+// The view a URL names: its v=, else Simulate when it names a program, else the catalog.
+export function viewOf(hash) {
+  const q = new URLSearchParams(hash.replace(/^#/, ''));
+  const v = q.get('v');
+  if (VIEWS.includes(v)) return v;
+  return q.has('p') || q.has('src') ? 'sim' : 'catalog';
 }
 
 export function decode(hash) {

@@ -1,17 +1,18 @@
 //! The HTTP API and the routes of the embedded page.
 //!
-//! - `GET /` and `GET /app/{file}`: the single-page app.
+//! - `GET /`, `GET /app/{file}` and `GET /favicon.ico`: the single-page app (gzip, ETag).
 //! - `GET /api/catalog`: every catalog entry by chapter, the command-line files, the limits.
 //! - `GET /api/source?catalog=ENTRY/FILE` or `?file=N`: a program's text and configuration.
 //! - `POST /api/view`: replays `moves` (optionally extended by a round or random steps) and
 //!   returns the program layout, one report per move and the state after `at` moves.
 //! - `POST /api/alternatives`: what each alternative of a thread's next choice would do.
 //! - `POST /api/check`, `GET /api/check/{id}`, `POST /api/check/{id}/cancel`: checks.
+//! - `POST /api/mutants`: a mutation analysis of the program, polled and cancelled as a check.
 
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, Path, Query, State as AxState};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -45,11 +46,13 @@ pub fn router(state: Shared) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/app/{file}", get(asset))
+        .route("/favicon.ico", get(favicon))
         .route("/api/catalog", get(catalog))
         .route("/api/source", get(source))
         .route("/api/view", post(view))
         .route("/api/alternatives", post(alternatives))
         .route("/api/check", post(check_start))
+        .route("/api/mutants", post(mutants_start))
         .route("/api/check/{id}", get(check_poll))
         .route("/api/check/{id}/cancel", post(check_cancel))
         .fallback(not_found)
@@ -128,26 +131,53 @@ async fn not_found() -> Response {
     error(StatusCode::NOT_FOUND, "no such page")
 }
 
-async fn index() -> Response {
-    asset_response("index.html")
+async fn index(headers: HeaderMap) -> Response {
+    asset_response("index.html", &headers)
 }
 
-async fn asset(Path(file): Path<String>) -> Response {
-    asset_response(&file)
+async fn favicon(headers: HeaderMap) -> Response {
+    asset_response("favicon.svg", &headers)
 }
 
-fn asset_response(file: &str) -> Response {
-    match assets::get(file) {
-        Some((body, mime)) => (
+async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
+    asset_response(&file, &headers)
+}
+
+/// An embedded file: gzipped when the browser takes it, 304 when its cached copy is current
+/// (`no-cache` makes it ask each time, so a new build is never hidden by a cache).
+fn asset_response(file: &str, headers: &HeaderMap) -> Response {
+    let Some(a) = assets::get(file) else {
+        return error(StatusCode::NOT_FOUND, format!("no asset {file}"));
+    };
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &header::HeaderValue| v.to_str().ok())
+            .unwrap_or("")
+    };
+    let common = [
+        (header::CACHE_CONTROL, "no-cache"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::VARY, "Accept-Encoding"),
+    ];
+    let etag = [(header::ETAG, a.etag.clone())];
+    if assets::matches_etag(text(header::IF_NONE_MATCH), &a.etag) {
+        return (StatusCode::NOT_MODIFIED, common, etag).into_response();
+    }
+    if assets::accepts_gzip(text(header::ACCEPT_ENCODING)) {
+        let body = a.gzip.as_slice();
+        (
+            common,
+            etag,
             [
-                (header::CONTENT_TYPE, mime),
-                (header::CACHE_CONTROL, "no-cache"),
-                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+                (header::CONTENT_TYPE, a.mime),
+                (header::CONTENT_ENCODING, "gzip"),
             ],
             body,
         )
-            .into_response(),
-        None => error(StatusCode::NOT_FOUND, format!("no asset {file}")),
+            .into_response()
+    } else {
+        (common, etag, [(header::CONTENT_TYPE, a.mime)], a.body).into_response()
     }
 }
 
@@ -223,7 +253,7 @@ async fn source(AxState(st): AxState<Shared>, Query(q): Query<SourceQuery>) -> R
         return Json(json!({
             "ok": true, "id": id, "name": p.file, "title": p.title, "source": p.source,
             "threads": p.threads, "semaphores": p.semaphores.clone().unwrap_or_else(|| "weak".into()),
-            "expect": p.expect, "note": p.note,
+            "expect": p.expect, "note": p.note, "survivors": p.survivors,
         }))
         .into_response();
     }
@@ -587,24 +617,26 @@ struct CheckRequest {
     liveness: bool,
 }
 
-async fn check_start(AxState(st): AxState<Shared>, Json(req): Json<CheckRequest>) -> Response {
-    if let Some(r) = check_source(&st.settings, &req.program) {
-        return r;
-    }
-    let s = &st.settings;
-    let limits = Limits {
-        max_states: req
-            .max_states
+/// A request's limits, within the server's.
+fn check_limits(s: &Settings, max_states: Option<u64>, timeout_secs: Option<f64>) -> Limits {
+    Limits {
+        max_states: max_states
             .unwrap_or(s.check_states)
             .clamp(1, s.check_states),
-        timeout_secs: req
-            .timeout_secs
+        timeout_secs: timeout_secs
             .filter(|t| t.is_finite() && *t > 0.0)
             .unwrap_or(s.check_timeout.as_secs_f64())
             .min(s.check_timeout.as_secs_f64()),
         max_memory_bytes: s.check_memory_bytes,
         max_trace: s.max_moves,
-    };
+    }
+}
+
+async fn check_start(AxState(st): AxState<Shared>, Json(req): Json<CheckRequest>) -> Response {
+    if let Some(r) = check_source(&st.settings, &req.program) {
+        return r;
+    }
+    let limits = check_limits(&st.settings, req.max_states, req.timeout_secs);
     let m = match load(req.program).await {
         Ok(m) => m,
         Err(r) => return r,
@@ -616,6 +648,48 @@ async fn check_start(AxState(st): AxState<Shared>, Json(req): Json<CheckRequest>
         );
     }
     match st.checks.submit(m, limits, req.dfs, req.liveness) {
+        Ok(id) => (StatusCode::ACCEPTED, Json(json!({ "ok": true, "id": id }))).into_response(),
+        Err(e) => error(StatusCode::TOO_MANY_REQUESTS, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct MutantsRequest {
+    #[serde(flatten)]
+    program: ProgramInput,
+    timeout_secs: Option<f64>,
+    /// The catalog program (`ENTRY/FILE`) this is: when the source is still the catalog's, its
+    /// no-starvation claims also judge the mutants.
+    catalog: Option<String>,
+}
+
+/// The configurations under which a catalog program, unedited, starves no thread.
+fn no_starvation_claims(id: Option<&str>, source: &str) -> Vec<lbos_vm::Config> {
+    let Some((entry, file)) = id.and_then(|id| id.split_once('/')) else {
+        return Vec::new();
+    };
+    match lbos_catalog::find(entry).and_then(|e| e.program(file)) {
+        Some(p) if p.source == source => p
+            .liveness
+            .iter()
+            .filter(|l| l.expect == "ok")
+            .filter_map(|l| p.liveness_config(l).ok())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+async fn mutants_start(AxState(st): AxState<Shared>, Json(req): Json<MutantsRequest>) -> Response {
+    if let Some(r) = check_source(&st.settings, &req.program) {
+        return r;
+    }
+    let limits = check_limits(&st.settings, None, req.timeout_secs);
+    let claims = no_starvation_claims(req.catalog.as_deref(), &req.program.source);
+    let m = match load(req.program).await {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    match st.checks.submit_mutants(m, claims, limits) {
         Ok(id) => (StatusCode::ACCEPTED, Json(json!({ "ok": true, "id": id }))).into_response(),
         Err(e) => error(StatusCode::TOO_MANY_REQUESTS, e),
     }
@@ -633,5 +707,26 @@ async fn check_cancel(AxState(st): AxState<Shared>, Path(id): Path<u64>) -> Resp
         Json(json!({ "ok": true })).into_response()
     } else {
         error(StatusCode::NOT_FOUND, format!("no check {id}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_unedited_catalog_program_brings_its_no_starvation_claims() {
+        let p = lbos_catalog::find("readers-writers")
+            .and_then(|e| e.program("rw-no-starve"))
+            .unwrap();
+        let oks = p.liveness.iter().filter(|l| l.expect == "ok").count();
+        assert!(oks > 0);
+        let id = Some("readers-writers/rw-no-starve");
+        assert_eq!(no_starvation_claims(id, &p.source).len(), oks);
+        let edited = format!("{}\n# edited\n", p.source);
+        assert!(no_starvation_claims(id, &edited).is_empty());
+        assert!(no_starvation_claims(None, &p.source).is_empty());
+        assert!(no_starvation_claims(Some("no-such/entry"), &p.source).is_empty());
+        assert!(no_starvation_claims(Some("noslash"), &p.source).is_empty());
     }
 }

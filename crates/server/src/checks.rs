@@ -14,9 +14,10 @@ use tokio::sync::Semaphore;
 
 use crate::replay::{FaultView, Move};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
+    #[default]
     Queued,
     Running,
     Done,
@@ -145,15 +146,88 @@ pub struct JobView {
     pub progress: Option<Stats>,
     pub report: Option<ReportView>,
     pub limits: Limits,
+    /// What the search covers: threads per column, semaphores, reductions.
+    pub checked: Checked,
+    /// For a mutation analysis: its report (when done).
+    pub mutants: Option<MutantsView>,
     /// Seconds since the job was submitted.
     pub elapsed: f64,
 }
 
+/// What a check covers, for the verdict to say: "no violation" means nothing without it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Checked {
+    /// One per thread column: its label and the threads it starts with.
+    pub columns: Vec<CheckedColumn>,
+    /// `weak`, `fifo` or `strong`.
+    pub semaphores: &'static str,
+    pub dfs: bool,
+    pub liveness: bool,
+    /// Identical threads merged (off for the starvation search).
+    pub symmetry: bool,
+    /// Partial-order reduction (off for the starvation search).
+    pub por: bool,
+    /// `check` or `mutants`.
+    pub kind: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckedColumn {
+    pub label: String,
+    pub threads: u32,
+}
+
+impl Checked {
+    fn new(m: &Machine, opts: &Options, kind: &'static str) -> Checked {
+        let reduced = !opts.liveness;
+        Checked {
+            columns: m
+                .counts
+                .iter()
+                .enumerate()
+                .map(|(i, &threads)| CheckedColumn {
+                    label: m.program.column_label(i),
+                    threads,
+                })
+                .collect(),
+            semaphores: m.config.semaphores.as_str(),
+            dfs: opts.dfs,
+            liveness: opts.liveness,
+            symmetry: reduced && opts.symmetry,
+            por: reduced && opts.por,
+            kind,
+        }
+    }
+}
+
+/// A mutation analysis as the page shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct MutantsView {
+    /// Mutants of the program in all (some may be unchecked when the time limit ended it).
+    pub total: usize,
+    pub killed: usize,
+    pub survived: usize,
+    pub unknown: usize,
+    pub results: Vec<lbos_check::mutants::MutantResult>,
+    pub cancelled: bool,
+}
+
 struct Job {
     stop: Arc<AtomicBool>,
+    /// Set by a cancel (the stop flag is also raised by a mutation analysis's deadline).
+    cancelled: AtomicBool,
     created: Instant,
     limits: Limits,
-    inner: Mutex<(Phase, Option<Stats>, Option<ReportView>)>,
+    checked: Checked,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    phase: Phase,
+    progress: Option<Stats>,
+    report: Option<ReportView>,
+    mutants: Option<MutantsView>,
 }
 
 pub struct Checks {
@@ -189,18 +263,98 @@ impl Checks {
         dfs: bool,
         liveness: bool,
     ) -> Result<u64, String> {
+        let opts = Options {
+            dfs,
+            liveness,
+            ..Options::default()
+        };
+        let checked = Checked::new(&machine, &opts, "check");
+        self.queue(
+            limits,
+            checked,
+            move |job, limits, opts| {
+                let report = lbos_check::check(&machine, opts);
+                let cancelled = job.stop.load(Ordering::Relaxed);
+                let view = ReportView::new(&machine, &report, cancelled, limits.max_trace);
+                job.lock().report = Some(view);
+            },
+            opts,
+        )
+    }
+
+    /// Queues a mutation analysis of the program (`lbos_check::mutants`): every mutant checked
+    /// with the limits, the whole analysis stopped by cancel or by the time limit (mutants not
+    /// reached by then are not in the report).
+    /// A mutant that passes is also checked for starvation under each of `no_starvation` (the
+    /// catalog's claims that the original starves no thread), as `lbos catalog check` does.
+    pub fn submit_mutants(
+        &self,
+        machine: Machine,
+        no_starvation: Vec<lbos_vm::Config>,
+        limits: Limits,
+    ) -> Result<u64, String> {
+        let opts = Options::default();
+        let checked = Checked::new(&machine, &opts, "mutants");
+        self.queue(
+            limits,
+            checked,
+            move |job, limits, opts| {
+                let total = lbos_lang::mutate::mutants(&machine.program).len();
+                // One deadline for the whole analysis: each mutant's own search has the same
+                // limit, and the watchdog stops the rest when it has passed.
+                let stop = opts.stop.clone();
+                let deadline = Duration::from_secs_f64(limits.timeout_secs);
+                let (finished, watchdog_wait) = std::sync::mpsc::channel::<()>();
+                let watchdog = std::thread::spawn(move || {
+                    if watchdog_wait.recv_timeout(deadline).is_err() {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                });
+                let report = lbos_check::mutants::analyze(
+                    &machine.program,
+                    &machine.config,
+                    &no_starvation,
+                    opts,
+                );
+                let _ = finished.send(());
+                let _ = watchdog.join();
+                let view = MutantsView {
+                    total,
+                    killed: report.killed,
+                    survived: report.survived,
+                    unknown: report.unknown,
+                    results: report.results,
+                    cancelled: job.cancelled.load(Ordering::Relaxed),
+                };
+                job.lock().mutants = Some(view);
+            },
+            opts,
+        )
+    }
+
+    /// Queues `work` to run on a thread of its own once a permit is free, with `opts` given
+    /// the job's limits, stop flag and progress.
+    fn queue(
+        &self,
+        limits: Limits,
+        checked: Checked,
+        work: impl FnOnce(&Job, &Limits, &Options) + Send + 'static,
+        opts: Options,
+    ) -> Result<u64, String> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let job = Arc::new(Job {
             stop: Arc::new(AtomicBool::new(false)),
+            cancelled: AtomicBool::new(false),
             created: Instant::now(),
             limits: limits.clone(),
-            inner: Mutex::new((Phase::Queued, None, None)),
+            checked,
+            inner: Mutex::new(Inner::default()),
         });
         {
             let mut jobs = self.lock();
             let active = jobs
                 .values()
-                .filter(|j| job_phase(j) != Phase::Done)
+                .filter(|j| j.lock().phase != Phase::Done)
                 .count();
             if active >= self.max_queued {
                 return Err(format!(
@@ -209,7 +363,7 @@ impl Checks {
             }
             let finished: Vec<u64> = jobs
                 .iter()
-                .filter(|(_, j)| job_phase(j) == Phase::Done)
+                .filter(|(_, j)| j.lock().phase == Phase::Done)
                 .map(|(k, _)| *k)
                 .collect();
             if finished.len() > KEEP_FINISHED {
@@ -225,67 +379,60 @@ impl Checks {
                 return;
             };
             if job.stop.load(Ordering::Relaxed) {
-                let mut inner = job.inner.lock().unwrap_or_else(|e| e.into_inner());
-                inner.0 = Phase::Done;
-                inner.2 = Some(ReportView::stopped("cancelled before it started", true));
+                let mut inner = job.lock();
+                inner.phase = Phase::Done;
+                inner.report = Some(ReportView::stopped("cancelled before it started", true));
                 return;
             }
-            set_phase(&job, Phase::Running);
+            job.lock().phase = Phase::Running;
             let progress_job = job.clone();
             let opts = Options {
-                dfs,
                 max_states: limits.max_states,
                 max_memory_bytes: limits.max_memory_bytes,
                 timeout: Some(Duration::from_secs_f64(limits.timeout_secs)),
                 stop: job.stop.clone(),
                 progress: Some(Arc::new(move |s: &Stats| {
-                    let mut inner = progress_job.inner.lock().unwrap_or_else(|e| e.into_inner());
-                    inner.1 = Some(s.clone());
+                    progress_job.lock().progress = Some(s.clone());
                 })),
                 progress_interval: Duration::from_millis(200),
-                liveness,
-                ..Options::default()
+                ..opts
             };
             let worker = job.clone();
-            let (done, report) = tokio::sync::oneshot::channel();
+            let (done, finished) = tokio::sync::oneshot::channel();
             let spawned = std::thread::Builder::new()
                 .name("lbos-check".into())
                 .spawn(move || {
                     background_priority();
-                    let report = lbos_check::check(&machine, &opts);
-                    let cancelled = worker.stop.load(Ordering::Relaxed);
-                    let _ = done.send(ReportView::new(
-                        &machine,
-                        &report,
-                        cancelled,
-                        limits.max_trace,
-                    ));
+                    work(&worker, &limits, &opts);
+                    let _ = done.send(());
                 });
-            let result = match spawned {
-                Ok(_) => report
+            let failure = match spawned {
+                Ok(_) => finished
                     .await
-                    .map_err(|_| "the check failed without a report".to_string()),
-                Err(e) => Err(format!("cannot start the check: {e}")),
+                    .err()
+                    .map(|_| "the check failed without a report".to_string()),
+                Err(e) => Some(format!("cannot start the check: {e}")),
             };
-            let mut inner = job.inner.lock().unwrap_or_else(|e| e.into_inner());
-            inner.0 = Phase::Done;
-            inner.2 = Some(match result {
-                Ok(r) => r,
-                Err(e) => ReportView::stopped(&e, false),
-            });
+            let mut inner = job.lock();
+            inner.phase = Phase::Done;
+            if let Some(e) = failure {
+                inner.report = Some(ReportView::stopped(&e, false));
+            }
         });
         Ok(id)
     }
 
     pub fn view(&self, id: u64) -> Option<JobView> {
         let job = self.lock().get(&id)?.clone();
-        let inner = job.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let inner = job.lock();
         Some(JobView {
             id,
-            phase: inner.0,
-            progress: inner.1.clone(),
-            report: inner.2.clone(),
+            phase: inner.phase,
+            progress: inner.progress.clone(),
+            report: inner.report.clone(),
             limits: job.limits.clone(),
+            checked: job.checked.clone(),
+            mutants: inner.mutants.clone(),
             elapsed: job.created.elapsed().as_secs_f64(),
         })
     }
@@ -300,6 +447,7 @@ impl Checks {
     pub fn cancel(&self, id: u64) -> bool {
         match self.lock().get(&id) {
             Some(job) => {
+                job.cancelled.store(true, Ordering::Relaxed);
                 job.stop.store(true, Ordering::Relaxed);
                 true
             }
@@ -321,10 +469,8 @@ fn background_priority() {
     }
 }
 
-fn job_phase(job: &Job) -> Phase {
-    job.inner.lock().unwrap_or_else(|e| e.into_inner()).0
-}
-
-fn set_phase(job: &Job, phase: Phase) {
-    job.inner.lock().unwrap_or_else(|e| e.into_inner()).0 = phase;
+impl Job {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }

@@ -1,9 +1,9 @@
 //! # lbos-server: `lbos serve`
 //!
 //! Owns the local web server and its embedded single-page app: an HTTP API (axum on tokio)
-//! that replays schedules, explains steps and runs checks, and the static front end in
-//! `assets/` (plain ES modules, embedded with `include_str!`, so building needs no JavaScript
-//! tool chain).
+//! that replays schedules, explains steps and runs checks and mutation analyses, and the static
+//! front end in `assets/` (plain ES modules, embedded with `include_str!`, so building needs no
+//! JavaScript tool chain; served gzipped with entity tags, see `assets.rs`).
 //!
 //! It must not define semantics or search of its own: every state comes from replaying a list
 //! of moves through [`lbos_vm::Machine::apply`] / [`lbos_vm::Machine::spawn`], every word about

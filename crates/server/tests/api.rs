@@ -345,6 +345,15 @@ async fn a_check_finds_the_deadlock_and_its_trace_replays_to_it() {
     let report = &job["report"];
     assert_eq!(report["verdict"], "deadlock");
     assert!(report["stats"]["states"].as_u64().unwrap() > 10);
+    // The verdict comes with what it covers.
+    assert_eq!(
+        job["checked"],
+        json!({
+            "columns": [{ "label": "Thread 1", "threads": 3 }],
+            "semaphores": "weak", "dfs": false, "liveness": false,
+            "symmetry": true, "por": true, "kind": "check",
+        })
+    );
     let trace = report["trace"].clone();
     let (_, v) = post_to(&app_, "/api/view", json!({ "source": src, "moves": trace })).await;
     assert_eq!(v["status"]["kind"], "deadlock");
@@ -541,4 +550,138 @@ async fn only_loopback_host_names_are_served_unless_exposed() {
         send(&exposed, with_host("lab-machine:8321")).await.0,
         StatusCode::OK
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mutation_analysis_finds_the_survivors_the_catalog_explains() {
+    let s = Settings::default();
+    let app_ = app(s.clone());
+    let entry = lbos_catalog::find("barrier")
+        .unwrap()
+        .program("barrier")
+        .unwrap();
+    let (st, v) = post_to(
+        &app_,
+        "/api/mutants",
+        json!({ "source": entry.source, "threads": entry.threads }),
+    )
+    .await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    let job = wait_check(&s, &app_, v["id"].as_u64().unwrap()).await;
+    assert_eq!(job["checked"]["kind"], "mutants");
+    let m = &job["mutants"];
+    let survivors: Vec<&str> = m["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["fate"] == "survived")
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    let known: Vec<&str> = entry.survivors.keys().map(String::as_str).collect();
+    assert_eq!(survivors, known);
+    assert_eq!(m["survived"], 2);
+    assert_eq!(m["unknown"], 0);
+    assert_eq!(m["total"], m["results"].as_array().unwrap().len());
+    assert_eq!(
+        m["killed"].as_u64().unwrap() + 2,
+        m["total"].as_u64().unwrap()
+    );
+    assert_eq!(m["cancelled"], false);
+    // A compile error is reported, not queued.
+    let (st, _) = post_to(
+        &app_,
+        "/api/mutants",
+        json!({ "source": "## Thread\nx = (\n" }),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mutation_analysis_is_cancelled_and_bounded_in_time() {
+    let s = Settings::default();
+    let app_ = app(s.clone());
+    // Every mutant of this loop runs until a limit: cancel stops the whole analysis.
+    let src = "mutex = Semaphore(1)\n\n## Thread x3\nself.i = 0\nwhile True:\n    mutex.wait()\n    self.i = (self.i + 1) % 1000000\n    mutex.signal()\n";
+    let (st, v) = post_to(&app_, "/api/mutants", json!({ "source": src })).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    let id = v["id"].as_u64().unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (st, _) = post_to(&app_, &format!("/api/check/{id}/cancel"), json!({})).await;
+    assert_eq!(st, StatusCode::OK);
+    let job = wait_check(&s, &app_, id).await;
+    assert_eq!(job["mutants"]["cancelled"], true);
+    assert!(job["elapsed"].as_f64().unwrap() < 10.0);
+    // The time limit ends it too, with the mutants not reached left out.
+    let (_, v) = post_to(
+        &app_,
+        "/api/mutants",
+        json!({ "source": src, "timeout_secs": 0.5 }),
+    )
+    .await;
+    let job = wait_check(&s, &app_, v["id"].as_u64().unwrap()).await;
+    let m = &job["mutants"];
+    assert_eq!(m["cancelled"], false);
+    assert!(
+        m["results"].as_array().unwrap().len() < m["total"].as_u64().unwrap() as usize
+            || m["unknown"].as_u64().unwrap() > 0
+    );
+    assert_eq!(m["survived"], 0, "nothing is decided to survive by a limit");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn assets_are_gzipped_tagged_and_revalidated() {
+    let s = Settings::default();
+    let res = app(s.clone())
+        .oneshot(
+            Request::get("/app/board.js")
+                .header(header::ACCEPT_ENCODING, "gzip, deflate, br")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_ENCODING], "gzip");
+    assert_eq!(res.headers()[header::VARY], "Accept-Encoding");
+    let etag = res.headers()[header::ETAG].clone();
+    let gz = res.into_body().collect().await.unwrap().to_bytes();
+    let plain = app(s.clone())
+        .oneshot(Request::get("/app/board.js").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
+    assert_eq!(
+        plain.headers()[header::ETAG],
+        etag,
+        "one tag for both forms"
+    );
+    let plain = plain.into_body().collect().await.unwrap().to_bytes();
+    assert!(
+        gz.len() * 2 < plain.len(),
+        "{} vs {}",
+        gz.len(),
+        plain.len()
+    );
+    let res = app(s.clone())
+        .oneshot(
+            Request::get("/app/board.js")
+                .header(header::IF_NONE_MATCH, etag)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+    assert!(
+        res.into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .is_empty()
+    );
+    let (st, _, ctype) = get(&s, "/favicon.ico").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(ctype, "image/svg+xml");
 }

@@ -834,10 +834,15 @@ impl Exec<'_, '_> {
             }
             Stmt::IfInline(c, body) => {
                 let v = self.eval(c)?;
-                if self.truthy(v) {
-                    self.exec_stmt(body)
-                } else {
-                    Ok(Flow::Next)
+                match &**body {
+                    _ if !self.truthy(v) => Ok(Flow::Next),
+                    // One step only: a lightswitch's multi-step `signal(sem)` is refused here
+                    // (the condition would be re-evaluated between its sub-steps).
+                    Stmt::Expr(e @ Expr::Method(_, Method::Signal, _)) => {
+                        self.eval(e)?;
+                        Ok(Flow::Next)
+                    }
+                    body => self.exec_stmt(body),
                 }
             }
             Stmt::Assign(targets, e) => {
@@ -887,7 +892,7 @@ impl Exec<'_, '_> {
                 }
                 Ok(Flow::Call)
             }
-            Stmt::Expr(Expr::Method(obj, method, args)) if method.may_block() => {
+            Stmt::Expr(Expr::Method(obj, method, args)) if method.runs_as_statement(args.len()) => {
                 self.blocking_method(obj, *method, args)
             }
             Stmt::Expr(Expr::Builtin(Builtin::Balk, _)) => Ok(Flow::Balk),
@@ -925,13 +930,20 @@ impl Exec<'_, '_> {
                 }
                 self.sem_wait(r)
             }
+            (Object::Semaphore { .. }, Method::Signal) => {
+                self.method(target, method, &argv)?;
+                Ok(Flow::Next)
+            }
             (Object::Barrier { .. }, Method::Wait) => {
                 if !argv.is_empty() {
                     return Err("a barrier's `wait()` takes no arguments".into());
                 }
                 self.barrier_wait(r)
             }
-            (Object::Lightswitch { .. }, Method::Lock | Method::Unlock | Method::Wait) => {
+            (
+                Object::Lightswitch { .. },
+                Method::Lock | Method::Unlock | Method::Wait | Method::Signal,
+            ) => {
                 let [sem] = argv[..] else {
                     return Err("a lightswitch's `lock`/`unlock` takes one semaphore".into());
                 };
@@ -945,10 +957,10 @@ impl Exec<'_, '_> {
                 let f = self.cur.frames.last_mut().unwrap();
                 f.held = [target, sem];
                 f.sub = 0;
-                let method = if method == Method::Wait {
-                    Method::Lock
-                } else {
-                    method
+                let method = match method {
+                    Method::Wait => Method::Lock,
+                    Method::Signal => Method::Unlock,
+                    m => m,
                 };
                 self.lightswitch_step(r, semr, method)
             }
