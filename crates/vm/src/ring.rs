@@ -16,8 +16,9 @@
 //!   be compared with `==` / `!=` to ring values, feed the forms above, or be passed to
 //!   procedures, functions and actions; any other use (`i == 0`, `i < j`, `i + 1` without `% n`,
 //!   storing one in a global, a list or `self.x`) rejects the ring;
-//! - ring lists may only be indexed (or measured with `len`), by ring values in thread code and
-//!   by constants in invariants; `pid()` rejects the ring;
+//! - ring lists may only be indexed (or measured with `len`, counted with `.count(x)`, searched
+//!   with `in`), by ring values in thread code and by constants in invariants; `pid()` rejects
+//!   the ring;
 //! - the initial state must be its own rotation, and the set of invariant lines, with constant
 //!   sub-expressions folded, must be closed under rotating their constant ring-list indices.
 //!
@@ -31,7 +32,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use lbos_lang::program::{
-    BinOp, Block, Builtin, Const, Expr, InstrKind, Program, Stmt, Target, UnOp,
+    BinOp, Block, Builtin, Const, Expr, InstrKind, Method, Program, Stmt, Target, UnOp,
 };
 
 use crate::heap::canonicalize_heap;
@@ -184,6 +185,11 @@ impl Analysis<'_> {
                 self.plain(env, a, "in `not` or `-`")?;
                 Plain
             }
+            // Neither does membership.
+            Expr::Binary(BinOp::In | BinOp::NotIn, a, b) if self.is_ring_list(b) => {
+                self.plain(env, a, "in `in`")?;
+                Plain
+            }
             Expr::Binary(op, a, b) => {
                 let (x, y) = (self.expr(env, a)?, self.expr(env, b)?);
                 if x == Unknown || y == Unknown {
@@ -229,6 +235,13 @@ impl Analysis<'_> {
             Expr::Builtin(_, args) => {
                 for x in args {
                     self.plain(env, x, "as a built-in's argument")?;
+                }
+                Plain
+            }
+            // Counting a value of a ring list does not see the order of its elements.
+            Expr::Method(obj, Method::Count, args) if self.is_ring_list(obj) => {
+                for x in args {
+                    self.plain(env, x, "as a method's argument")?;
                 }
                 Plain
             }
