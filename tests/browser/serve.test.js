@@ -3,8 +3,8 @@
 // with --port 0 and the port is read from its first line of output.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -194,6 +194,8 @@ test('a check finds the deadlock and its trace replays to it, forward and back',
     if (i < n) assert.equal(await page.$('.status.deadlock'), null, `deadlock announced early at ${i}`);
   }
   await page.waitForSelector('.status.deadlock');
+  const said = await page.$eval('.status.deadlock', (e) => e.textContent);
+  assert.match(said, /^Deadlock: no thread can move/, 'the kind is said once');
   const involved = await page.$$eval('button.thread.involved', (b) => [...new Set(b.map((x) => x.dataset.thread))]);
   assert.ok(involved.length >= 2, involved.join());
   const queue = await page.$$eval('.obj[data-object="barrier"] .queue button.thread', (b) => b.map((x) => x.dataset.thread));
@@ -427,6 +429,9 @@ for (const [name, size] of Object.entries(SIZES)) {
       assert.equal(await page.evaluate(() => window.scrollY), 0, `${tab} opens at its top`);
       for (const b of await boxes('.tabs [role=tab]')) assertInside(b, vp, 'a tab');
       assertInside(await box('#exercise'), vp, 'the exercise-mode switch');
+      for (const id of ['open-trace', 'save-trace', 'share', 'help-btn']) {
+        assertInside(await box(`#${id}`), vp, `the ${id} button`);
+      }
     }
   }));
 
@@ -465,12 +470,18 @@ test('projector: a replayed counterexample marks the thread that moves next at e
   await page.click('#replay');
   await waitStep(0);
   const order = await chipThreads();
+  // The board is redrawn after the timeline's chip moves: wait for the mark, then compare.
+  const marked = async (want) => {
+    await page.waitForFunction((want) => [...document.querySelectorAll('button.thread.next')]
+      .map((x) => x.dataset.thread).join() === want, want.join(), { timeout: 5000 }).catch(() => {});
+    return page.$$eval('button.thread.next', (b) => b.map((x) => x.dataset.thread));
+  };
   for (let i = 0; i < order.length; i++) {
-    assert.deepEqual(await page.$$eval('button.thread.next', (b) => b.map((x) => x.dataset.thread)), [order[i]], `before step ${i + 1}`);
+    assert.deepEqual(await marked([order[i]]), [order[i]], `before step ${i + 1}`);
     await page.keyboard.press('ArrowRight');
     await waitStep(i + 1);
   }
-  assert.equal(await page.$('button.thread.next'), null);
+  assert.deepEqual(await marked([]), [], 'nothing is marked after the last step');
 }));
 
 test('phone: a starvation verdict says it searched without reductions, under which semaphores', () => withSize(SIZES.phone, async (vp) => {
@@ -622,3 +633,73 @@ test('walkthrough at 1920×1080: every catalog program shows all its threads wit
     await assertNoHorizontalOverflow(id);
   }
 }));
+
+test('a trace file written by lbos check opens as the check result and replays to its counterexample, on a phone and a projector', async () => {
+  // The program is the book's Deadlock #1, written to a file and checked on the command line.
+  const program = join(tmp, 'deadlock-1.sync');
+  writeFileSync(program, `# Rendezvous, deadlock: both wait before they signal
+aArrived = Semaphore(0)
+bArrived = Semaphore(0)
+
+## Thread A
+bArrived.wait()
+aArrived.signal()
+
+## Thread B
+aArrived.wait()
+bArrived.signal()
+`);
+  const trace = join(tmp, 'deadlock-1.trace.json');
+  const checked = spawnSync(BIN, ['check', program, '--trace-out', trace]);
+  assert.equal(checked.status, 1, String(checked.stdout));
+  for (const [width, height] of [[390, 844], [1280, 800]]) {
+    await page.setViewportSize({ width, height });
+    await page.goto('about:blank');
+    await page.goto(base);
+    await page.waitForSelector('#open-trace');
+    await page.setInputFiles('#trace-file-input', trace);
+    // The Check view shows the result as if the page had run the check.
+    await page.waitForSelector('#view-check:not([hidden]) #verdict[data-verdict="deadlock"]');
+    assert.match(await page.textContent('#verdict'), /A on bArrived, B on aArrived/);
+    assert.match(await page.textContent('#notice'), /deadlock-1\.trace\.json/);
+    assert.match(await page.textContent('table.stats'), /States\s*[1-9]/);
+    await page.click('#replay');
+    await page.waitForSelector('#view-sim:not([hidden])');
+    await waitStep(0);
+    assert.equal(await stepCount(), 2);
+    await page.keyboard.press('End');
+    await waitStep(2);
+    await page.waitForSelector('.status.deadlock');
+    // The URL carries the path as the vm's text form writes it (both threads' waits).
+    assert.match(await page.evaluate(() => location.hash), /[#&]m=0_1(&|$)/);
+    // A file that is not a trace is refused with the reason, and the program stays.
+    const junk = join(tmp, 'junk.json');
+    writeFileSync(junk, '{"hello": 1}');
+    await page.setInputFiles('#trace-file-input', junk);
+    await page.waitForFunction(() => /Cannot open junk\.json: .*lbos trace/.test(document.querySelector('#notice')?.textContent || ''));
+    assert.match(await page.textContent('#prog-title'), /deadlock-1/);
+  }
+  // The schedule shown saves as a trace file that `lbos run --replay` steps through.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-trace')]);
+  const saved = join(tmp, 'saved.trace.json');
+  await download.saveAs(saved);
+  assert.equal(download.suggestedFilename(), 'deadlock-1.trace.json');
+  const replayed = spawnSync(BIN, ['run', program, '--replay', saved, '--json']);
+  assert.equal(replayed.status, 1, String(replayed.stderr));
+  const lines = String(replayed.stdout).trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(lines.filter((l) => l.type === 'step').map((l) => l.move), [{ t: 0 }, { t: 1 }]);
+  assert.equal(lines.at(-1).result, 'deadlock');
+  // Dropping the file anywhere on the page opens it too.
+  await page.goto('about:blank');
+  await page.goto(base);
+  await page.waitForSelector('.entry');
+  const drop = await page.evaluateHandle((text) => {
+    const d = new DataTransfer();
+    d.items.add(new File([text], 'dropped.json', { type: 'application/json' }));
+    return d;
+  }, readFileSync(trace, 'utf8'));
+  await page.dispatchEvent('main', 'drop', { dataTransfer: drop });
+  await page.waitForSelector('#view-check:not([hidden]) #verdict[data-verdict="deadlock"]');
+  assert.match(await page.textContent('#notice'), /Opened dropped\.json/);
+  await page.setViewportSize({ width: 1400, height: 900 });
+});

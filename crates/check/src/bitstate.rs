@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use hashbrown::DefaultHashBuilder;
 use lbos_vm::{Machine, State};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::memory::current_rss_bytes;
 use crate::search::{
@@ -50,7 +50,7 @@ impl Default for Bitstate {
 
 /// What a bitstate search covered: always reported with its verdict, because "ok" is only
 /// probable.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Coverage {
     /// Always true: the verdict `ok` means no violation was found, not that none exists.
     pub probabilistic: bool,
@@ -64,7 +64,7 @@ pub struct Coverage {
     pub likely_incomplete: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunCoverage {
     pub seed: u64,
     /// States whose bits were not all set when reached (distinct states stored).

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use hashbrown::DefaultHashBuilder;
 use lbos_vm::reduction::Move;
 use lbos_vm::{Fault, FaultKind, Machine, State, Symmetry, Transition};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::memory::current_rss_bytes;
 use crate::store::{ROOT, Store, hash_parts};
@@ -61,7 +61,8 @@ pub struct Violation {
     pub trace: Vec<Transition>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Stats {
     /// Distinct states stored.
     pub states: u64,

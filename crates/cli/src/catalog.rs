@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::check::{Outcome, check_machine, print_table};
 use crate::load::EXIT_BAD_INPUT;
+use lbos_check::present::CheckSettings;
 
 #[derive(Args)]
 pub struct CatalogArgs {
@@ -300,7 +301,7 @@ pub fn check_program(e: &Entry, p: &ProgramEntry, opts: &Options) -> ProgramResu
         }
     };
     r.threads = machine.initial_state().threads.len();
-    let o: Outcome = check_machine(machine, opts);
+    let o: Outcome = check_machine(machine, opts, &CheckSettings::default());
     r.got = o.report.verdict.as_str().into();
     r.states = o.report.stats.states;
     r.seconds = o.report.stats.seconds;
@@ -394,7 +395,7 @@ pub fn check_liveness(
         liveness: true,
         ..opts.clone()
     };
-    let o: Outcome = check_machine(machine, &opts);
+    let o: Outcome = check_machine(machine, &opts, &CheckSettings::default());
     let m = &o.machine;
     let starving: Vec<String> = o
         .report
@@ -412,7 +413,12 @@ pub fn check_liveness(
     r.matched = r.got == r.expected;
     if !r.matched {
         r.problem = Some(match o.report.verdict {
-            Verdict::Starvation => crate::check::starvation_text(&o).unwrap_or_default(),
+            Verdict::Starvation => o
+                .result
+                .starvation
+                .as_ref()
+                .map(|s| lbos_check::present::starvation_text(&o.machine, s))
+                .unwrap_or_default(),
             Verdict::Ok => "no thread starves".into(),
             _ => format!(
                 "{}: {}",
@@ -432,13 +438,15 @@ fn violation_text(o: &Outcome) -> String {
     let m = &o.machine;
     match o.report.violation.as_ref() {
         Some(v) => match &v.fault {
-            Some(f) => crate::check::fault_text(m, f),
+            Some(f) => lbos_vm::present::fault_text(m, f),
             None => {
-                let st = o.final_state.as_ref().expect("deadlock has a final state");
-                (0..st.threads.len())
-                    .filter_map(|t| {
-                        let p = lbos_vm::describe::position(m, st, t as u32);
-                        p.blocked_on.map(|b| format!("{} blocked on {b}", p.thread))
+                let st = o.result.final_state.as_ref();
+                st.expect("deadlock has a final state")
+                    .threads
+                    .iter()
+                    .filter_map(|p| {
+                        let b = p.blocked_on.as_ref()?;
+                        Some(format!("{} blocked on {b}", p.thread))
                     })
                     .collect::<Vec<_>>()
                     .join(", ")

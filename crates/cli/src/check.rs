@@ -6,14 +6,15 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use clap::Args;
+use lbos_check::present::{
+    self, CheckResult, CheckSettings, FinalState, Omitted, ResultLimits, TraceFile,
+};
 use lbos_check::{Options, Report, Verdict};
-use lbos_vm::describe::{self, Position, StepReport};
-use lbos_vm::{Config, Fault, Machine, SemaphoreModel, State, ThreadSpec, TraceFile};
-use serde::Serialize;
+use lbos_vm::{Config, Machine, SemaphoreModel, ThreadSpec};
 
 use crate::flags;
 use crate::load::{self, EXIT_BAD_INPUT};
-use crate::run::{format_step, thread_table};
+use crate::run::{format_step, print_variables, thread_line};
 
 #[derive(Args, Clone)]
 pub struct CheckArgs {
@@ -81,69 +82,11 @@ pub fn jobs(asked: Option<u16>) -> usize {
     )
 }
 
-/// The JSON form of a result.
-#[derive(Serialize)]
-pub struct CheckJson {
-    pub program: String,
-    pub verdict: &'static str,
-    pub threads: Vec<String>,
-    pub semaphores: SemaphoreModel,
-    pub stats: lbos_check::Stats,
-    pub warnings: Vec<String>,
-    pub dead_rows: Vec<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fault: Option<Fault>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub incomplete_reason: Option<String>,
-    pub trace: Vec<StepReport>,
-    /// Steps of a long counterexample left out of `trace` (their `step` numbers are missing).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub trace_omitted: Option<Omitted>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub final_state: Option<FinalState>,
-    /// For the verdict `starvation`: who starves, where, and where the trace's cycle starts.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub starvation: Option<StarvationJson>,
-}
-
-#[derive(Serialize)]
-pub struct StarvationJson {
-    /// The thread the counterexample starves, and where it stands when the cycle starts.
-    pub thread: Position,
-    /// `trace[cycle_start..]` is the cycle; it leads back to the state before it.
-    pub cycle_start: usize,
-    /// Every thread that can starve (the first of a group of interchangeable threads).
-    pub threads: Vec<String>,
-}
-
-#[derive(Serialize)]
-pub struct FinalState {
-    pub threads: Vec<Position>,
-    pub variables: Vec<(String, String)>,
-}
-
-/// A checked program with its report and explained counterexample.
+/// A checked program: its machine, the search's report and the result as shown.
 pub struct Outcome {
     pub machine: Machine,
     pub report: Report,
-    /// The explained steps of the counterexample: all of them, or the first and the last
-    /// [`SHOWN_STEPS`]` / 2` when it is longer (see `omitted`).
-    pub steps: Vec<StepReport>,
-    /// The steps left out of `steps`, if any.
-    pub omitted: Option<Omitted>,
-    pub final_state: Option<State>,
-}
-
-/// The most counterexample steps printed (half from the start, half from the end). A depth-first
-/// search can return a counterexample of millions of steps; printed whole, with its states, it
-/// would fill the disk and the memory long before anyone reads it. `--trace-out` writes it all.
-pub const SHOWN_STEPS: usize = 1000;
-
-/// Steps of a long counterexample that are not shown: `count` steps from step number `first`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct Omitted {
-    pub first: usize,
-    pub count: usize,
+    pub result: CheckResult,
 }
 
 pub fn options(args: &CheckArgs, stop: Arc<AtomicBool>) -> Options {
@@ -169,51 +112,25 @@ pub fn options(args: &CheckArgs, stop: Arc<AtomicBool>) -> Options {
     }
 }
 
-/// Checks one machine and explains its counterexample.
-pub fn check_machine(machine: Machine, opts: &Options) -> Outcome {
-    let report = lbos_check::check(&machine, opts);
-    let mut steps = Vec::new();
-    let mut omitted = None;
-    let mut final_state = None;
-    if let Some(v) = &report.violation {
-        let n = v.trace.len();
-        let hidden = if n > SHOWN_STEPS {
-            let first = SHOWN_STEPS / 2;
-            omitted = Some(Omitted {
-                first: first + 1,
-                count: n - SHOWN_STEPS,
-            });
-            first..n - SHOWN_STEPS / 2
-        } else {
-            0..0
-        };
-        let mut state = machine.initial_state().clone();
-        for (i, tr) in v.trace.iter().enumerate() {
-            // Steps not shown are only applied: no words, nothing kept.
-            let outcome = if hidden.contains(&i) {
-                machine
-                    .apply(&state, tr)
-                    .expect("a counterexample replays")
-                    .outcome
-            } else {
-                let (r, outcome) = describe::explain(&machine, &state, tr, i + 1)
-                    .expect("a counterexample replays");
-                steps.push(r);
-                outcome
-            };
-            match outcome {
-                Ok(next) => state = next,
-                Err(_) => break,
-            }
-        }
-        final_state = Some(state);
+/// What a check of `path` with these flags checks.
+pub fn settings(path: &str, args: &CheckArgs) -> CheckSettings {
+    CheckSettings {
+        program: path.to_string(),
+        semaphores: args.semaphores,
+        liveness: args.liveness,
+        // A bitstate search is depth-first.
+        dfs: args.dfs || args.bitstate.is_some() || args.swarm.is_some(),
     }
+}
+
+/// Checks one machine and explains its counterexample.
+pub fn check_machine(machine: Machine, opts: &Options, settings: &CheckSettings) -> Outcome {
+    let report = lbos_check::check(&machine, opts);
+    let result = present::check_result(&machine, &report, settings, ResultLimits::default());
     Outcome {
         machine,
         report,
-        steps,
-        omitted,
-        final_state,
+        result,
     }
 }
 
@@ -225,137 +142,6 @@ pub fn omitted_text(o: &Omitted, path: &str) -> String {
         o.first,
         o.first + o.count - 1
     )
-}
-
-pub fn variables(m: &Machine, state: &State) -> Vec<(String, String)> {
-    m.program
-        .globals
-        .iter()
-        .enumerate()
-        .filter(|(g, _)| state.globals[*g] != lbos_vm::Value::Unset)
-        .map(|(g, name)| {
-            let v = state.globals[g];
-            let shown = match v {
-                lbos_vm::Value::Ref(r)
-                    if !matches!(*state.heap[r as usize], lbos_vm::Object::List(_)) =>
-                {
-                    describe::object_summary(m, state, r)
-                }
-                _ => m.show(state, v),
-            };
-            (name.clone(), shown)
-        })
-        .collect()
-}
-
-fn thread_names(m: &Machine) -> Vec<String> {
-    (0..m.initial_state().threads.len())
-        .map(|t| thread_label(m, t as u32))
-        .collect()
-}
-
-pub fn warnings(o: &Outcome) -> Vec<String> {
-    let m = &o.machine;
-    let mut w = Vec::new();
-    if !o.report.dead_rows.is_empty() {
-        let rows: Vec<String> = o
-            .report
-            .dead_rows
-            .iter()
-            .map(|l| {
-                format!(
-                    "line {l} `{}`",
-                    m.program
-                        .source
-                        .lines()
-                        .nth(*l as usize - 1)
-                        .unwrap_or("")
-                        .trim()
-                )
-            })
-            .collect();
-        w.push(format!(
-            "dead rows (no interleaving reaches them): {}",
-            rows.join(", ")
-        ));
-    }
-    w
-}
-
-pub fn to_json(path: &str, args: &CheckArgs, o: &Outcome) -> CheckJson {
-    let m = &o.machine;
-    CheckJson {
-        program: path.to_string(),
-        verdict: o.report.verdict.as_str(),
-        threads: thread_names(m),
-        semaphores: args.semaphores,
-        stats: o.report.stats.clone(),
-        warnings: warnings(o),
-        dead_rows: o.report.dead_rows.clone(),
-        fault: o.report.violation.as_ref().and_then(|v| v.fault.clone()),
-        incomplete_reason: o.report.incomplete_reason.clone(),
-        trace: o.steps.clone(),
-        trace_omitted: o.omitted,
-        final_state: o.final_state.as_ref().map(|s| FinalState {
-            threads: (0..s.threads.len())
-                .map(|t| describe::position(m, s, t as u32))
-                .collect(),
-            variables: variables(m, s),
-        }),
-        starvation: o.report.starvation.as_ref().map(|st| StarvationJson {
-            thread: describe::position(m, o.final_state.as_ref().unwrap(), st.thread),
-            cycle_start: st.cycle_start,
-            threads: st.threads.iter().map(|&t| thread_label(m, t)).collect(),
-        }),
-    }
-}
-
-/// `A (reader)`
-pub fn thread_label(m: &Machine, t: u32) -> String {
-    format!(
-        "{} ({})",
-        m.thread_name(t),
-        m.program
-            .column_label(m.initial_state().threads[t as usize].column as usize)
-    )
-}
-
-/// `thread A (reader) starves at line 9 `roomEmpty.wait()`, blocked on roomEmpty`: who the
-/// lasso starves and where it stands when its cycle starts.
-pub fn starvation_text(o: &Outcome) -> Option<String> {
-    let st = o.report.starvation.as_ref()?;
-    let m = &o.machine;
-    let p = describe::position(m, o.final_state.as_ref()?, st.thread);
-    let at = match p.line {
-        Some(l) => format!(" at line {l} `{}`", p.source),
-        None => String::new(),
-    };
-    let how = match &p.blocked_on {
-        Some(b) => format!(", blocked on {b}"),
-        None => format!(" ({})", p.status),
-    };
-    Some(format!(
-        "thread {} never progresses{at}{how}",
-        thread_label(m, st.thread)
-    ))
-}
-
-pub fn fault_text(m: &Machine, f: &Fault) -> String {
-    let who = f
-        .thread
-        .map(|t| format!("thread {}", m.thread_name(t)))
-        .unwrap_or_default();
-    let at = f.line.map(|l| format!("line {l}")).unwrap_or_default();
-    let place = [who, at]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(", ");
-    match f.kind {
-        lbos_vm::FaultKind::Assertion => format!("assertion failed ({place}): {}", f.message),
-        lbos_vm::FaultKind::Invariant => format!("{} (line {})", f.message, f.line.unwrap_or(0)),
-        lbos_vm::FaultKind::Error => format!("runtime error ({place}): {}", f.message),
-    }
 }
 
 pub fn stats_text(s: &lbos_check::Stats) -> String {
@@ -405,93 +191,63 @@ fn bitstate_text(b: &lbos_check::bitstate::Coverage) -> String {
 }
 
 /// A state as the end of a counterexample shows it: each thread's row, then the variables.
-fn print_state(m: &Machine, state: &State, heading: &str) {
+fn print_final_state(f: &FinalState, heading: &str) {
     println!("\n{heading}:");
-    for l in thread_table(m, state) {
-        println!("{l}");
+    for p in &f.threads {
+        println!("{}", thread_line(p));
     }
-    let vars: Vec<String> = variables(m, state)
-        .into_iter()
-        .map(|(k, v)| format!("{k} = {v}"))
-        .collect();
-    if !vars.is_empty() {
-        println!("  {}", vars.join(", "));
-    }
+    print_variables(&f.variables);
 }
 
-fn print_text(path: &str, args: &CheckArgs, o: &Outcome) {
-    let m = &o.machine;
-    let r = &o.report;
-    println!(
-        "lbos check {path} (threads {}; semaphores {}; {})",
-        thread_names(m).join(", "),
-        args.semaphores.as_str(),
-        if args.liveness {
-            "liveness: weakly fair scheduler, no symmetry reduction"
-        } else if args.bitstate.is_some() || args.swarm.is_some() {
-            "bitstate, depth-first"
-        } else if args.dfs {
-            "depth-first"
-        } else {
-            "breadth-first"
-        }
-    );
-    if let (Some(v), Some(st)) = (&r.violation, &r.starvation) {
-        println!("\nstarvation: {}", starvation_text(o).unwrap_or_default());
+fn print_text(path: &str, o: &Outcome) {
+    let (m, r, res) = (&o.machine, &o.report, &o.result);
+    println!("lbos check {path} ({})", res.checked);
+    if let (Some(v), Some(st)) = (&r.violation, &res.starvation) {
+        println!("\nstarvation: {}", present::starvation_text(m, st));
         println!(
             "counterexample, a lasso: {} step(s) to the cycle, then a cycle of {} step(s) that repeats forever:",
             st.cycle_start,
             v.trace.len() - st.cycle_start
         );
-        for (i, s) in o.steps.iter().enumerate() {
+        for (i, s) in res.trace.iter().enumerate() {
             if i == st.cycle_start {
                 println!("  -- cycle (repeats forever) --");
             }
             println!("{}", format_step(s));
         }
-        if let Some(state) = &o.final_state {
-            print_state(m, state, "state where the cycle starts and ends");
+        if let Some(f) = &res.final_state {
+            print_final_state(f, "state where the cycle starts and ends");
         }
-        let names: Vec<String> = st.threads.iter().map(|&t| thread_label(m, t)).collect();
-        println!("threads that can starve: {}", names.join(", "));
+        println!("threads that can starve: {}", st.threads.join(", "));
     } else if let Some(v) = &r.violation {
-        let what = match v.verdict {
-            Verdict::Deadlock => "deadlock".to_string(),
-            _ => fault_text(m, v.fault.as_ref().unwrap()),
+        let what = match &v.fault {
+            None => "deadlock".to_string(),
+            Some(f) => lbos_vm::present::fault_text(m, f),
         };
         let shortest = if r.shortest { " (shortest)" } else { "" };
         println!(
             "\n{what}\ncounterexample, {} step(s){shortest}:",
             v.trace.len()
         );
-        for s in &o.steps {
-            if let Some(om) = o.omitted.filter(|om| s.step == om.first + om.count) {
+        for s in &res.trace {
+            if let Some(om) = res.trace_omitted.filter(|om| s.step == om.first + om.count) {
                 println!("{}", omitted_text(&om, path));
             }
             println!("{}", format_step(s));
         }
-        if let Some(state) = &o.final_state {
-            print_state(m, state, "final state");
+        if let Some(f) = &res.final_state {
+            print_final_state(f, "final state");
         }
     }
-    for w in warnings(o) {
+    for w in &res.warnings {
         println!("warning: {w}");
     }
     let verdict = match r.verdict {
-        Verdict::Ok if args.liveness => format!(
-            "ok: no deadlock, assertion failure, invariant violation or runtime error is reachable, and no thread starves ({} semaphores, weakly fair scheduler)",
-            args.semaphores.as_str()
-        ),
-        Verdict::Ok => {
-            "ok: no deadlock, assertion failure, invariant violation or runtime error is reachable"
-                .to_string()
+        // The fault was printed in full above the counterexample.
+        Verdict::Assertion | Verdict::Invariant | Verdict::Error | Verdict::Starvation => {
+            r.verdict.as_str().to_string()
         }
-        Verdict::Incomplete => format!(
-            "incomplete: no violation in {} states; state space not exhausted ({})",
-            r.stats.states,
-            r.incomplete_reason.as_deref().unwrap_or("stopped")
-        ),
-        v => v.as_str().to_string(),
+        _ => res.verdict_text.clone(),
     };
     println!("\nverdict: {verdict}");
     println!("{}", stats_text(&r.stats));
@@ -572,34 +328,27 @@ fn check_file(
     args: &CheckArgs,
     path: &str,
     stop: Arc<AtomicBool>,
-) -> Result<(u8, Option<CheckJson>), String> {
+) -> Result<(u8, Option<CheckResult>), String> {
     let machine = prepare(args, path)?;
     let mut opts = options(args, stop);
     let bar = progress_options(&mut opts, args.json);
-    let outcome = check_machine(machine, &opts);
+    let settings = settings(path, args);
+    let outcome = check_machine(machine, &opts, &settings);
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    if let (Some(out), Some(v)) = (&args.trace_out, &outcome.report.violation) {
-        let trace = TraceFile {
-            lbos_trace: 1,
-            program: path.to_string(),
-            source: outcome.machine.program.source.clone(),
-            threads: args.threads.clone(),
-            semaphores: args.semaphores,
-            verdict: Some(outcome.report.verdict.as_str().to_string()),
-            transitions: v.trace.clone(),
-            cycle_start: outcome.report.starvation.as_ref().map(|s| s.cycle_start),
-            starving: outcome.report.starvation.as_ref().map(|s| s.thread),
-        };
-        std::fs::write(out, serde_json::to_string_pretty(&trace).unwrap())
+    if let Some(out) = &args.trace_out
+        && let Some(trace) =
+            TraceFile::from_check(&outcome.machine, &outcome.report, &settings, &args.threads)
+    {
+        std::fs::write(out, trace.to_json())
             .map_err(|e| format!("error: cannot write {out}: {e}"))?;
     }
     let code = outcome.report.verdict.exit_code();
     if args.json {
-        Ok((code, Some(to_json(path, args, &outcome))))
+        Ok((code, Some(outcome.result)))
     } else {
-        print_text(path, args, &outcome);
+        print_text(path, &outcome);
         Ok((code, None))
     }
 }
@@ -638,7 +387,8 @@ fn check_dir(args: &CheckArgs, dir: &Path, stop: Arc<AtomicBool>) -> u8 {
             }
             Ok(machine) => {
                 let threads = machine.initial_state().threads.len().to_string();
-                let outcome = check_machine(machine, &options(args, stop.clone()));
+                let outcome =
+                    check_machine(machine, &options(args, stop.clone()), &settings(&p, args));
                 let code = outcome.report.verdict.exit_code();
                 worst = worst.max(code);
                 rows.push(vec![
@@ -649,7 +399,7 @@ fn check_dir(args: &CheckArgs, dir: &Path, stop: Arc<AtomicBool>) -> u8 {
                     format!("{:.2}s", outcome.report.stats.seconds),
                 ]);
                 if args.json {
-                    jsons.push(serde_json::to_value(to_json(&p, args, &outcome)).unwrap());
+                    jsons.push(serde_json::to_value(&outcome.result).unwrap());
                 }
             }
         }

@@ -1,5 +1,7 @@
-//! The `lbos` binary: parses flags and wires the libraries together. It owns rendering for the
-//! terminal; it must not define semantics (lbos-vm) or search (lbos-check).
+//! The `lbos` binary: parses flags and wires the libraries together. It owns the terminal's
+//! layout (columns, headings); it must not define semantics (lbos-vm), search (lbos-check), or
+//! words, schedules and JSON of its own (`lbos_vm::present`, `lbos_check::present`, which the
+//! server shares).
 
 mod catalog;
 mod check;

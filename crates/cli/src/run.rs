@@ -1,10 +1,11 @@
-//! `lbos run`: one execution, printed step by step.
+//! `lbos run`: one execution, printed step by step. The schedule and the loop are
+//! `lbos_vm::present`'s; this formats what it reports.
 
 use clap::Args;
+use lbos_check::present::TraceFile;
 use lbos_vm::describe::{self, StepReport};
-use lbos_vm::{
-    Config, Fault, FaultKind, Machine, SemaphoreModel, State, ThreadSpec, TraceFile, Transition,
-};
+use lbos_vm::present::{self, Policy, RunEvent, Scheduler};
+use lbos_vm::{Config, SemaphoreModel, ThreadSpec};
 use serde::Serialize;
 
 use crate::load::{self, EXIT_BAD_INPUT};
@@ -40,14 +41,6 @@ pub struct RunArgs {
     pub json: bool,
 }
 
-enum Schedule {
-    RoundRobin,
-    Random,
-    Explicit(Vec<String>),
-    /// The transitions, and for a lasso the index where its cycle starts.
-    Replay(Vec<Transition>, Option<usize>),
-}
-
 #[derive(Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum JsonLine<'a> {
@@ -65,7 +58,7 @@ enum JsonLine<'a> {
     },
     End {
         result: &'a str,
-        message: String,
+        message: &'a str,
         threads: Vec<describe::Position>,
     },
 }
@@ -80,221 +73,112 @@ pub fn main(args: RunArgs) -> u8 {
     }
 }
 
-fn run(args: RunArgs) -> Result<u8, String> {
-    let source = load::read_source(&args.file)?;
-    let program = load::compile(&args.file, &source)?;
-    let (mut threads, mut semaphores) = (args.threads.clone(), args.semaphores);
-    let mut starving: Option<u32> = None;
-    let schedule = if let Some(path) = &args.replay {
-        let text = load::read_source(path)?;
-        let trace: TraceFile = serde_json::from_str(&text)
-            .map_err(|e| format!("error: {path} is not an lbos trace: {e}"))?;
-        if trace.source != program.source {
-            eprintln!(
-                "warning: {} has changed since the trace was recorded; the replay may diverge",
-                args.file
-            );
-        }
-        threads = trace.threads.clone();
-        semaphores = trace.semaphores;
-        starving = trace.starving;
-        let cycle = trace.cycle_start.filter(|&c| c < trace.transitions.len());
-        if trace.cycle_start.is_some() && cycle.is_none() {
-            return Err(format!(
-                "error: {path}: the cycle starts after the last of its {} transitions",
-                trace.transitions.len()
-            ));
-        }
-        Schedule::Replay(trace.transitions, cycle)
-    } else {
-        match args.schedule.as_str() {
-            "round-robin" | "rr" => Schedule::RoundRobin,
-            "random" => Schedule::Random,
-            list => Schedule::Explicit(
+/// The schedule the flags ask for, the thread settings and semaphore model to run it with,
+/// and the thread a replayed lasso starves.
+type Plan = (Policy, Vec<ThreadSpec>, SemaphoreModel, Option<u32>);
+
+fn plan(args: &RunArgs, source: &str) -> Result<Plan, String> {
+    let Some(path) = &args.replay else {
+        let policy = match args.schedule.as_str() {
+            "round-robin" | "rr" => Policy::RoundRobin,
+            "random" => Policy::Random,
+            list => Policy::Threads(
                 list.split(',')
                     .map(|s| s.trim().to_string())
                     .filter(|s| !s.is_empty())
                     .collect(),
             ),
-        }
+        };
+        return Ok((policy, args.threads.clone(), args.semaphores, None));
     };
+    let trace = TraceFile::parse(path, &load::read_source(path)?)?;
+    if trace.source != source {
+        eprintln!(
+            "warning: {} has changed since the trace was recorded; the replay may diverge",
+            args.file
+        );
+    }
+    let policy = Policy::Path {
+        path: trace.path,
+        cycle_start: trace.cycle_start,
+        cycles: args.cycles,
+    };
+    Ok((policy, trace.threads, trace.semaphores, trace.starving))
+}
+
+fn run(args: RunArgs) -> Result<u8, String> {
+    let source = load::read_source(&args.file)?;
+    let program = load::compile(&args.file, &source)?;
+    let (policy, threads, semaphores, starving) = plan(&args, &program.source)?;
     let config = Config {
         threads,
         semaphores,
         ..Config::default()
     };
     let m = load::machine(&args.file, program, config)?;
-    let mut state = m.initial_state().clone();
-    let mut rng = lbos_vm::random::SplitMix64::new(args.seed);
-    let names: Vec<String> = (0..state.threads.len())
-        .map(|t| m.thread_name(t as u32).to_string())
-        .collect();
-    let schedule_name = match &schedule {
-        Schedule::RoundRobin => "round-robin".to_string(),
-        Schedule::Random => format!("random, seed {}", args.seed),
-        Schedule::Explicit(_) => "explicit".to_string(),
-        Schedule::Replay(_, None) => "replay".to_string(),
-        Schedule::Replay(_, Some(_)) => format!("replay of a lasso, cycle {} times", args.cycles),
+    let schedule_name = match &policy {
+        Policy::RoundRobin => "round-robin".to_string(),
+        Policy::Random => format!("random, seed {}", args.seed),
+        Policy::Threads(_) => "explicit".to_string(),
+        Policy::Path {
+            cycle_start: None, ..
+        } => "replay".to_string(),
+        Policy::Path { .. } => format!("replay of a lasso, cycle {} times", args.cycles),
     };
     if args.json {
         print_json(&JsonLine::Start {
             program: &args.file,
-            threads: names.clone(),
+            threads: (0..m.initial_state().threads.len() as u32)
+                .map(|t| m.thread_name(t).to_string())
+                .collect(),
             schedule: &schedule_name,
             seed: args.seed,
         });
     } else {
-        let threads: Vec<String> = (0..state.threads.len())
-            .map(|t| {
-                format!(
-                    "{} ({})",
-                    names[t],
-                    m.program.column_label(state.threads[t].column as usize)
-                )
-            })
-            .collect();
-        let threads = if threads.is_empty() {
+        let labels = present::thread_labels(&m);
+        let threads = if labels.is_empty() {
             "no threads".to_string()
         } else {
-            format!("threads {}", threads.join(", "))
+            format!("threads {}", labels.join(", "))
         };
         println!(
             "lbos run {} ({threads}; schedule {schedule_name})",
             args.file
         );
     }
-    if let Err(f) = m.check_invariants(&state) {
-        return Ok(report_fault(&m, &state, &f, args.json));
+    let starving_name = starving
+        .filter(|&t| (t as usize) < m.initial_state().threads.len())
+        .map(|t| m.thread_name(t).to_string());
+    let scheduler = Scheduler::new(policy, args.seed);
+    let end = present::run(&m, scheduler, args.steps, starving, |event| match event {
+        RunEvent::Step(r) if args.json => print_json(&JsonLine::Step(r)),
+        RunEvent::Step(r) => println!("{}", format_step(r)),
+        RunEvent::Cycle { round } if args.json => print_json(&JsonLine::Cycle {
+            round,
+            starving: starving_name.clone(),
+        }),
+        RunEvent::Cycle { round } => println!("  -- cycle, round {round} (repeats forever) --"),
+    })
+    .map_err(|(step, e)| step_error(&args, step, &e))?;
+    let positions: Vec<describe::Position> = (0..end.state.threads.len() as u32)
+        .map(|t| describe::position(&m, &end.state, t))
+        .collect();
+    if args.json {
+        print_json(&JsonLine::End {
+            result: end.result,
+            message: &end.message,
+            threads: positions,
+        });
+    } else {
+        println!("{}", end.message);
+        if end.result != "finished" {
+            for p in &positions {
+                println!("{}", thread_line(p));
+            }
+        }
+        print_variables(&present::variables(&m, &end.state));
     }
-
-    let mut step = 0;
-    let mut rr_next = 0usize;
-    let mut explicit_pos = 0usize;
-    loop {
-        if m.is_valid_end(&state) {
-            let why = if state.all_done() {
-                "every thread is done"
-            } else {
-                "every thread is done or waits at an end row"
-            };
-            return Ok(finish(&m, &state, args.json, "finished", why.into(), 0));
-        }
-        if m.is_deadlock(&state) {
-            return Ok(finish(
-                &m,
-                &state,
-                args.json,
-                "deadlock",
-                "deadlock: no thread can move".into(),
-                1,
-            ));
-        }
-        if step >= args.steps {
-            return Ok(finish(
-                &m,
-                &state,
-                args.json,
-                "steps",
-                format!("stopped after {step} steps (--steps)"),
-                0,
-            ));
-        }
-        let tr = match &schedule {
-            Schedule::RoundRobin => {
-                // Sync.py's Step: each runnable thread once, in creation order.
-                let n = state.threads.len();
-                let t = (0..n)
-                    .map(|k| (rr_next + k) % n)
-                    .find(|&t| state.threads[t].status == lbos_vm::Status::Runnable)
-                    .unwrap();
-                rr_next = t + 1;
-                pick_choices(&m, &state, t as u32, &mut rng)
-            }
-            Schedule::Random => {
-                let runnable: Vec<usize> = state.runnable().collect();
-                let t = runnable[rng.below(runnable.len() as u32) as usize];
-                pick_choices(&m, &state, t as u32, &mut rng)
-            }
-            Schedule::Explicit(list) => {
-                let Some(name) = list.get(explicit_pos) else {
-                    return Ok(finish(
-                        &m,
-                        &state,
-                        args.json,
-                        "schedule",
-                        format!("the schedule ends after {step} steps"),
-                        0,
-                    ));
-                };
-                explicit_pos += 1;
-                let Some(t) = names.iter().position(|n| n.eq_ignore_ascii_case(name)) else {
-                    return Err(format!(
-                        "error: the schedule names thread `{name}`, but the threads are {}",
-                        names.join(", ")
-                    ));
-                };
-                pick_choices(&m, &state, t as u32, &mut rng)
-            }
-            Schedule::Replay(trs, Some(c)) => {
-                // The cycle leads back to the state it started from, so it can be replayed
-                // again and again.
-                let len = trs.len() - c;
-                let (round, k) = match step.checked_sub(*c) {
-                    None => (0, step),
-                    Some(into) => (into / len + 1, c + into % len),
-                };
-                if round > args.cycles {
-                    let who = starving
-                        .filter(|&t| (t as usize) < names.len())
-                        .map(|t| format!("; thread {} starves", names[t as usize]))
-                        .unwrap_or_default();
-                    return Ok(finish(
-                        &m,
-                        &state,
-                        args.json,
-                        "cycle",
-                        format!(
-                            "the cycle was played {} time(s); it repeats forever{who}",
-                            args.cycles
-                        ),
-                        1,
-                    ));
-                }
-                if k == *c {
-                    let starving = starving
-                        .filter(|&t| (t as usize) < names.len())
-                        .map(|t| names[t as usize].clone());
-                    if args.json {
-                        print_json(&JsonLine::Cycle { round, starving });
-                    } else {
-                        println!("  -- cycle, round {round} (repeats forever) --");
-                    }
-                }
-                trs[k].clone()
-            }
-            Schedule::Replay(trs, None) => match trs.get(step) {
-                Some(tr) => tr.clone(),
-                None => {
-                    return Ok(finish(
-                        &m,
-                        &state,
-                        args.json,
-                        "schedule",
-                        format!("the replayed trace ends after {step} steps"),
-                        0,
-                    ));
-                }
-            },
-        };
-        step += 1;
-        let (report, outcome) =
-            describe::explain(&m, &state, &tr, step).map_err(|e| step_error(&args, step, &e))?;
-        print_step(&report, args.json);
-        match outcome {
-            Ok(next) => state = next,
-            Err(fault) => return Ok(report_fault(&m, &state, &fault, args.json)),
-        }
-    }
+    Ok(if end.failed { 1 } else { 0 })
 }
 
 /// Why a step of the schedule cannot be made (a bad input: exit 2).
@@ -306,19 +190,6 @@ fn step_error(args: &RunArgs, step: usize, e: &str) -> String {
             args.file
         ),
         None => format!("error: step {step}: {e}"),
-    }
-}
-
-/// Random choices for a step (which waiter wakes, random.choice values).
-fn pick_choices(
-    m: &Machine,
-    state: &State,
-    t: u32,
-    rng: &mut lbos_vm::random::SplitMix64,
-) -> Transition {
-    Transition {
-        thread: t,
-        choices: m.random_choices(state, t, |n| rng.below(n)),
     }
 }
 
@@ -344,7 +215,7 @@ pub fn format_step(r: &StepReport) -> String {
     }
     let text = format!(
         "{:>4}  {:<2} {:<8} {}{}",
-        r.step, r.thread, line, r.source, sub
+        r.step, r.name, line, r.source, sub
     );
     if effects.is_empty() {
         text
@@ -353,74 +224,22 @@ pub fn format_step(r: &StepReport) -> String {
     }
 }
 
-fn print_step(r: &StepReport, json: bool) {
-    if json {
-        print_json(&JsonLine::Step(r));
-    } else {
-        println!("{}", format_step(r));
+/// A thread's row in a table of where threads stand: `  A  line 7   x.wait()  blocked on x`.
+pub fn thread_line(p: &describe::Position) -> String {
+    let at = p.line.map_or("".to_string(), |l| {
+        format!("{:<8} {}", format!("line {l}"), p.source)
+    });
+    match &p.blocked_on {
+        Some(o) => format!("  {:<2} {at}  blocked on {o}", p.thread),
+        None if p.status == "done" => format!("  {:<2} done", p.thread),
+        None => format!("  {:<2} {at}  ({})", p.thread, p.status),
     }
 }
 
-pub fn thread_table(m: &Machine, state: &State) -> Vec<String> {
-    (0..state.threads.len())
-        .map(|t| {
-            let p = describe::position(m, state, t as u32);
-            let at = p.line.map_or("".to_string(), |l| {
-                format!("{:<8} {}", format!("line {l}"), p.source)
-            });
-            match p.blocked_on {
-                Some(o) => format!("  {:<2} {at}  blocked on {o}", p.thread),
-                None => format!(
-                    "  {:<2} {}",
-                    p.thread,
-                    if p.status == "done" {
-                        "done".to_string()
-                    } else {
-                        format!("{at}  ({})", p.status)
-                    }
-                ),
-            }
-        })
-        .collect()
-}
-
-fn finish(m: &Machine, state: &State, json: bool, result: &str, message: String, code: u8) -> u8 {
-    if json {
-        let threads = (0..state.threads.len())
-            .map(|t| describe::position(m, state, t as u32))
-            .collect();
-        print_json(&JsonLine::End {
-            result,
-            message,
-            threads,
-        });
-    } else {
-        println!("{message}");
-        if result != "finished" {
-            for l in thread_table(m, state) {
-                println!("{l}");
-            }
-        }
-        print_globals(m, state);
-    }
-    code
-}
-
-fn print_globals(m: &Machine, state: &State) {
-    let vars: Vec<String> = crate::check::variables(m, state)
-        .into_iter()
-        .map(|(k, v)| format!("{k} = {v}"))
-        .collect();
+/// `  count = 2, mutex = 1 [B]`
+pub fn print_variables(vars: &[(String, String)]) {
+    let vars: Vec<String> = vars.iter().map(|(k, v)| format!("{k} = {v}")).collect();
     if !vars.is_empty() {
         println!("  {}", vars.join(", "));
     }
-}
-
-fn report_fault(m: &Machine, state: &State, f: &Fault, json: bool) -> u8 {
-    let kind = match f.kind {
-        FaultKind::Assertion => "assertion",
-        FaultKind::Invariant => "invariant",
-        FaultKind::Error => "error",
-    };
-    finish(m, state, json, kind, crate::check::fault_text(m, f), 1)
 }

@@ -16,7 +16,7 @@ async function call(method, url, body) {
   return data;
 }
 
-const programBody = (p) => ({ source: p.source, threads: p.threads || [], semaphores: p.semaphores || 'weak' });
+const programBody = (p) => ({ name: p.name, source: p.source, threads: p.threads || [], semaphores: p.semaphores || 'weak' });
 
 export const catalog = () => call('GET', '/api/catalog');
 export const source = (query) => call('GET', `/api/source?${query}`);
@@ -27,5 +27,27 @@ export const alternatives = (p, moves, thread, prefix) =>
 export const startCheck = (p, opts) => call('POST', '/api/check', { ...programBody(p), ...opts });
 export const pollCheck = (id) => call('GET', `/api/check/${id}`);
 export const cancelCheck = (id) => call('POST', `/api/check/${id}/cancel`);
+// The trace file's text as the server writes it.
+export async function saveTrace(p, moves) {
+  try {
+    const res = await fetch('/api/trace/save', { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...programBody(p), moves }) });
+    const text = await res.text();
+    if (res.ok) return { ok: true, text };
+    try { return JSON.parse(text); } catch { return { ok: false, message: `${res.status} ${res.statusText}` }; }
+  } catch (e) {
+    return { ok: false, error: 'request', message: `the server cannot be reached (${e.message})` };
+  }
+}
+export async function openTrace(text) {
+  try {
+    const res = await fetch('/api/trace', { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
+    const data = await res.json();
+    data.httpStatus = res.status;
+    return data;
+  } catch (e) {
+    return { ok: false, error: 'request', message: `the server cannot be reached (${e.message})` };
+  }
+}
 export const startMutants = (p, opts = {}) =>
   call('POST', '/api/mutants', { ...programBody(p), catalog: p.id && !p.id.startsWith('file:') ? p.id : undefined, ...opts });

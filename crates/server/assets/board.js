@@ -76,8 +76,10 @@ function statusBanner(v) {
   }
   const title = { deadlock: 'Deadlock', assertion: 'Assertion failed', invariant: 'Invariant violated',
     error: 'Runtime error', done: 'Finished' }[s.kind] || s.kind;
+  // The vm's ending words start with the kind ("deadlock: no thread can move ..."): the title says it.
+  const message = (s.message || '').replace(new RegExp(`^${s.kind}: `), '');
   return h(`div.status.${s.kind}`, { role: 'alert' },
-    h('strong', title), s.kind === 'done' ? ': every thread has finished.' : ': ', s.kind === 'done' ? null : s.message,
+    h('strong', title), s.kind === 'done' ? ': every thread has finished.' : ': ', s.kind === 'done' ? null : message,
     s.line ? ` (line ${s.line})` : null);
 }
 

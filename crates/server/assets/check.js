@@ -40,12 +40,27 @@ async function poll() {
   if (res.ok && res.job.phase === 'done' && res.job.report) {
     app.deadRows = { source: check.source, lines: res.job.report.dead_rows };
     const r = res.job.report;
-    if (r.trace && !r.fault && r.cycle_start == null && check.source === app.program.source) {
+    if (r.path && !r.fault && !r.starvation && check.source === app.program.source) {
       // Say where the counterexample ends (e.g. which threads are blocked on what).
-      const end = await api.view(app.program, r.trace);
+      const end = await api.view(app.program, r.path);
       if (end.ok) { r.ending = end.status.message; rerender(); }
     }
   }
+}
+
+// Shows a finished check's report (one a trace file stands for) as if this page had run it.
+export async function showReport(report, source) {
+  clearTimeout(check.polling);
+  check.error = null;
+  check.source = source;
+  check.liveness = report.liveness;
+  check.job = { id: null, phase: 'done', report, limits: null };
+  app.deadRows = { source, lines: report.dead_rows };
+  if (report.path && !report.fault && !report.starvation) {
+    const end = await api.view(app.program, report.path);
+    if (end.ok) report.ending = end.status.message;
+  }
+  rerender();
 }
 
 export function cancelCheck() {
@@ -117,12 +132,12 @@ function renderCheckPart(el) {
     invariant: 'An invariant is violated.', error: 'A runtime error.', incomplete: 'Incomplete.',
     starvation: 'A thread can starve: on a fair run that loops forever it never gets anywhere.' };
   if (r.verdict === 'ok' && check.liveness) words.ok = 'No violation, and no thread starves.';
-  const sv = r.starving;
+  const sv = r.starvation;
   const starving = sv ? h('div#starving',
-    h('b', sv.position.thread), ` (${sv.position.column}) waits`,
-    sv.position.line ? [' at line ', sv.position.line, ' ', h('code', sv.position.source)] : '',
-    sv.position.blocked_on ? ` on ${sv.position.blocked_on}` : '',
-    ` while the cycle of ${r.trace.length - r.cycle_start} steps repeats forever.`,
+    h('b', sv.thread.thread), ` (${sv.thread.column}) waits`,
+    sv.thread.line ? [' at line ', sv.thread.line, ' ', h('code', sv.thread.source)] : '',
+    sv.thread.blocked_on ? ` on ${sv.thread.blocked_on}` : '',
+    ` while the cycle of ${r.path.length - sv.cycle_start} steps repeats forever.`,
     sv.threads.length > 1 ? ` Threads that can starve: ${sv.threads.join(', ')}.` : '') : null;
   el.append(h(`div.verdict.v-${r.verdict}#verdict`, { role: 'status', 'data-verdict': r.verdict },
     h('span.badge', r.verdict), ' ', words[r.verdict] || r.verdict,
@@ -130,7 +145,8 @@ function renderCheckPart(el) {
     r.fault ? h('div', r.fault.message, r.fault.line ? ` (line ${r.fault.line})` : '') : null,
     r.ending ? h('div.ending', r.ending) : null,
     starving,
-    job.checked ? h('div.checked#checked', checkedText(job.checked, job.limits)) : null,
+    job.checked ? h('div.checked#checked', checkedText(job.checked, job.limits))
+      : r.checked ? h('div.checked#checked', `Checked: ${r.checked}.`) : null,
     stale ? h('div.muted', 'The program has changed since this check.') : null));
   const st = r.stats;
   el.append(h('table.stats',
@@ -143,20 +159,24 @@ function renderCheckPart(el) {
     el.append(h('div.warning#dead-rows', { role: 'note' }, h('strong', 'Never reached: '),
       `line${r.dead_rows.length > 1 ? 's' : ''} ${r.dead_rows.join(', ')} (marked in the Simulate view).`));
   }
-  if (r.trace_note) {
-    el.append(h('div.warning#trace-note', { role: 'note' }, r.trace_note));
+  if (r.path_note) {
+    el.append(h('div.warning#trace-note', { role: 'note' }, r.path_note));
   }
-  if (r.trace) {
+  for (const w of r.warnings.filter((w) => !w.startsWith('dead rows'))) {
+    el.append(h('div.warning.trace-warning', { role: 'note' }, w));
+  }
+  if (r.path) {
     el.append(h('p', h('button.primary#replay', {
       disabled: stale || undefined,
       onclick: async () => {
-        const cycle = r.cycle_start == null ? null : { start: r.cycle_start, moves: r.trace.slice(r.cycle_start) };
-        await loadTrace(r.trace, cycle
-          ? `Starvation lasso loaded: ${r.cycle_start} steps, then a cycle of ${cycle.moves.length} that repeats forever (marked ↻). Step with → past the end to go round again, or play it.`
-          : `Counterexample loaded (${r.trace.length} steps, ${r.verdict}). Step through it with → and ←; make any move to take over.`, cycle);
+        const start = r.starvation?.cycle_start;
+        const cycle = start == null ? null : { start, moves: r.path.slice(start) };
+        await loadTrace(r.path, cycle
+          ? `Starvation lasso loaded: ${start} steps, then a cycle of ${cycle.moves.length} that repeats forever (marked ↻). Step with → past the end to go round again, or play it.`
+          : `Counterexample loaded (${r.path.length} steps, ${r.verdict}). Step through it with → and ←; make any move to take over.`, cycle);
         window.lbosShowTab('sim');
       },
-    }, `Replay the counterexample (${r.trace.length} steps)`)));
+    }, `Replay the counterexample (${r.path.length} steps)`)));
   }
 }
 

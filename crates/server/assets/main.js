@@ -11,6 +11,7 @@ import { renderBoard, fitBoard } from './board.js';
 import { renderDiagram } from './diagram.js';
 import { initCheck, renderCheck } from './check.js';
 import { initKeys, showHelp } from './keys.js';
+import { initTraceFile } from './tracefile.js';
 import { confirmDiscard } from './choice.js';
 import { initExercise, onExercise, set as setExercise, exercise } from './prefs.js';
 
@@ -138,6 +139,7 @@ async function start() {
   window.addEventListener('resize', () => { if (currentTab === 'sim') fitBoard(); });
   initEditor();
   initCheck();
+  initTraceFile();
   initKeys({ showTab, share, currentTab: () => currentTab });
   if (url.decode(location.hash)) {
     const view = url.viewOf(location.hash);

@@ -1,7 +1,8 @@
 // Shareable URLs: the program (catalog id or the text itself), its configuration, the schedule.
 // #p=ENTRY/FILE | #src=BASE64URL, &m=MOVES (0_1c1_s0: thread 0, thread 1 with choice 1, a new
-// thread in column 0), &at=N, &t=THREADS (comma separated), &sem=fifo, &v=VIEW (a tab other
-// than Simulate). The catalog with no program open is #v=catalog.
+// thread in column 0: the path's text form, as lbos_vm::present::path_text writes it), &at=N,
+// &t=THREADS (comma separated), &sem=fifo, &v=VIEW (a tab other than Simulate). The catalog
+// with no program open is #v=catalog.
 
 export function encodeMoves(moves) {
   return moves.map((m) => ('spawn' in m ? `s${m.spawn}` : [m.t, ...(m.c || [])].join('c'))).join('_');

@@ -7,6 +7,9 @@
 //!   returns the program layout, one report per move and the state after `at` moves.
 //! - `POST /api/alternatives`: what each alternative of a thread's next choice would do.
 //! - `POST /api/check`, `GET /api/check/{id}`, `POST /api/check/{id}/cancel`: checks.
+//! - `POST /api/trace`: a trace file (`lbos check --trace-out`, the body as is): its program
+//!   and the check result its path stands for, as a finished check reports it.
+//! - `POST /api/trace/save`: a program and `moves` as a trace file, for `lbos run --replay`.
 //! - `POST /api/mutants`: a mutation analysis of the program, polled and cancelled as a check.
 
 use std::sync::Arc;
@@ -22,8 +25,11 @@ use serde_json::{Value as Json_, json};
 
 use crate::Settings;
 use crate::assets;
+use crate::checks::ReportView;
 use crate::checks::{Checks, Limits};
-use crate::replay::{self, LoadError, Move, ProgramInput, Rng};
+use crate::replay::{self, LoadError, Move, ProgramInput};
+use lbos_check::present::{CheckSettings, ResultLimits, TraceFile};
+use lbos_vm::present::{self, Policy, Scheduler};
 
 pub struct AppState {
     pub settings: Settings,
@@ -55,6 +61,8 @@ pub fn router(state: Shared) -> Router {
         .route("/api/mutants", post(mutants_start))
         .route("/api/check/{id}", get(check_poll))
         .route("/api/check/{id}/cancel", post(check_cancel))
+        .route("/api/trace", post(trace_file))
+        .route("/api/trace/save", post(trace_save))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn_with_state(
@@ -404,7 +412,9 @@ async fn view(AxState(st): AxState<Shared>, Json(req): Json<ViewRequest>) -> Res
     }
 }
 
-/// Appends moves to a schedule: a round or random steps. Stops at a fault, a deadlock or the end.
+/// Appends moves to a schedule: a round or random steps, drawn by the vm's scheduler (the
+/// same runs as `lbos run --schedule round-robin|random --seed N`). Stops at a fault, a
+/// deadlock or the end.
 fn extend(m: &Machine, moves: &mut Vec<Move>, ext: &Extend, max_moves: usize, max_bytes: usize) {
     let r = replay::replay(m, moves, None, max_bytes);
     *moves = r.moves;
@@ -412,96 +422,53 @@ fn extend(m: &Machine, moves: &mut Vec<Move>, ext: &Extend, max_moves: usize, ma
         return;
     }
     let mut state = r.state;
-    let (seed, count, round, only) = match ext {
-        Extend::Round { seed } => (*seed, usize::MAX, true, None),
+    let (mut scheduler, count, one_round) = match ext {
+        Extend::Round { seed } => (Scheduler::new(Policy::RoundRobin, *seed), usize::MAX, true),
         Extend::Random {
             seed,
             count,
             thread,
-        } => (*seed, (*count).min(1000), false, *thread),
+        } => {
+            let s = Scheduler::new(Policy::Random, *seed);
+            (
+                thread.map_or(s.clone(), |t| s.only(t)),
+                (*count).min(1000),
+                false,
+            )
+        }
     };
-    let mut rng = Rng::new(seed);
-    let order: Vec<usize> = state.runnable().collect();
-    let mut i = 0;
-    while i < count && moves.len() < max_moves {
-        let t = if round {
-            let Some(&t) = order.get(i) else { break };
-            if state.threads[t].status != lbos_vm::Status::Runnable {
-                i += 1;
-                continue;
-            }
-            t as u32
-        } else if let Some(t) = only {
-            if state.threads.get(t as usize).map(|t| t.status) != Some(lbos_vm::Status::Runnable) {
-                break;
-            }
-            t
-        } else {
-            let runnable: Vec<usize> = state.runnable().collect();
-            if runnable.is_empty() {
-                break;
-            }
-            runnable[rng.below(runnable.len() as u32) as usize] as u32
+    let mut made = 0;
+    while made < count && moves.len() < max_moves && present::ending(m, &state).is_none() {
+        let pick = match scheduler.next(m, &state) {
+            Ok(Ok(p)) if !(one_round && p.round > 0) => p,
+            _ => break,
         };
-        let c = replay::random_choices(m, &state, t, &mut rng);
-        let mv = Move::Step { t, c };
-        match replay::step_once(m, &state, &mv, moves.len()) {
+        match replay::step_once(m, &state, &pick.step, moves.len()) {
             Ok((_, Ok(next))) => {
-                moves.push(mv);
+                moves.push(pick.step);
                 state = next;
             }
             Ok((_, Err(_))) => {
-                moves.push(mv);
+                moves.push(pick.step);
                 break;
             }
             Err(_) => break,
         }
-        i += 1;
+        made += 1;
     }
 }
 
 fn render(m: &Machine, moves: &[Move], at: Option<usize>, max_bytes: usize) -> Json_ {
     let r = replay::replay(m, moves, at, max_bytes);
-    let blocked: Vec<u32> = r
-        .state
-        .threads
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| matches!(t.status, lbos_vm::Status::Blocked(_)))
-        .map(|(i, _)| i as u32)
-        .collect();
     let status = if let Some(f) = &r.initial_fault {
-        json!({ "kind": f.kind_word(), "message": f.message, "line": f.line, "threads": [] })
+        json!({ "kind": f.kind.as_str(), "message": f.message, "line": f.line, "threads": [] })
     } else if let Some((i, f)) = r.fault_at.as_ref().filter(|(i, _)| i + 1 == r.at) {
-        // An invariant fault names no thread: the one whose step broke it is involved.
-        let thread = f.thread.or_else(|| match &r.moves[*i] {
-            Move::Step { t, .. } => Some(*t),
-            Move::Spawn { .. } => None,
-        });
         json!({
-            "kind": f.kind_word(), "message": f.message, "line": f.line, "step": i,
-            "threads": thread.into_iter().collect::<Vec<_>>(),
+            "kind": f.kind.as_str(), "message": f.message, "line": f.line, "step": i,
+            "threads": present::fault_threads(f, r.moves.get(*i)),
         })
-    } else if m.is_deadlock(&r.state) {
-        let names: Vec<String> = blocked
-            .iter()
-            .map(|t| {
-                let p = lbos_vm::describe::position(m, &r.state, *t);
-                format!("{} on {}", p.thread, p.blocked_on.unwrap_or_default())
-            })
-            .collect();
-        json!({
-            "kind": "deadlock",
-            "message": format!("deadlock: every thread that is not done is blocked ({})", names.join(", ")),
-            "threads": blocked,
-        })
-    } else if m.is_valid_end(&r.state) {
-        let message = if r.state.all_done() {
-            "every thread has finished"
-        } else {
-            "every thread has finished or waits at an end row"
-        };
-        json!({ "kind": "done", "message": message, "threads": [] })
+    } else if let Some(end) = present::ending(m, &r.state) {
+        json!(end)
     } else {
         json!({ "kind": "running", "threads": [] })
     };
@@ -521,16 +488,6 @@ fn render(m: &Machine, moves: &[Move], at: Option<usize>, max_bytes: usize) -> J
         "runnable": runnable,
         "warning": r.warning,
     })
-}
-
-trait KindWord {
-    fn kind_word(&self) -> String;
-}
-
-impl KindWord for lbos_vm::Fault {
-    fn kind_word(&self) -> String {
-        format!("{:?}", self.kind).to_lowercase()
-    }
 }
 
 #[derive(Deserialize)]
@@ -637,6 +594,17 @@ async fn check_start(AxState(st): AxState<Shared>, Json(req): Json<CheckRequest>
         return r;
     }
     let limits = check_limits(&st.settings, req.max_states, req.timeout_secs);
+    let settings = CheckSettings {
+        program: req.program.name.clone().unwrap_or_else(|| "program".into()),
+        semaphores: req
+            .program
+            .semaphores
+            .as_deref()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_default(),
+        liveness: req.liveness,
+        dfs: req.dfs,
+    };
     let m = match load(req.program).await {
         Ok(m) => m,
         Err(r) => return r,
@@ -647,7 +615,7 @@ async fn check_start(AxState(st): AxState<Shared>, Json(req): Json<CheckRequest>
             "the starvation check is breadth-first: do not ask for depth-first",
         );
     }
-    match st.checks.submit(m, limits, req.dfs, req.liveness) {
+    match st.checks.submit(m, limits, settings) {
         Ok(id) => (StatusCode::ACCEPTED, Json(json!({ "ok": true, "id": id }))).into_response(),
         Err(e) => error(StatusCode::TOO_MANY_REQUESTS, e),
     }
@@ -707,6 +675,118 @@ async fn check_cancel(AxState(st): AxState<Shared>, Path(id): Path<u64>) -> Resp
         Json(json!({ "ok": true })).into_response()
     } else {
         error(StatusCode::NOT_FOUND, format!("no check {id}"))
+    }
+}
+
+/// Opens a trace file: checks it fits the limits, loads its program with its configuration,
+/// replays its path and answers with the program and the result, as `GET /api/check/{id}`
+/// reports a finished check (the vm decides the verdict from the path, not the file).
+async fn trace_file(AxState(st): AxState<Shared>, body: String) -> Response {
+    let trace = match TraceFile::parse("the file", &body) {
+        Ok(t) => t,
+        Err(e) => {
+            return error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                e.trim_start_matches("error: "),
+            );
+        }
+    };
+    let max_moves = st.settings.max_moves;
+    if trace.path.len() > max_moves {
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the trace has {} moves, more than the {max_moves} a schedule may have here (--max-moves); `lbos run --replay` steps through it",
+                trace.path.len()
+            ),
+        );
+    }
+    let program = ProgramInput {
+        name: Some(trace.program.clone()),
+        source: trace.source.clone(),
+        threads: trace.threads.iter().map(|t| t.to_string()).collect(),
+        semaphores: Some(trace.semaphores.as_str().to_string()),
+    };
+    if let Some(r) = check_source(&st.settings, &program) {
+        return r;
+    }
+    let m = match load(program.clone()).await {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let limits = ResultLimits {
+        shown_steps: crate::checks::EXPLAINED_STEPS,
+        max_path: max_moves,
+    };
+    let result = tokio::task::spawn_blocking(move || trace.result(&m, limits)).await;
+    match result {
+        Ok(Ok(result)) => Json(json!({
+            "ok": true,
+            "program": {
+                "name": program.name, "title": program.name, "source": program.source,
+                "threads": program.threads, "semaphores": program.semaphores,
+            },
+            "report": ReportView { result, cancelled: false },
+        }))
+        .into_response(),
+        Ok(Err(e)) => error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("the trace does not fit its program: {e}"),
+        ),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+#[derive(Deserialize)]
+struct SaveRequest {
+    #[serde(flatten)]
+    program: ProgramInput,
+    #[serde(default)]
+    moves: Vec<Move>,
+}
+
+/// Writes a schedule of the page as a trace file (the same format `lbos check --trace-out`
+/// writes), after checking that every move can be made.
+async fn trace_save(AxState(st): AxState<Shared>, Json(req): Json<SaveRequest>) -> Response {
+    if let Some(r) = check_source(&st.settings, &req.program) {
+        return r;
+    }
+    if req.moves.len() > st.settings.max_moves {
+        return error(StatusCode::PAYLOAD_TOO_LARGE, "too many moves");
+    }
+    // `load` has accepted these settings, so they parse.
+    let threads: Vec<lbos_vm::ThreadSpec> = req
+        .program
+        .threads
+        .iter()
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    let semaphores = req
+        .program
+        .semaphores
+        .as_deref()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_default();
+    let name = req
+        .program
+        .name
+        .clone()
+        .unwrap_or_else(|| "program.sync".into());
+    let m = match load(req.program).await {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let made = tokio::task::spawn_blocking(move || {
+        // A path whose last move faults is a counterexample: it is saved whole.
+        lbos_vm::present::replay_path(&m, &req.moves)?;
+        let trace = TraceFile::from_path(&m, &name, &threads, semaphores, req.moves);
+        Ok::<_, String>(trace.to_json())
+    })
+    .await;
+    match made {
+        Ok(Ok(text)) => ([(header::CONTENT_TYPE, "application/json")], text).into_response(),
+        Ok(Err(e)) => error(StatusCode::CONFLICT, e),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }
 

@@ -28,6 +28,7 @@ static FILES: &[(&str, &str)] = embed!(
     "url.js",
     "dom.js",
     "choice.js",
+    "tracefile.js",
     "prefs.js",
     "favicon.svg",
 );

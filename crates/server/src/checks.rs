@@ -7,12 +7,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use lbos_check::present::{self, CheckResult, CheckSettings, ResultLimits};
 use lbos_check::{Options, Report, Stats};
 use lbos_vm::Machine;
 use serde::Serialize;
 use tokio::sync::Semaphore;
-
-use crate::replay::{FaultView, Move};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -32,110 +31,45 @@ pub struct Limits {
     pub max_trace: usize,
 }
 
+/// A finished check: its result as `lbos check --json` gives it (the counterexample as a
+/// path to replay, explained up to [`EXPLAINED_STEPS`] steps), and whether it was cancelled.
 #[derive(Clone, Debug, Serialize)]
 pub struct ReportView {
-    pub verdict: &'static str,
-    pub stats: Stats,
-    pub dead_rows: Vec<u32>,
-    pub incomplete_reason: Option<String>,
-    pub fault: Option<FaultView>,
-    /// The counterexample as moves from the initial state (none when it is longer than a
-    /// view may replay: see `trace_note`).
-    pub trace: Option<Vec<Move>>,
-    /// Why a counterexample comes without its moves.
-    pub trace_note: Option<String>,
+    #[serde(flatten)]
+    pub result: CheckResult,
     pub cancelled: bool,
-    /// For the verdict `starvation`: the counterexample is a lasso, `trace[cycle_start..]`
-    /// its cycle, which leads back to the state before it and repeats forever.
-    pub cycle_start: Option<usize>,
-    /// For the verdict `starvation`: who starves and where it stands when the cycle starts.
-    pub starving: Option<StarvingView>,
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct StarvingView {
-    pub thread: u32,
-    pub position: lbos_vm::describe::Position,
-    /// Every thread that can starve (the first of a group of interchangeable threads).
-    pub threads: Vec<String>,
-}
-
-/// Who starves on the lasso of `r`, and where: replays its prefix.
-fn starving_view(m: &Machine, r: &Report) -> Option<StarvingView> {
-    let st = r.starvation.as_ref()?;
-    let trace = &r.violation.as_ref()?.trace;
-    let mut state = m.initial_state().clone();
-    for tr in &trace[..st.cycle_start] {
-        state = m.apply(&state, tr).ok()?.outcome.ok()?;
-    }
-    Some(StarvingView {
-        thread: st.thread,
-        position: lbos_vm::describe::position(m, &state, st.thread),
-        threads: st
-            .threads
-            .iter()
-            .map(|&t| m.thread_name(t).to_string())
-            .collect(),
-    })
-}
+/// The most counterexample steps a report explains: the page replays the path through
+/// `/api/view` for its own explanation, and every poll carries the report.
+pub const EXPLAINED_STEPS: usize = 100;
 
 impl ReportView {
-    fn new(m: &Machine, r: &Report, cancelled: bool, max_trace: usize) -> ReportView {
-        let v = r.violation.as_ref();
+    fn new(
+        m: &Machine,
+        r: &Report,
+        settings: &CheckSettings,
+        cancelled: bool,
+        max_trace: usize,
+    ) -> ReportView {
         // A depth-first counterexample can be millions of steps: every poll would carry it,
         // and no view could replay it.
-        let (trace, trace_note) = match v {
-            Some(v) if v.trace.len() > max_trace => (
-                None,
-                Some(format!(
-                    "the counterexample has {} steps, more than the {max_trace} a schedule may have here (--max-moves); `lbos check --trace-out` writes it and `lbos run --replay` steps through it",
-                    v.trace.len()
-                )),
-            ),
-            Some(v) => (
-                Some(v.trace.iter().map(Move::from_transition).collect()),
-                None,
-            ),
-            None => (None, None),
+        let limits = ResultLimits {
+            shown_steps: EXPLAINED_STEPS,
+            max_path: max_trace,
         };
         ReportView {
-            verdict: r.verdict.as_str(),
-            stats: r.stats.clone(),
-            dead_rows: r.dead_rows.clone(),
-            incomplete_reason: r.incomplete_reason.clone(),
-            fault: v.and_then(|v| v.fault.as_ref()).map(fault_view),
-            trace,
-            trace_note,
+            result: present::check_result(m, r, settings, limits),
             cancelled,
-            cycle_start: r.starvation.as_ref().map(|s| s.cycle_start),
-            starving: starving_view(m, r),
         }
     }
-}
 
-impl ReportView {
+    /// A job that ended before it could search.
     fn stopped(reason: &str, cancelled: bool) -> ReportView {
         ReportView {
-            verdict: "incomplete",
-            stats: Stats::default(),
-            dead_rows: Vec::new(),
-            incomplete_reason: Some(reason.to_string()),
-            fault: None,
-            trace: None,
-            trace_note: None,
+            result: CheckResult::stopped(&CheckSettings::default(), reason),
             cancelled,
-            cycle_start: None,
-            starving: None,
         }
-    }
-}
-
-fn fault_view(f: &lbos_vm::Fault) -> FaultView {
-    FaultView {
-        kind: format!("{:?}", f.kind).to_lowercase(),
-        thread: f.thread,
-        line: f.line,
-        message: f.message.clone(),
     }
 }
 
@@ -260,12 +194,11 @@ impl Checks {
         &self,
         machine: Machine,
         limits: Limits,
-        dfs: bool,
-        liveness: bool,
+        settings: CheckSettings,
     ) -> Result<u64, String> {
         let opts = Options {
-            dfs,
-            liveness,
+            dfs: settings.dfs,
+            liveness: settings.liveness,
             ..Options::default()
         };
         let checked = Checked::new(&machine, &opts, "check");
@@ -275,7 +208,8 @@ impl Checks {
             move |job, limits, opts| {
                 let report = lbos_check::check(&machine, opts);
                 let cancelled = job.stop.load(Ordering::Relaxed);
-                let view = ReportView::new(&machine, &report, cancelled, limits.max_trace);
+                let view =
+                    ReportView::new(&machine, &report, &settings, cancelled, limits.max_trace);
                 job.lock().report = Some(view);
             },
             opts,

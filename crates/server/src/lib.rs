@@ -7,7 +7,9 @@
 //!
 //! It must not define semantics or search of its own: every state comes from replaying a list
 //! of moves through [`lbos_vm::Machine::apply`] / [`lbos_vm::Machine::spawn`], every word about
-//! a state from [`lbos_vm::describe`], and every verdict from [`lbos_check::check`]. The API is
+//! a state, a move, an ending or a schedule from [`lbos_vm::describe`] and [`lbos_vm::present`]
+//! (the words and seeds `lbos run` uses), and every verdict from [`lbos_check::check`], shown as
+//! [`lbos_check::present`] words it (the JSON of `lbos check --json`, and of trace files). The API is
 //! stateless for stepping (the client sends program, configuration and moves; undo is the same
 //! list minus its last move), which keeps shareable URLs and timelines trivial.
 //!

@@ -1,43 +1,25 @@
 //! Replays a list of moves through the vm and turns the result into the view the page draws.
-//! Nothing here decides what a step does: that is `Machine::apply` and `Machine::spawn`.
+//! Nothing here decides what a step does (`Machine::apply` and `Machine::spawn`) or says it
+//! (`lbos_vm::present`): this lays the program and a state out for the page.
 
 use std::sync::Arc;
 
 use lbos_lang::Program;
 use lbos_lang::program::Block;
-use lbos_vm::describe::{self, Change};
-use lbos_vm::{
-    Config, Event, Fault, Machine, Object, SemaphoreModel, State, Status, ThreadSpec, Transition,
-};
+use lbos_vm::describe::{self, StepReport};
+use lbos_vm::present;
+use lbos_vm::{Config, Fault, Machine, Object, SemaphoreModel, State, Status, ThreadSpec};
 use serde::{Deserialize, Serialize};
 
-/// One move of a schedule: a step of a thread (with the indices of its choices) or the creation
-/// of a thread in a column.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Move {
-    Spawn {
-        spawn: u32,
-    },
-    Step {
-        t: u32,
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        c: Vec<u32>,
-    },
-}
-
-impl Move {
-    pub fn from_transition(tr: &Transition) -> Move {
-        Move::Step {
-            t: tr.thread,
-            c: tr.choices.clone(),
-        }
-    }
-}
+/// One move of a schedule: the vm's path type.
+pub use lbos_vm::present::PathStep as Move;
 
 /// The program and its configuration, as every stepping request carries them.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ProgramInput {
+    /// The program's name, for people (a check's result names it).
+    #[serde(default)]
+    pub name: Option<String>,
     pub source: String,
     #[serde(default)]
     pub threads: Vec<String>,
@@ -95,50 +77,8 @@ pub fn load(input: &ProgramInput) -> Result<Machine, LoadError> {
     })
 }
 
-/// Structured events for the trace diagram.
-#[derive(Clone, Debug, Serialize)]
-pub struct EventView {
-    pub kind: &'static str,
-    pub thread: u32,
-    pub object: String,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct StepView {
-    pub index: usize,
-    /// `step` or `spawn`.
-    pub kind: &'static str,
-    pub thread: u32,
-    pub name: String,
-    pub line: Option<u32>,
-    pub source: String,
-    pub substep: Option<u8>,
-    pub changes: Vec<Change>,
-    pub events: Vec<String>,
-    pub arrows: Vec<EventView>,
-    pub fault: Option<FaultView>,
-    /// The status of the stepping thread after the step (`runnable`, `blocked`, `done`).
-    pub after: &'static str,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct FaultView {
-    pub kind: String,
-    pub thread: Option<u32>,
-    pub line: Option<u32>,
-    pub message: String,
-}
-
-impl FaultView {
-    fn new(f: &Fault) -> FaultView {
-        FaultView {
-            kind: format!("{:?}", f.kind).to_lowercase(),
-            thread: f.thread,
-            line: f.line,
-            message: f.message.clone(),
-        }
-    }
-}
+/// One move explained: the vm's explanation, as `lbos run` and `lbos check` show it.
+pub type StepView = StepReport;
 
 /// The result of replaying moves: one report per move, and the states needed for the view.
 pub struct Replay {
@@ -263,98 +203,7 @@ pub fn step_once(
     mv: &Move,
     index: usize,
 ) -> Result<(StepView, Result<State, Fault>), String> {
-    match mv {
-        Move::Spawn { spawn } => {
-            let next = m.spawn(state, *spawn)?;
-            let t = (next.threads.len() - 1) as u32;
-            let pos = describe::position(m, &next, t);
-            let view = StepView {
-                index,
-                kind: "spawn",
-                thread: t,
-                name: pos.thread.clone(),
-                line: m
-                    .program
-                    .columns
-                    .get(*spawn as usize)
-                    .map(|c| c.header_line),
-                source: format!("new thread {} in {}", pos.thread, pos.column),
-                substep: None,
-                changes: Vec::new(),
-                events: vec![format!("creates thread {} in {}", pos.thread, pos.column)],
-                arrows: Vec::new(),
-                fault: None,
-                after: "runnable",
-            };
-            Ok((view, Ok(next)))
-        }
-        Move::Step { t, c } => {
-            let tr = Transition {
-                thread: *t,
-                choices: c.clone(),
-            };
-            if *t as usize >= state.threads.len() {
-                return Err(format!("there is no thread number {t}"));
-            }
-            let pos = describe::position(m, state, *t);
-            let applied = m.apply(state, &tr)?;
-            let names_in = applied.outcome.as_ref().unwrap_or(state);
-            let mut events = Vec::new();
-            let mut arrows = Vec::new();
-            for e in &applied.events {
-                match e {
-                    Event::Blocked { thread, object } => arrows.push(EventView {
-                        kind: "blocked",
-                        thread: *thread,
-                        object: describe::object_name(m, names_in, *object),
-                    }),
-                    Event::Woke { thread, object } => arrows.push(EventView {
-                        kind: "woke",
-                        thread: *thread,
-                        object: describe::object_name(m, names_in, *object),
-                    }),
-                    _ => {}
-                }
-                if !matches!(
-                    e,
-                    Event::Finished { .. } | Event::Called { .. } | Event::Returned { .. }
-                ) {
-                    events.push(describe::event_text(m, names_in, e));
-                }
-            }
-            let (changes, after, fault) = match &applied.outcome {
-                Ok(next) => (
-                    describe::changes(m, state, next, Some(*t)),
-                    status_word(next.threads[*t as usize].status),
-                    None,
-                ),
-                Err(f) => (Vec::new(), "runnable", Some(FaultView::new(f))),
-            };
-            let view = StepView {
-                index,
-                kind: "step",
-                thread: *t,
-                name: pos.thread,
-                line: pos.line,
-                source: pos.source,
-                substep: pos.substep,
-                changes,
-                events,
-                arrows,
-                fault,
-                after,
-            };
-            Ok((view, applied.outcome))
-        }
-    }
-}
-
-fn status_word(s: Status) -> &'static str {
-    match s {
-        Status::Runnable => "runnable",
-        Status::Blocked(_) => "blocked",
-        Status::Done => "done",
-    }
+    present::explain_move(m, state, mv, index)
 }
 
 /// The program as the page lays it out.
@@ -526,7 +375,7 @@ pub fn state_view(m: &Machine, st: &State) -> StateView {
         .zip(&st.globals)
         .map(|(n, v)| GlobalView {
             name: n.clone(),
-            value: show_global(m, st, *v),
+            value: present::value_text(m, st, *v),
         })
         .collect();
     let names = describe::ObjectNames::new(m, st);
@@ -581,7 +430,7 @@ pub fn state_view(m: &Machine, st: &State) -> StateView {
                 id: t,
                 name: pos.thread,
                 column: th.column,
-                status: status_word(th.status),
+                status: describe::status_word(th.status),
                 blocked_on,
                 blocked_on_name: pos.blocked_on,
                 line: pos.line,
@@ -607,36 +456,4 @@ pub fn state_view(m: &Machine, st: &State) -> StateView {
         objects_omitted,
         threads,
     }
-}
-
-/// A global's value for the initialization block: a semaphore shows its value and queue, a
-/// lightswitch its counter, a barrier its count; other values as Python would print them.
-fn show_global(m: &Machine, st: &State, v: lbos_vm::Value) -> String {
-    match v {
-        lbos_vm::Value::Ref(r)
-            if !matches!(st.object(r as usize), Some(Object::List(_)) | None) =>
-        {
-            describe::object_summary(m, st, r)
-        }
-        _ => m.show(st, v),
-    }
-}
-
-/// The generator for random steps: the vm's SplitMix64, seeded as this server always was.
-pub struct Rng(lbos_vm::random::SplitMix64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(lbos_vm::random::SplitMix64::new(
-            seed ^ 0x9E37_79B9_7F4A_7C15,
-        ))
-    }
-    pub fn below(&mut self, n: u32) -> u32 {
-        self.0.below(n)
-    }
-}
-
-/// Random choices for a step of `thread`, one choice point at a time, as the vm reports them.
-pub fn random_choices(m: &Machine, st: &State, thread: u32, rng: &mut Rng) -> Vec<u32> {
-    m.random_choices(st, thread, |n| rng.below(n))
 }

@@ -354,7 +354,7 @@ async fn a_check_finds_the_deadlock_and_its_trace_replays_to_it() {
             "symmetry": true, "por": true, "kind": "check",
         })
     );
-    let trace = report["trace"].clone();
+    let trace = report["path"].clone();
     let (_, v) = post_to(&app_, "/api/view", json!({ "source": src, "moves": trace })).await;
     assert_eq!(v["status"]["kind"], "deadlock");
     assert_eq!(v["moves"], trace);
@@ -393,11 +393,11 @@ async fn a_liveness_check_finds_the_starving_thread_and_its_lasso_replays() {
     let job = wait_check(&s, &app_, v["id"].as_u64().unwrap()).await;
     let report = &job["report"];
     assert_eq!(report["verdict"], "starvation");
-    assert_eq!(report["starving"]["position"]["thread"], "A");
-    assert_eq!(report["starving"]["position"]["blocked_on"], "mutex");
-    let trace = report["trace"].clone();
+    assert_eq!(report["starvation"]["thread"]["thread"], "A");
+    assert_eq!(report["starvation"]["thread"]["blocked_on"], "mutex");
+    let trace = report["path"].clone();
     let n = trace.as_array().unwrap().len();
-    let start = report["cycle_start"].as_u64().unwrap() as usize;
+    let start = report["starvation"]["cycle_start"].as_u64().unwrap() as usize;
     assert!(start < n);
     // The cycle leads back to the state where it starts, so the page can play it again.
     let (_, a) = post_to(
@@ -418,7 +418,7 @@ async fn a_liveness_check_finds_the_starving_thread_and_its_lasso_replays() {
     .await;
     let job = wait_check(&s, &app_, v["id"].as_u64().unwrap()).await;
     assert_eq!(job["report"]["verdict"], "ok");
-    assert!(job["report"]["cycle_start"].is_null());
+    assert!(job["report"]["starvation"].is_null());
     // The starvation search is breadth-first only.
     let (st, _) = post_to(
         &app_,

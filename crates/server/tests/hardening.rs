@@ -306,13 +306,13 @@ async fn a_counterexample_longer_than_a_schedule_comes_without_its_moves() {
         assert_eq!(r["verdict"], "assertion", "{job}");
         match moves {
             None => {
-                assert!(r["trace"].is_null(), "{r}");
-                let note = r["trace_note"].as_str().unwrap();
+                assert!(r["path"].is_null(), "{r}");
+                let note = r["path_note"].as_str().unwrap();
                 assert!(note.contains("more than the 10"), "{note}");
             }
             Some(n) => {
-                assert_eq!(r["trace"].as_array().unwrap().len(), n);
-                assert!(r["trace_note"].is_null());
+                assert_eq!(r["path"].as_array().unwrap().len(), n);
+                assert!(r["path_note"].is_null());
             }
         }
     }

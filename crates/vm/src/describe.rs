@@ -1,5 +1,6 @@
 //! Words for states: value formatting, object names (`mutex`, `forks[2]`, `C.sem`), what a
-//! step changed, and where each thread is. Used by `run`, the checker's traces and the server.
+//! step changed, where each thread is, and one step explained ([`explain`]). The layer above
+//! ([`crate::present`]: paths, endings, schedules) builds on these; every front end uses both.
 
 use lbos_lang::program::{Block, END};
 use serde::Serialize;
@@ -442,10 +443,10 @@ pub fn position(m: &Machine, st: &State, t: u32) -> Position {
     let substep = frame
         .filter(|f| f.held[0] != Value::Unset)
         .map(|f| f.sub + 1);
-    let (status, blocked_on) = match th.status {
-        Status::Runnable => ("runnable".to_string(), None),
-        Status::Done => ("done".to_string(), None),
-        Status::Blocked(o) => ("blocked".to_string(), Some(object_name(m, st, o))),
+    let status = status_word(th.status).to_string();
+    let blocked_on = match th.status {
+        Status::Blocked(o) => Some(object_name(m, st, o)),
+        _ => None,
     };
     let calls = th
         .frames
@@ -482,18 +483,44 @@ pub fn dead_rows(m: &Machine, visited_rows: &[bool]) -> Vec<u32> {
         .collect()
 }
 
-/// One step of an execution, explained: the row it ran and what it changed.
+/// A wake-up or a block, for drawing: which thread, on which object (the browser's trace
+/// diagram draws these as arrows).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Arrow {
+    /// `blocked` or `woke`.
+    pub kind: &'static str,
+    pub thread: u32,
+    pub object: String,
+}
+
+/// One move of an execution, explained: the row it ran and what it changed. The one
+/// explanation `lbos run`, `lbos check`, the server and the browser show (see [`crate::present`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct StepReport {
+    /// Where the move stands in its path, from 0 (as paths are indexed).
+    pub index: usize,
+    /// Its number as people count steps, from 1.
     pub step: usize,
-    pub thread: String,
+    /// `step` (a thread ran a row) or `spawn` (a thread was created).
+    pub kind: &'static str,
+    /// The thread's number.
+    pub thread: u32,
+    /// The thread's name (`A`, `reader 2`).
+    pub name: String,
     pub line: Option<u32>,
     pub source: String,
     /// Sub-step of a lightswitch call (1-based, of 4) when the row runs in several steps.
     pub substep: Option<u8>,
     pub changes: Vec<Change>,
     pub events: Vec<String>,
-    pub transition: crate::Transition,
+    pub arrows: Vec<Arrow>,
+    /// The fault the move ran into (the state is then the one before it).
+    pub fault: Option<crate::Fault>,
+    /// The stepping thread's status after the move (`runnable`, `blocked`, `done`).
+    pub after: &'static str,
+    /// The move itself, as paths (trace files, URLs, the server's API) write it.
+    #[serde(rename = "move")]
+    pub path_step: crate::present::PathStep,
 }
 
 impl StepReport {
@@ -509,7 +536,28 @@ impl StepReport {
     }
 }
 
-/// Applies `tr` to `before` and explains it. The outcome is the next state or the fault.
+/// `runnable`, `blocked` or `done`.
+pub fn status_word(s: Status) -> &'static str {
+    match s {
+        Status::Runnable => "runnable",
+        Status::Blocked(_) => "blocked",
+        Status::Done => "done",
+    }
+}
+
+/// An error unless `state` has a thread number `t`: which numbers there are.
+pub fn thread_exists(state: &State, t: u32) -> Result<(), String> {
+    if (t as usize) < state.threads.len() {
+        return Ok(());
+    }
+    Err(format!(
+        "there is no thread number {t} (the threads are numbered 0 to {})",
+        state.threads.len().saturating_sub(1)
+    ))
+}
+
+/// Applies `tr` to `before` and explains it as step number `step` (from 1). The outcome is the
+/// next state or the fault.
 pub fn explain(
     m: &Machine,
     before: &State,
@@ -517,40 +565,57 @@ pub fn explain(
     step: usize,
 ) -> Result<(StepReport, Result<State, crate::Fault>), String> {
     // `apply` says there is no such thread; `position` would index out of bounds first.
-    if tr.thread as usize >= before.threads.len() {
-        return Err(format!(
-            "there is no thread number {} (the threads are numbered 0 to {})",
-            tr.thread,
-            before.threads.len().saturating_sub(1)
-        ));
-    }
+    thread_exists(before, tr.thread)?;
     let pos = position(m, before, tr.thread);
     let applied = m.apply(before, tr)?;
-    let after_for_names = applied.outcome.as_ref().unwrap_or(before);
-    let events: Vec<String> = applied
-        .events
-        .iter()
-        .filter(|e| {
-            !matches!(
-                e,
-                Event::Finished { .. } | Event::Called { .. } | Event::Returned { .. }
-            )
-        })
-        .map(|e| event_text(m, after_for_names, e))
-        .collect();
-    let changes = match &applied.outcome {
-        Ok(after) => changes(m, before, after, Some(tr.thread)),
-        Err(_) => Vec::new(),
+    let names_in = applied.outcome.as_ref().unwrap_or(before);
+    let mut events = Vec::new();
+    let mut arrows = Vec::new();
+    for e in &applied.events {
+        match e {
+            Event::Blocked { thread, object } | Event::Woke { thread, object } => {
+                arrows.push(Arrow {
+                    kind: if matches!(e, Event::Blocked { .. }) {
+                        "blocked"
+                    } else {
+                        "woke"
+                    },
+                    thread: *thread,
+                    object: object_name(m, names_in, *object),
+                })
+            }
+            _ => {}
+        }
+        if !matches!(
+            e,
+            Event::Finished { .. } | Event::Called { .. } | Event::Returned { .. }
+        ) {
+            events.push(event_text(m, names_in, e));
+        }
+    }
+    let (changes, after, fault) = match &applied.outcome {
+        Ok(next) => (
+            changes(m, before, next, Some(tr.thread)),
+            status_word(next.threads[tr.thread as usize].status),
+            None,
+        ),
+        Err(f) => (Vec::new(), "runnable", Some(f.clone())),
     };
     let report = StepReport {
+        index: step.saturating_sub(1),
         step,
-        thread: pos.thread,
+        kind: "step",
+        thread: tr.thread,
+        name: pos.thread,
         line: pos.line,
         source: pos.source,
         substep: pos.substep,
         changes,
         events,
-        transition: tr.clone(),
+        arrows,
+        fault,
+        after,
+        path_step: crate::present::PathStep::from(tr),
     };
     Ok((report, applied.outcome))
 }
