@@ -4,7 +4,7 @@
 //! threads with results independent of their number; depth-first to save memory), the visited
 //! set (`store`: states compressed into interned parts), the properties it decides (deadlock,
 //! assertions, invariants, runtime errors, dead rows; with `Options::liveness`, starvation under
-//! fairness: `liveness`), the limits that end a search cleanly, statistics, and counterexample paths. It returns data
+//! fairness: `liveness`), the probabilistic bitstate search and swarm runs (`bitstate`), the limits that end a search cleanly, statistics, and counterexample paths. It returns data
 //! ([`Report`]), and in [`present`] the one JSON form and the words of a result, and the trace
 //! file; printing belongs to the CLI and the server.
 //!
@@ -12,6 +12,7 @@
 //! [`lbos_vm::Machine::successors`] (or the vm's reduced form of it,
 //! `Machine::reduced_moves`).
 
+pub mod bitstate;
 mod liveness;
 mod memory;
 pub mod mutants;

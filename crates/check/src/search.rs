@@ -82,6 +82,9 @@ pub struct Stats {
     /// Which step computed successors: `compiled` (see `lbos_vm::compiled`), or
     /// `interpreter (why)`.
     pub engine: String,
+    /// For a bitstate search: its parameters and how much of the space it likely covered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bitstate: Option<crate::bitstate::Coverage>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -131,6 +134,8 @@ pub struct Options {
     /// Compute successors with the compiled step where the program and the reductions allow
     /// it (the results are the same; it is faster).
     pub compiled: bool,
+    /// A probabilistic search that remembers states as bits (see `crate::bitstate`).
+    pub bitstate: Option<crate::bitstate::Bitstate>,
 }
 
 impl Default for Options {
@@ -149,6 +154,7 @@ impl Default for Options {
             progress_interval: Duration::from_millis(500),
             liveness: false,
             compiled: true,
+            bitstate: None,
         }
     }
 }
@@ -163,7 +169,7 @@ fn mark_rows(m: &Machine, s: &State, rows: &mut [bool]) {
     }
 }
 
-fn fault_verdict(f: &Fault) -> Verdict {
+pub(crate) fn fault_verdict(f: &Fault) -> Verdict {
     match f.kind {
         FaultKind::Assertion => Verdict::Assertion,
         FaultKind::Invariant => Verdict::Invariant,
@@ -173,19 +179,21 @@ fn fault_verdict(f: &Fault) -> Verdict {
 
 /// Computes successors the way the search was asked to (reductions), in the form the store
 /// takes. Shared read-only by the workers of a parallel search.
-struct Expander<'m> {
-    m: &'m Machine,
-    sym: Option<Symmetry>,
+pub(crate) struct Expander<'m> {
+    pub(crate) m: &'m Machine,
+    pub(crate) sym: Option<Symmetry>,
     local: Option<Vec<bool>>,
     hasher: DefaultHashBuilder,
     /// Raised by the watchdog; steps running on the search's threads poll it.
-    interrupt: Arc<AtomicBool>,
+    pub(crate) interrupt: Arc<AtomicBool>,
     /// The compiled step, when the program and the reductions allow it.
     compiled: Option<Compiled>,
+    /// Which step computes successors (`Stats::engine`).
+    pub(crate) engine: String,
 }
 
 /// One successor of an expanded state, in the order the successor function gives them.
-enum Item {
+pub(crate) enum Item {
     State {
         /// The expanded state: its number is `first + source` (see `Search::absorb`).
         source: u32,
@@ -208,15 +216,25 @@ enum Item {
 
 /// The successors of a run of consecutive states.
 #[derive(Default)]
-struct Batch {
-    items: Vec<Item>,
-    bytes: Vec<u8>,
+pub(crate) struct Batch {
+    pub(crate) items: Vec<Item>,
+    pub(crate) bytes: Vec<u8>,
     parts: Vec<(u32, u32)>,
     hashes: Vec<u64>,
 }
 
+impl Scratch {
+    /// Scratch space for a program of `rows` rows.
+    pub(crate) fn new(rows: usize) -> Scratch {
+        Scratch {
+            rows: vec![false; rows],
+            ..Scratch::default()
+        }
+    }
+}
+
 impl Batch {
-    fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.items.clear();
         self.bytes.clear();
         self.parts.clear();
@@ -226,7 +244,7 @@ impl Batch {
 
 /// Scratch space of one worker.
 #[derive(Default)]
-struct Scratch {
+pub(crate) struct Scratch {
     succ: Vec<(Transition, Result<State, Fault>)>,
     moves: Vec<Move>,
     rows: Vec<bool>,
@@ -272,7 +290,7 @@ impl KnownThreads {
 impl Expander<'_> {
     /// The state's canonical form: heap garbage dropped and objects renumbered, and with
     /// symmetry the threads of each column in canonical order.
-    fn canonical(&self, s: &mut State) {
+    pub(crate) fn canonical(&self, s: &mut State) {
         match &self.sym {
             Some(sym) => sym.canonicalize(s),
             None => lbos_vm::heap::canonicalize_heap(s),
@@ -386,7 +404,13 @@ impl Expander<'_> {
 
     /// Appends the successors of `state` (numbered `source` in the batch) to `batch`, with
     /// the interpreter.
-    fn expand_state(&self, source: u32, state: &State, batch: &mut Batch, scratch: &mut Scratch) {
+    pub(crate) fn expand_state(
+        &self,
+        source: u32,
+        state: &State,
+        batch: &mut Batch,
+        scratch: &mut Scratch,
+    ) {
         mark_rows(self.m, state, &mut scratch.rows);
         scratch.known.fill(state, &self.hasher);
         let known = &scratch.known;
@@ -735,15 +759,22 @@ impl Search<'_> {
                     {
                         return Err((Verdict::Incomplete, None, Some(reason)));
                     }
+                    let mut fault = fault.clone();
                     let trace = match transitions_to(self.exp, &self.store, first + source) {
                         Some((mut trace, real)) => {
                             // The stored parent may be a permutation of the real one: find the
                             // same fault among the real state's moves.
                             let tail = match self.exp.sym {
-                                Some(_) => matching_fault(self.exp, &real, fault),
+                                Some(_) => matching_fault(self.exp, &real, &fault),
                                 None => None,
                             };
-                            trace.extend(tail.unwrap_or_else(|| transitions.clone()));
+                            match tail {
+                                Some((tail, real_fault)) => {
+                                    trace.extend(tail);
+                                    fault = real_fault;
+                                }
+                                None => trace.extend(transitions.iter().cloned()),
+                            }
                             trace
                         }
                         None => {
@@ -752,10 +783,10 @@ impl Search<'_> {
                         }
                     };
                     self.stats.max_depth = self.stats.max_depth.max(depth as u64 + 1);
-                    let verdict = fault_verdict(fault);
+                    let verdict = fault_verdict(&fault);
                     let v = Violation {
                         verdict,
-                        fault: Some(fault.clone()),
+                        fault: Some(fault),
                         trace,
                     };
                     return Err((verdict, Some(v), None));
@@ -810,6 +841,9 @@ pub fn check(m: &Machine, opts: &Options) -> Report {
     if opts.liveness {
         return crate::liveness::check(m, opts);
     }
+    if opts.bitstate.is_some() {
+        return crate::bitstate::check(m, opts);
+    }
     let mut report = search(m, opts);
     report.shortest = !opts.dfs && !opts.por;
     if let Some(v) = &report.violation
@@ -836,30 +870,40 @@ pub fn check(m: &Machine, opts: &Options) -> Report {
     report
 }
 
+impl<'m> Expander<'m> {
+    /// Successors of `m` with the reductions `opts` asks for.
+    pub(crate) fn new(m: &'m Machine, opts: &Options, hasher: DefaultHashBuilder) -> Self {
+        let sym = if opts.symmetry { m.symmetry() } else { None };
+        let (compiled, engine) = if !opts.compiled {
+            (None, "interpreter (asked for)".to_string())
+        } else if sym.is_some() {
+            (None, "interpreter (symmetry)".to_string())
+        } else if opts.bitstate.is_some() {
+            (None, "interpreter (bitstate)".to_string())
+        } else {
+            match Compiled::new(m) {
+                Ok(c) => (Some(c), "compiled".to_string()),
+                Err(why) => (None, format!("interpreter ({why})")),
+            }
+        };
+        Expander {
+            m,
+            sym,
+            local: opts
+                .por
+                .then(|| lbos_vm::reduction::local_instructions(&m.program)),
+            hasher,
+            interrupt: Arc::new(AtomicBool::new(false)),
+            compiled,
+            engine,
+        }
+    }
+}
+
 fn search(m: &Machine, opts: &Options) -> Report {
     let rss = current_rss_bytes().unwrap_or(0);
     let store = Store::new();
-    let sym = if opts.symmetry { m.symmetry() } else { None };
-    let (compiled, engine) = if !opts.compiled {
-        (None, "interpreter (asked for)".to_string())
-    } else if sym.is_some() {
-        (None, "interpreter (symmetry)".to_string())
-    } else {
-        match Compiled::new(m) {
-            Ok(c) => (Some(c), "compiled".to_string()),
-            Err(why) => (None, format!("interpreter ({why})")),
-        }
-    };
-    let exp = Expander {
-        m,
-        sym,
-        local: opts
-            .por
-            .then(|| lbos_vm::reduction::local_instructions(&m.program)),
-        hasher: *store.hasher(),
-        interrupt: Arc::new(AtomicBool::new(false)),
-        compiled,
-    };
+    let exp = Expander::new(m, opts, *store.hasher());
     let _watching = lbos_vm::budget::watch(exp.interrupt.clone());
     let watchdog = Watchdog::start(opts, exp.interrupt.clone(), rss);
     let mut search = Search {
@@ -869,7 +913,7 @@ fn search(m: &Machine, opts: &Options) -> Report {
         store,
         rows: vec![false; m.program.rows.len()],
         stats: Stats {
-            engine,
+            engine: exp.engine.clone(),
             ..Stats::default()
         },
         peak_rss: rss,
@@ -1142,12 +1186,26 @@ fn expand_level(
 /// may canonicalize to another representative of the same class.
 fn transitions_to(exp: &Expander, store: &Store, target: u32) -> Option<(Vec<Transition>, State)> {
     let path = store.path(target);
-    let mut out = Vec::with_capacity(path.len());
-    let (mut enc, mut want) = (Vec::new(), Vec::new());
+    transitions_along(
+        exp,
+        path[1..].iter().map(|&w| {
+            let mut want = Vec::new();
+            store.encoding(w, &mut want);
+            want
+        }),
+    )
+}
+
+/// Like [`transitions_to`], for the path given as the canonical encodings of the states after
+/// the initial one.
+pub(crate) fn transitions_along(
+    exp: &Expander,
+    path: impl Iterator<Item = Vec<u8>>,
+) -> Option<(Vec<Transition>, State)> {
+    let mut out = Vec::new();
+    let mut enc = Vec::new();
     let mut real = exp.m.initial_state().clone();
-    for w in &path[1..] {
-        want.clear();
-        store.encoding(*w, &mut want);
+    for want in path {
         let (transitions, next) = exp
             .moves_of_real_state(&real)
             .into_iter()
@@ -1165,16 +1223,24 @@ fn transitions_to(exp: &Expander, store: &Store, target: u32) -> Option<(Vec<Tra
     Some((out, real))
 }
 
-/// The transitions of a move of `state` that ends in the same fault (kind, line and message).
-fn matching_fault(exp: &Expander, state: &State, fault: &Fault) -> Option<Vec<Transition>> {
-    exp.moves_of_real_state(state)
-        .into_iter()
-        .find_map(|mv| match mv.outcome {
-            Err(f)
-                if f.kind == fault.kind && f.line == fault.line && f.message == fault.message =>
-            {
-                Some(mv.transitions)
+/// The transitions of a move of `state` that ends in the same fault (kind, line and message),
+/// or else in a fault of the same kind: under ring symmetry the real state is a rotation of
+/// the stored one, whose fault may be on the rotated invariant line.
+pub(crate) fn matching_fault(
+    exp: &Expander,
+    state: &State,
+    fault: &Fault,
+) -> Option<(Vec<Transition>, Fault)> {
+    let moves = exp.moves_of_real_state(state);
+    let same =
+        |f: &Fault| f.kind == fault.kind && f.line == fault.line && f.message == fault.message;
+    let find = |exact: bool| {
+        moves.iter().find_map(|mv| match &mv.outcome {
+            Err(f) if f.kind == fault.kind && (!exact || same(f)) => {
+                Some((mv.transitions.clone(), f.clone()))
             }
             _ => None,
         })
+    };
+    find(true).or_else(|| find(false))
 }

@@ -54,6 +54,18 @@ pub struct CheckArgs {
     /// for comparison). The statistics say which step ran.
     #[arg(long)]
     pub interpreter: bool,
+    /// Bitstate search (SPIN's -DBITSTATE): depth-first, remembering each state as 3 bits of
+    /// a bit array of SIZE (default 16M). For spaces beyond memory; the result is probabilistic
+    /// (the report gives a coverage estimate). Counterexamples are real.
+    #[arg(long, value_name = "SIZE", num_args = 0..=1, require_equals = true, default_missing_value = "16M", value_parser = flags::parse_size, conflicts_with = "liveness")]
+    pub bitstate: Option<u64>,
+    /// Swarm verification: N bitstate runs (implies --bitstate) with seeds S, S+1, ..., each
+    /// with its own hash functions and (after the first) a shuffled successor order.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000), conflicts_with = "liveness")]
+    pub swarm: Option<u32>,
+    /// With --bitstate or --swarm: the first run's seed (default 0).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
     /// Threads for the breadth-first search (default: every core; at most 1024). The verdict,
     /// the counts and the counterexample are the same for any number.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
@@ -93,6 +105,14 @@ pub fn options(args: &CheckArgs, stop: Arc<AtomicBool>) -> Options {
         stop,
         liveness: args.liveness,
         compiled: !args.interpreter,
+        bitstate: (args.bitstate.is_some() || args.swarm.is_some()).then(|| {
+            lbos_check::bitstate::Bitstate {
+                bytes: args.bitstate.unwrap_or(16 << 20),
+                seed: args.seed.unwrap_or(0),
+                runs: args.swarm.unwrap_or(1),
+                ..Default::default()
+            }
+        }),
         ..Options::default()
     }
 }
@@ -103,7 +123,8 @@ pub fn settings(path: &str, args: &CheckArgs) -> CheckSettings {
         program: path.to_string(),
         semaphores: args.semaphores,
         liveness: args.liveness,
-        dfs: args.dfs,
+        // A bitstate search is depth-first.
+        dfs: args.dfs || args.bitstate.is_some() || args.swarm.is_some(),
     }
 }
 
@@ -129,7 +150,7 @@ pub fn omitted_text(o: &Omitted, path: &str) -> String {
 }
 
 pub fn stats_text(s: &lbos_check::Stats) -> String {
-    format!(
+    let mut text = format!(
         "states {}, transitions {}, max depth {}, {:.2} s, {:.0} states/s, peak memory {:.1} MiB, {} bytes/state, step {}",
         s.states,
         s.transitions,
@@ -139,7 +160,40 @@ pub fn stats_text(s: &lbos_check::Stats) -> String {
         s.peak_memory_bytes as f64 / (1 << 20) as f64,
         s.bytes_per_state,
         s.engine
-    )
+    );
+    if let Some(b) = &s.bitstate {
+        text.push_str(&bitstate_text(b));
+    }
+    text
+}
+
+/// What a bitstate search covered (its result is probabilistic).
+fn bitstate_text(b: &lbos_check::bitstate::Coverage) -> String {
+    let mut text = format!(
+        "\nbitstate search (probabilistic: \"ok\" means no violation was found in the states covered): \
+         {} bits ({} MiB), {} hash functions, {} run(s), coverage estimate at most {:.4}%",
+        b.bits,
+        b.bits >> 23,
+        b.hash_functions,
+        b.runs.len(),
+        b.coverage_estimate * 100.0
+    );
+    if b.likely_incomplete {
+        text.push_str(
+            "\n  coverage likely incomplete (hash factor below 100 or states expected missed): use a bigger --bitstate=SIZE",
+        );
+    }
+    for r in &b.runs {
+        text.push_str(&format!(
+            "\n  seed {}: states {}, hash factor {:.1}, bits set {:.3}%, expected states missed {:.1}",
+            r.seed,
+            r.states,
+            r.hash_factor,
+            r.fill * 100.0,
+            r.expected_missed
+        ));
+    }
+    text
 }
 
 /// A state as the end of a counterexample shows it: each thread's row, then the variables.

@@ -328,6 +328,22 @@ impl Target {
 }
 
 impl Stmt {
+    /// Calls `f` on every expression of the statement (including those inside its targets).
+    pub fn visit_exprs(&self, f: &mut impl FnMut(&Expr)) {
+        self.visit(f)
+    }
+
+    /// Calls `f` on every target the statement assigns (`dest` of a call included).
+    pub fn visit_targets(&self, f: &mut impl FnMut(&Target)) {
+        match self {
+            Stmt::Assign(ts, _) => ts.iter().for_each(&mut *f),
+            Stmt::AugAssign(t, _, _) => f(t),
+            Stmt::IfInline(_, s) => s.visit_targets(f),
+            Stmt::Call { dest: Some(d), .. } => f(d),
+            _ => {}
+        }
+    }
+
     fn visit(&self, f: &mut impl FnMut(&Expr)) {
         match self {
             Stmt::Expr(e) | Stmt::Return(Some(e)) => e.visit(f),

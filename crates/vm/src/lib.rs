@@ -21,6 +21,7 @@ mod machine;
 pub mod present;
 pub mod random;
 pub mod reduction;
+pub mod ring;
 pub mod state;
 pub mod symmetry;
 

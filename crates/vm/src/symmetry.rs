@@ -4,7 +4,8 @@
 //! references (semaphore and barrier queues) accordingly.
 //!
 //! Sound only when threads cannot tell themselves apart: programs that use `pid()` or
-//! `self.index` get no symmetry. Canonicalizing never merges states that are not permutations
+//! `self.index` get no such symmetry; those whose threads index a ring get the rotations of
+//! the ring instead when they provably commute with the program (see [`crate::ring`]). Canonicalizing never merges states that are not permutations
 //! of each other; ties between identical threads may leave some symmetric states apart, which
 //! costs reduction, not soundness.
 
@@ -15,12 +16,15 @@ use std::sync::Arc;
 use crate::codec::encode_thread_key;
 use crate::heap::{canonicalize_heap, shared_objects};
 use crate::machine::Machine;
+use crate::ring::Ring;
 use crate::state::{Object, State, Thread};
 
 /// Groups of interchangeable threads (index ranges in the thread vector).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Symmetry {
     pub groups: Vec<Range<usize>>,
+    /// Rotation symmetry of one column that indexes a ring (then `groups` is empty).
+    pub ring: Option<Ring>,
 }
 
 impl Machine {
@@ -28,7 +32,10 @@ impl Machine {
     /// program whose threads cannot tell themselves apart).
     pub fn symmetry(&self) -> Option<Symmetry> {
         if self.program.uses_thread_identity() {
-            return None;
+            return self.ring().ok().map(|ring| Symmetry {
+                groups: Vec::new(),
+                ring: Some(ring),
+            });
         }
         let threads = &self.initial_state().threads;
         let mut groups = Vec::new();
@@ -47,7 +54,7 @@ impl Machine {
         if groups.is_empty() {
             None
         } else {
-            Some(Symmetry { groups })
+            Some(Symmetry { groups, ring: None })
         }
     }
 }
@@ -60,6 +67,10 @@ impl Symmetry {
     /// put in canonical form first and again after the threads are permuted (the numbers of
     /// thread-private objects follow the threads' order).
     pub fn canonicalize(&self, state: &mut State) {
+        if let Some(ring) = &self.ring {
+            ring.canonicalize(state);
+            return;
+        }
         canonicalize_heap(state);
         let private_from = shared_objects(state);
         // Sort keys: each thread's encoding without its index, in one buffer per thread of
