@@ -7,8 +7,17 @@
 //! hydrogen waits for an oxygen and another hydrogen. Threads that cannot
 //! complete a molecule wait (legitimately) forever.
 //!
-//! The thread that completes a molecule keeps the mutex until the molecule's
-//! oxygen has passed the barrier, so molecules cannot interleave.
+//! The thread that completes a molecule keeps the mutex until all three atoms
+//! have passed the barrier, so molecules cannot interleave.
+//!
+//! Deviation from the book (found by the stress test hanging): the book's oxygen
+//! releases the mutex as soon as *it* has passed the barrier. With one-shot
+//! threads a hydrogen of that molecule may still be about to take its permit of
+//! the barrier's second turnstile; a thread of the next molecule can take that
+//! permit first, leave the barrier early, and the barrier's count then mixes two
+//! rounds: three threads end up waiting in its second phase forever. Here each
+//! hydrogen reports when it has left the barrier (`left`), and the oxygen waits
+//! for both before releasing the mutex.
 
 use crate::board::Board;
 
@@ -28,6 +37,8 @@ crate::flavours! {
         barrier: Barrier,
         oxy_queue: Semaphore,
         hydro_queue: Semaphore,
+        /// Signalled by each hydrogen once it has passed the barrier.
+        left: Semaphore,
     }
 
     impl std::fmt::Debug for Water {
@@ -51,6 +62,7 @@ crate::flavours! {
                 barrier: Barrier::new(3),
                 oxy_queue: Semaphore::new(0),
                 hydro_queue: Semaphore::new(0),
+                left: Semaphore::new(0),
             }
         }
 
@@ -76,6 +88,8 @@ crate::flavours! {
             self.oxy_queue.wait().await;
             bond();
             self.barrier.wait().await;
+            self.left.wait().await;
+            self.left.wait().await;
             self.mutex.signal();
         }
 
@@ -101,6 +115,7 @@ crate::flavours! {
             self.hydro_queue.wait().await;
             bond();
             self.barrier.wait().await;
+            self.left.signal();
         }
     }
 }

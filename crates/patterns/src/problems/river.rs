@@ -5,6 +5,13 @@
 //! next boatload does; after all four have boarded, exactly one of them (the
 //! captain, the thread that completed the load) calls `row_boat`. The captain
 //! keeps the mutex until the boat has left, so loads do not interleave.
+//!
+//! Deviation from the book: its captain releases the mutex once *it* has passed
+//! the barrier, while a passenger may still be about to take its permit of the
+//! barrier's second turnstile; with one-shot threads the next load can take it
+//! and the barrier's count mixes two loads (see `h2o`). Here each passenger
+//! reports when it has left the barrier (`left`), and the captain waits for
+//! all three before rowing and releasing the mutex.
 
 use crate::board::Board;
 
@@ -29,6 +36,8 @@ crate::flavours! {
     /// The dock.
     pub struct Dock {
         barrier: Barrier,
+        /// Signalled by each passenger once it has passed the barrier.
+        left: Semaphore,
         mutex: Semaphore,
         waiting: Board<Waiting>,
         hacker_queue: Semaphore,
@@ -52,6 +61,7 @@ crate::flavours! {
         pub fn new() -> Self {
             Dock {
                 barrier: Barrier::new(4),
+                left: Semaphore::new(0),
                 mutex: Semaphore::new(1),
                 waiting: Board::new(Waiting::default()),
                 hacker_queue: Semaphore::new(0),
@@ -100,8 +110,13 @@ crate::flavours! {
             board();
             self.barrier.wait().await;
             if captain {
+                for _ in 0..3 {
+                    self.left.wait().await;
+                }
                 row_boat();
                 self.mutex.signal();
+            } else {
+                self.left.signal();
             }
             captain
         }
