@@ -498,38 +498,41 @@ test('phone: a starvation verdict says it searched without reductions, under whi
   await assertNoHorizontalOverflow('the verdict');
 }));
 
-test('exercise mode hides expected verdicts and notes; it is remembered and set by ?exercise=', () => withSize(SIZES.phone, async () => {
-  await page.goto('about:blank');
-  await page.goto(base);
-  await page.waitForSelector('.entry');
-  assert.ok((await page.$$('.entry .expect')).length > 50);
-  assert.ok((await page.$$('.entry .kind')).length > 50);
-  await page.click('#exercise');
-  await page.waitForSelector('#exercise-note');
-  assert.equal((await page.$$('.entry .expect')).length, 0);
-  assert.equal((await page.$$('.entry .kind')).length, 0);
-  assert.equal(await page.$$eval('button.prog[title]:not([title=""])', (b) => b.length), 0, 'no notes as tooltips');
-  await page.reload();
-  await page.waitForSelector('.entry');
-  assert.equal(await page.isChecked('#exercise'), true, 'remembered');
-  assert.equal((await page.$$('.entry .expect')).length, 0);
-  await page.click('button.prog[data-id="barrier/barrier"]');
-  await page.waitForSelector('.row button.thread');
-  assert.equal(await page.$('.about'), null, 'no "About this program" with its verdict');
-  await page.click('#tab-check');
-  assert.match(await page.textContent('#known-survivors'), /explains 2 surviving mutants .*hidden in exercise mode/);
-  await page.goto('about:blank');
-  await page.goto(base + '?exercise=0');
-  await page.waitForSelector('.entry .expect');
-  assert.equal(await page.isChecked('#exercise'), false);
-  await page.goto('about:blank');
-  await page.goto(base + '?exercise=1#p=barrier/barrier');
-  await page.waitForSelector('.row button.thread');
-  assert.equal(await page.isChecked('#exercise'), true);
-  assert.equal(await page.$('.about'), null);
-  await page.click('#exercise'); // off again for the other tests
-  await page.waitForSelector('.about');
-}));
+for (const [name, size] of Object.entries(SIZES)) {
+  test(`${name}: exercise mode hides expected verdicts and notes; it is remembered and set by ?exercise=`, () => withSize(size, async (vp) => {
+    await page.goto('about:blank');
+    await page.goto(base);
+    await page.waitForSelector('.entry');
+    assert.ok((await page.$$('.entry .expect')).length > 50);
+    assert.ok((await page.$$('.entry .kind')).length > 50);
+    assertInside(await box('#exercise'), vp, 'the exercise-mode switch');
+    await page.click('#exercise');
+    await page.waitForSelector('#exercise-note');
+    assert.equal((await page.$$('.entry .expect')).length, 0);
+    assert.equal((await page.$$('.entry .kind')).length, 0);
+    assert.equal(await page.$$eval('button.prog[title]:not([title=""])', (b) => b.length), 0, 'no notes as tooltips');
+    await page.reload();
+    await page.waitForSelector('.entry');
+    assert.equal(await page.isChecked('#exercise'), true, 'remembered');
+    assert.equal((await page.$$('.entry .expect')).length, 0);
+    await page.click('button.prog[data-id="barrier/barrier"]');
+    await page.waitForSelector('.row button.thread');
+    assert.equal(await page.$('.about'), null, 'no "About this program" with its verdict');
+    await page.click('#tab-check');
+    assert.match(await page.textContent('#known-survivors'), /explains 2 surviving mutants .*hidden in exercise mode/);
+    await page.goto('about:blank');
+    await page.goto(base + '?exercise=0');
+    await page.waitForSelector('.entry .expect');
+    assert.equal(await page.isChecked('#exercise'), false);
+    await page.goto('about:blank');
+    await page.goto(base + '?exercise=1#p=barrier/barrier');
+    await page.waitForSelector('.row button.thread');
+    assert.equal(await page.isChecked('#exercise'), true);
+    assert.equal(await page.$('.about'), null);
+    await page.click('#exercise'); // off again for the other tests
+    await page.waitForSelector('.about');
+  }));
+}
 
 for (const [name, size] of Object.entries(SIZES)) {
   test(`${name}: Back walks the app's views; replacing unsaved edits asks first`, () => withSize(size, async () => {
