@@ -469,7 +469,10 @@ test('projector: a replayed counterexample marks the thread that moves next at e
     /^Checked: 3 threads \(Thread 1 ×3\), weak semaphores \(a signal wakes any waiter\); safety, breadth-first, identical threads merged and partial-order reduction; limits [\d,]+ states, \d+ s, \d+ MiB\.$/);
   await page.click('#replay');
   await waitStep(0);
+  // The timeline is drawn before the replayed schedule's view arrives: wait for its steps.
+  await page.waitForFunction(() => document.querySelectorAll('.chip').length > 1);
   const order = await chipThreads();
+  assert.ok(order.length > 3, `a counterexample of ${order.length} steps`);
   // The board is redrawn after the timeline's chip moves: wait for the mark, then compare.
   const marked = async (want) => {
     await page.waitForFunction((want) => [...document.querySelectorAll('button.thread.next')]
