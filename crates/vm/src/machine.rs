@@ -503,12 +503,14 @@ impl Machine {
         let heap_len = state.heap.len();
         let mut ex = Exec::new(self, state, cur, None, &mut chooser, None);
         for inv in &self.program.invariants {
-            let result = ex.eval(&inv.expr);
+            // Read the verdict before dropping what the invariant built: the
+            // value may be one of those objects (`done < 2 or [1]`).
+            let result = ex.eval(&inv.expr).map(|v| ex.truthy(v));
             // Objects an invariant builds (a list literal) are not part of the state.
             ex.st.heap.truncate(heap_len);
             match result {
-                Ok(v) if ex.truthy(v) => {}
-                Ok(_) => {
+                Ok(true) => {}
+                Ok(false) => {
                     return Err(Fault {
                         kind: FaultKind::Invariant,
                         thread: None,

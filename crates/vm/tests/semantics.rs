@@ -108,6 +108,15 @@ fn invariants_are_checked_after_every_step() {
 }
 
 #[test]
+fn an_invariant_may_be_a_list_it_builds() {
+    // The list is dropped after the check; its truth must be read before that.
+    let holds = machine("x = 0\n## Thread\nx = 1\n## Invariant\nx < 1 or [7]\n");
+    assert!(run_first(&holds).is_ok());
+    let fails = machine("x = 0\n## Thread\nx = 1\n## Invariant\nx < 1 or []\n");
+    assert_eq!(run_first(&fails).unwrap_err().kind, FaultKind::Invariant);
+}
+
+#[test]
 fn semaphore_wait_blocks_when_negative_and_signal_moves_the_waiter_past_its_wait() {
     let m = machine("s = Semaphore(0)\nx = 0\n## Thread\ns.wait()\nx = 1\n## Thread\ns.signal()\n");
     let s1 = run_schedule(&m, &[0]).unwrap();
