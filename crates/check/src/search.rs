@@ -16,6 +16,8 @@ use serde::{Deserialize, Serialize};
 use crate::memory::current_rss_bytes;
 use crate::store::{ROOT, Store, hash_parts};
 
+mod flat;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
@@ -561,6 +563,8 @@ struct Search<'m> {
     watchdog: &'m Watchdog,
     /// The depth of a violation whose stored path could not be replayed (see `transitions_to`).
     lost_trace: Option<u32>,
+    /// After a flat search (see [`flat`]): its states and the bytes its store holds.
+    flat: Option<(u64, u64)>,
 }
 
 /// Why a search must stop now, if one of the limits of `opts` is reached: the watchdog's
@@ -665,6 +669,11 @@ impl Search<'_> {
     fn finish(mut self, (verdict, violation, reason): Stop) -> Report {
         let s = &mut self.stats;
         s.states = self.store.len() as u64;
+        let mut store_bytes = self.store.bytes_per_state();
+        if let Some((states, bytes)) = self.flat {
+            s.states = states;
+            store_bytes = bytes.checked_div(states).unwrap_or(0);
+        }
         s.seconds = self.start.elapsed().as_secs_f64();
         s.states_per_second = if s.seconds > 0.0 {
             s.states as f64 / s.seconds
@@ -672,7 +681,7 @@ impl Search<'_> {
             0.0
         };
         s.peak_memory_bytes = self.peak_rss.max(current_rss_bytes().unwrap_or(0));
-        s.bytes_per_state = self.store.bytes_per_state();
+        s.bytes_per_state = store_bytes;
         let dead_rows = if verdict == Verdict::Ok {
             lbos_vm::describe::dead_rows(self.exp.m, &self.rows)
         } else {
@@ -922,6 +931,7 @@ fn search(m: &Machine, opts: &Options) -> Report {
         last_limit_check: 0,
         watchdog: &watchdog,
         lost_trace: None,
+        flat: None,
     };
     let init = m.initial_state();
     if let Err(f) = m.check_invariants(init) {
@@ -947,7 +957,13 @@ fn search(m: &Machine, opts: &Options) -> Report {
         };
         return search.finish((Verdict::Deadlock, Some(v), None));
     }
-    let end = if opts.dfs {
+    let flat_end = match &exp.compiled {
+        Some(c) if !opts.dfs && opts.jobs <= 1 => flat_search(&mut search, c, &enc),
+        _ => None,
+    };
+    let end = if let Some(end) = flat_end {
+        end
+    } else if opts.dfs {
         depth_first(&mut search)
     } else {
         let mut level = Level::default();
@@ -960,6 +976,48 @@ fn search(m: &Machine, opts: &Options) -> Report {
         Some(depth) if opts.symmetry => trace_without_symmetry(m, opts, report, depth),
         _ => report,
     }
+}
+
+/// The flat search (see [`flat`]) with 1, 2, then 4 bytes per slot; None if it gives up, and
+/// the general search must run (the statistics say why).
+fn flat_search(search: &mut Search, c: &Compiled, init: &[u8]) -> Option<Result<(), Stop>> {
+    let nrows = search.rows.len();
+    for width in [1, 2, 4] {
+        search.stats.transitions = 0;
+        search.stats.max_depth = 0;
+        search.last_limit_check = 0;
+        search.rows = vec![false; nrows];
+        search.lost_trace = None;
+        let outcome = match width {
+            1 => flat::breadth_first::<1>(search, c, init),
+            2 => flat::breadth_first::<2>(search, c, init),
+            _ => flat::breadth_first::<4>(search, c, init),
+        };
+        match outcome {
+            flat::Outcome::Done(end) => {
+                search.stats.engine = format!(
+                    "compiled (flat search, {width} byte{} per slot)",
+                    if width == 1 { "" } else { "s" }
+                );
+                return Some(end);
+            }
+            flat::Outcome::Wider => continue,
+            flat::Outcome::GiveUp(why) => {
+                search.stats.engine = format!("compiled (the flat search gave up: {why})");
+                break;
+            }
+        }
+    }
+    if !search.stats.engine.contains("gave up") {
+        search.stats.engine =
+            "compiled (the flat search gave up: a value needs more than 4 bytes)".into();
+    }
+    search.stats.transitions = 0;
+    search.stats.max_depth = 0;
+    search.last_limit_check = 0;
+    search.rows = vec![false; nrows];
+    search.lost_trace = None;
+    None
 }
 
 /// The counterexample of a symmetric search whose path does not replay (see

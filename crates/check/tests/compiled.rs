@@ -194,7 +194,7 @@ fn catalog_searches_agree_with_and_without_the_compiled_step() {
             let program = lbos_lang::compile(&p.source).unwrap();
             let m = Machine::new(Arc::new(program), p.config().unwrap()).unwrap();
             let r = compare_searches(&name, &m);
-            used += usize::from(r.stats.engine == "compiled");
+            used += usize::from(r.stats.engine.starts_with("compiled"));
         }
     }
     assert!(used >= 45, "{used} searches used the compiled step");
@@ -251,7 +251,7 @@ fn benchmark_programs_run_entirely_on_the_compiled_step() {
             "{file}: no state needs the interpreter"
         );
         let r = compare_searches(file, &m);
-        assert_eq!(r.stats.engine, "compiled", "{file}");
+        assert!(r.stats.engine.starts_with("compiled"), "{file}: {}", r.stats.engine);
         assert_eq!(r.verdict, Verdict::Ok, "{file}");
     }
 }
@@ -267,7 +267,7 @@ fn philosophers_counts_are_the_interpreters() {
             ..options(true, false)
         },
     );
-    assert_eq!(r.stats.engine, "compiled");
+    assert!(r.stats.engine.starts_with("compiled"), "{}", r.stats.engine);
     assert_eq!((r.verdict, r.stats.states), (Verdict::Ok, 1183));
 }
 

@@ -18,6 +18,7 @@
 //! up on that state ([`Bail`]) and the caller runs the interpreter on it instead. Loading also
 //! gives up on any encoding that does not fit the layout.
 
+mod pack;
 mod step;
 
 use std::sync::Arc;
@@ -73,6 +74,9 @@ pub struct Compiled {
     /// The shared slots the invariants read (their globals and the objects those reach): a
     /// step that writes none of them leaves the invariants as true as they were.
     watched: Vec<bool>,
+    /// Where each slot goes in a packed state (see [`pack`]).
+    layout: pack::Layout,
+    codes: pack::Codes,
 }
 
 const FRAME_HEADER: u32 = 5;
@@ -162,7 +166,7 @@ fn unsupported_code(p: &Program) -> Option<String> {
             continue;
         }
         match &i.kind {
-            InstrKind::Exec(s) => visit_stmt(s, &mut look),
+            InstrKind::Exec(s) => s.visit_exprs(&mut look),
             InstrKind::Test { cond, .. } => cond.visit(&mut look),
             InstrKind::Skip { .. } => {}
         }
@@ -176,43 +180,6 @@ fn unsupported_code(p: &Program) -> Option<String> {
         inv.expr.visit(&mut look);
     }
     why
-}
-
-fn visit_stmt(s: &Stmt, f: &mut impl FnMut(&Expr)) {
-    let target = |t: &lbos_lang::program::Target, f: &mut dyn FnMut(&Expr)| {
-        if let lbos_lang::program::Target::Index(a, b) = t {
-            a.visit(&mut |e| f(e));
-            b.visit(&mut |e| f(e));
-        }
-    };
-    match s {
-        Stmt::Expr(e) | Stmt::Return(Some(e)) => e.visit(f),
-        Stmt::Assign(ts, e) => {
-            ts.iter().for_each(|t| target(t, f));
-            e.visit(f);
-        }
-        Stmt::AugAssign(t, _, e) => {
-            target(t, f);
-            e.visit(f);
-        }
-        Stmt::Assert(c, m) => {
-            c.visit(f);
-            if let Some(m) = m {
-                m.visit(f);
-            }
-        }
-        Stmt::IfInline(c, s) => {
-            c.visit(f);
-            visit_stmt(s, f);
-        }
-        Stmt::Call { args, dest, .. } => {
-            args.iter().for_each(|a| a.visit(f));
-            if let Some(d) = dest {
-                target(d, f);
-            }
-        }
-        Stmt::Nop | Stmt::Jump(_) | Stmt::Return(None) => {}
-    }
 }
 
 /// The deepest call stack a thread can have (column frame included), or None if multi-row
@@ -316,7 +283,7 @@ impl Compiled {
         let end_pc = p.code.iter().map(|i| p.rows[i.row as usize].end).collect();
         let limit = m.config.limits.max_step_work;
         let watched = watched_slots(p, &init, &objects, next);
-        let c = Compiled {
+        let mut c = Compiled {
             program: p.clone(),
             globals: init.globals.len() as u32,
             objects,
@@ -335,7 +302,13 @@ impl Compiled {
             empty_string: p.strings.iter().map(|s| s.is_empty()).collect(),
             total_threads: m.counts.iter().map(|&c| i64::from(c)).sum(),
             watched,
+            layout: pack::Layout::default(),
+            codes: pack::Codes::new(
+                init.heap.len() as u32,
+                (p.strings.len() + init.threads.len() + 1) as u32,
+            ),
         };
+        c.layout = pack::layout(&c);
         Ok(c)
     }
 
@@ -359,11 +332,23 @@ impl Compiled {
         }
     }
 
-    /// A fresh flat state (no state loaded yet).
+    /// A fresh flat state (no state loaded yet), with the slots that never change set
+    /// (the references in the shared slots; every frame's lightswitch sub-step 0).
     pub fn new_flat(&self) -> Flat {
         let words = self.thread_base(self.threads) as usize;
+        let mut words = vec![Value::Unset; words];
+        for (w, f) in words.iter_mut().zip(&self.fixed) {
+            if let Some(r) = f {
+                *w = Value::Ref(*r);
+            }
+        }
+        for t in 0..self.threads {
+            for k in 0..self.max_frames {
+                words[self.frame_base(t, k) as usize + 2] = Value::Int(0);
+            }
+        }
         Flat {
-            words: vec![Value::Unset; words],
+            words,
             dirty: vec![false; 1 + self.threads as usize],
             ..Flat::default()
         }
