@@ -60,12 +60,16 @@ impl Arena {
         let hash = hasher.hash_one(key);
         let (s, bytes) = (self.stride, &self.bytes);
         let at = |i: u32| &bytes[i as usize * s..(i as usize + 1) * s];
-        if self.table.find(hash, |&i| at(i) == key).is_some() {
-            return None;
-        }
         let i = self.parent.len() as u32;
-        self.table
-            .insert_unique(hash, i, |&j| hasher.hash_one(at(j)));
+        match self
+            .table
+            .entry(hash, |&j| at(j) == key, |&j| hasher.hash_one(at(j)))
+        {
+            hashbrown::hash_table::Entry::Occupied(_) => return None,
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                v.insert(i);
+            }
+        }
         grow(&mut self.bytes, key.len());
         self.bytes.extend_from_slice(key);
         grow(&mut self.parent, 1);

@@ -76,6 +76,10 @@ pub struct Compiled {
     watched: Vec<bool>,
     /// Where each slot goes in a packed state (see [`pack`]).
     layout: pack::Layout,
+    /// The region of each slot: 0 shared, `1 + t` thread `t`.
+    region: Vec<u32>,
+    /// [`pack::Codes::value`] of every one-byte code.
+    decode1: Vec<Value>,
     codes: pack::Codes,
 }
 
@@ -303,12 +307,21 @@ impl Compiled {
             total_threads: m.counts.iter().map(|&c| i64::from(c)).sum(),
             watched,
             layout: pack::Layout::default(),
+            region: Vec::new(),
+            decode1: Vec::new(),
             codes: pack::Codes::new(
                 init.heap.len() as u32,
                 (p.strings.len() + init.threads.len() + 1) as u32,
             ),
         };
         c.layout = pack::layout(&c);
+        c.region = (0..c.thread_base(c.threads))
+            .map(|i| match i.checked_sub(c.shared_len) {
+                None => 0,
+                Some(j) => 1 + j / c.thread_len(),
+            })
+            .collect();
+        c.decode1 = (0..256).map(|b| c.codes.value(b)).collect();
         Ok(c)
     }
 

@@ -54,7 +54,7 @@ impl Codes {
     }
 
     #[inline]
-    fn value(self, c: u64) -> Value {
+    pub(super) fn value(self, c: u64) -> Value {
         match c {
             0 => Value::Unset,
             1 => Value::None,
@@ -331,7 +331,13 @@ impl Compiled {
         for (pos, field) in self.layout.fields.iter().enumerate() {
             let pos = pos as u32;
             match *field {
-                Field::Value(i) => w[i as usize] = codes.value(get::<W>(bytes, pos)),
+                Field::Value(i) => {
+                    w[i as usize] = if W == 1 {
+                        self.decode1[bytes[pos as usize] as usize]
+                    } else {
+                        codes.value(get::<W>(bytes, pos))
+                    }
+                }
                 Field::Pc(i) => {
                     let c = get::<W>(bytes, pos);
                     w[i as usize] = Value::Int(i64::from((c as u32).wrapping_sub(1)));

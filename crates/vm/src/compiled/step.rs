@@ -70,13 +70,11 @@ impl Run<'_> {
         if old != v {
             self.f.undo.push((i, old));
             self.f.words[i as usize] = v;
-            let region = if i < self.c.shared_len {
+            let region = self.c.region[i as usize];
+            if region == 0 {
                 self.f.watched_dirty |= self.c.watched[i as usize];
-                0
-            } else {
-                1 + ((i - self.c.shared_len) / self.c.thread_len()) as usize
-            };
-            self.f.dirty[region] = true;
+            }
+            self.f.dirty[region as usize] = true;
         }
     }
 
