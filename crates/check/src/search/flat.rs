@@ -33,33 +33,62 @@ pub(super) enum Outcome {
     GiveUp(String),
 }
 
-/// The packed states and their links.
+/// The packed states and their links. States are kept in chunks of `1 << shift` states, so
+/// that the arena grows without copying (and every page is written once).
 struct Arena {
     stride: usize,
-    bytes: Vec<u8>,
+    shift: u32,
+    chunks: Vec<Vec<u8>>,
     parent: Vec<u32>,
     table: HashTable<u32>,
 }
 
+/// About this many bytes per chunk of the arena.
+const CHUNK_BYTES: usize = 32 << 20;
+
+#[inline]
+fn state_at(chunks: &[Vec<u8>], shift: u32, stride: usize, i: u32) -> &[u8] {
+    let c = &chunks[(i >> shift) as usize];
+    let at = (i & ((1 << shift) - 1)) as usize * stride;
+    &c[at..at + stride]
+}
+
 impl Arena {
+    fn new(stride: usize) -> Arena {
+        let shift = (CHUNK_BYTES / stride.max(1)).max(2).ilog2();
+        Arena {
+            stride,
+            shift,
+            chunks: Vec::new(),
+            parent: Vec::new(),
+            table: HashTable::new(),
+        }
+    }
+
     fn len(&self) -> usize {
         self.parent.len()
     }
 
     fn get(&self, i: u32) -> &[u8] {
-        let s = self.stride;
-        &self.bytes[i as usize * s..(i as usize + 1) * s]
+        state_at(&self.chunks, self.shift, self.stride, i)
     }
 
     fn heap_bytes(&self) -> u64 {
-        (self.bytes.capacity() + self.parent.capacity() * 4 + self.table.capacity() * 5) as u64
+        (self.chunks.iter().map(Vec::len).sum::<usize>()
+            + self.parent.capacity() * 4
+            + self.table.capacity() * 5) as u64
     }
 
     /// Inserts a packed state unless it is known; its number if it is new.
-    fn insert(&mut self, hasher: &impl std::hash::BuildHasher, key: &[u8], parent: u32) -> Option<u32> {
+    fn insert(
+        &mut self,
+        hasher: &impl std::hash::BuildHasher,
+        key: &[u8],
+        parent: u32,
+    ) -> Option<u32> {
         let hash = hasher.hash_one(key);
-        let (s, bytes) = (self.stride, &self.bytes);
-        let at = |i: u32| &bytes[i as usize * s..(i as usize + 1) * s];
+        let (chunks, shift, stride) = (&self.chunks, self.shift, self.stride);
+        let at = |i: u32| state_at(chunks, shift, stride, i);
         let i = self.parent.len() as u32;
         match self
             .table
@@ -70,8 +99,10 @@ impl Arena {
                 v.insert(i);
             }
         }
-        grow(&mut self.bytes, key.len());
-        self.bytes.extend_from_slice(key);
+        if (i >> shift) as usize == self.chunks.len() {
+            self.chunks.push(Vec::with_capacity(stride << shift));
+        }
+        self.chunks[(i >> shift) as usize].extend_from_slice(key);
         grow(&mut self.parent, 1);
         self.parent.push(parent);
         Some(i)
@@ -115,12 +146,7 @@ pub(super) fn breadth_first<const W: usize>(
     if !c.load(init, &mut flat) {
         return Outcome::GiveUp("the initial state does not fit the layout".into());
     }
-    let mut arena = Arena {
-        stride,
-        bytes: Vec::new(),
-        parent: Vec::new(),
-        table: HashTable::new(),
-    };
+    let mut arena = Arena::new(stride);
     let mut key = vec![0u8; stride];
     if !c.pack::<W>(&flat, &mut key) {
         return Outcome::Wider;
