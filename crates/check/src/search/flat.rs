@@ -179,7 +179,13 @@ pub(super) fn breadth_first<const W: usize>(
         // The chunks of `super::expand_level` with one job: limits are looked at after each.
         let chunk = (level_end - level_start).div_ceil(4).clamp(1, super::CHUNK);
         for i in level_start..level_end {
-            c.unpack::<W>(arena.get(i as u32), &mut flat);
+            // The flat state holds state `i - 1` (restored after its steps): decode only the
+            // fields that differ.
+            if i > 0 {
+                c.unpack_from::<W>(arena.get(i as u32), arena.get(i as u32 - 1), &mut flat);
+            } else {
+                c.unpack::<W>(arena.get(0), &mut flat);
+            }
             mark_rows(c, code, &flat, &mut rows);
             succ.clear();
             dead.clear();

@@ -326,10 +326,34 @@ impl Compiled {
     /// state must hold a state of this program already (from [`Compiled::load`] or an earlier
     /// unpack): the constant slots are not written.
     pub fn unpack<const W: usize>(&self, bytes: &[u8], flat: &mut Flat) {
+        for pos in 0..self.layout.len {
+            self.unpack_field::<W>(bytes, pos, flat);
+        }
+    }
+
+    /// [`Compiled::unpack`] of `bytes` into a flat state that holds the packed state `prev`
+    /// (unpacked last, and restored since): only the fields that differ are decoded.
+    pub fn unpack_from<const W: usize>(&self, bytes: &[u8], prev: &[u8], flat: &mut Flat) {
+        let mut at = 0;
+        for (a, b) in bytes.chunks(8).zip(prev.chunks(8)) {
+            if a != b {
+                for (k, (x, y)) in a.iter().zip(b).enumerate() {
+                    if x != y {
+                        let pos = ((at + k) / W) as u32;
+                        self.unpack_field::<W>(bytes, pos, flat);
+                    }
+                }
+            }
+            at += a.len();
+        }
+    }
+
+    #[inline]
+    fn unpack_field<const W: usize>(&self, bytes: &[u8], pos: u32, flat: &mut Flat) {
         let codes = self.codes;
         let w = &mut flat.words;
-        for (pos, field) in self.layout.fields.iter().enumerate() {
-            let pos = pos as u32;
+        {
+            let field = &self.layout.fields[pos as usize];
             match *field {
                 Field::Value(i) => {
                     w[i as usize] = if W == 1 {
@@ -356,7 +380,16 @@ impl Compiled {
                     }
                     w[base as usize + 1] = Value::Int(i64::from(n));
                 }
-                Field::MaskMore => {}
+                Field::MaskMore => {
+                    // The mask starts at the nearest Mask field before.
+                    let mut p = pos;
+                    while p > 0 && matches!(self.layout.fields[p as usize], Field::MaskMore) {
+                        p -= 1;
+                    }
+                    if p != pos {
+                        self.unpack_field::<W>(bytes, p, flat);
+                    }
+                }
             }
         }
     }
