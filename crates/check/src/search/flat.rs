@@ -181,12 +181,18 @@ pub(super) fn breadth_first<const W: usize>(
         for i in level_start..level_end {
             // The flat state holds state `i - 1` (restored after its steps): decode only the
             // fields that differ.
+            // Rows: those of the pcs that changed (the others were marked before).
             if i > 0 {
-                c.unpack_from::<W>(arena.get(i as u32), arena.get(i as u32 - 1), &mut flat);
+                c.unpack_from::<W>(
+                    arena.get(i as u32),
+                    arena.get(i as u32 - 1),
+                    &mut flat,
+                    |pc| rows[code[pc as usize].row as usize] = true,
+                );
             } else {
                 c.unpack::<W>(arena.get(0), &mut flat);
+                mark_rows(c, code, &flat, &mut rows);
             }
-            mark_rows(c, code, &flat, &mut rows);
             succ.clear();
             dead.clear();
             let mut fits = true;

@@ -14,6 +14,8 @@
 //! step wrote are coded again (and, where a write changes which slots are live, the thread's
 //! frames or the semaphore's queue).
 
+use lbos_lang::program::END;
+
 use super::{Compiled, Flat, NO_PROC, Value, int};
 
 /// The code of a value: 0 unset, 1 None, 2 and 3 the booleans, then one code per object
@@ -332,15 +334,34 @@ impl Compiled {
     }
 
     /// [`Compiled::unpack`] of `bytes` into a flat state that holds the packed state `prev`
-    /// (unpacked last, and restored since): only the fields that differ are decoded.
-    pub fn unpack_from<const W: usize>(&self, bytes: &[u8], prev: &[u8], flat: &mut Flat) {
+    /// (unpacked last, and restored since): only the fields that differ are decoded. Calls
+    /// `pc` with every pc of a frame that differs (frames whose pc is unchanged stood on
+    /// the same instruction in `prev`).
+    pub fn unpack_from<const W: usize>(
+        &self,
+        bytes: &[u8],
+        prev: &[u8],
+        flat: &mut Flat,
+        mut pc: impl FnMut(u32),
+    ) {
         let mut at = 0;
         for (a, b) in bytes.chunks(8).zip(prev.chunks(8)) {
-            if a != b {
+            let differ = match (<[u8; 8]>::try_from(a), <[u8; 8]>::try_from(b)) {
+                (Ok(x), Ok(y)) => u64::from_ne_bytes(x) != u64::from_ne_bytes(y),
+                _ => a != b,
+            };
+            if differ {
                 for (k, (x, y)) in a.iter().zip(b).enumerate() {
                     if x != y {
                         let pos = ((at + k) / W) as u32;
                         self.unpack_field::<W>(bytes, pos, flat);
+                        if let Field::Pc(i) = self.layout.fields[pos as usize]
+                            && let Role::Frame { off: 1, .. } = self.layout.roles[i as usize]
+                            && let Value::Int(p) = flat.words[i as usize]
+                            && p != i64::from(END)
+                        {
+                            pc(p as u32);
+                        }
                     }
                 }
             }
