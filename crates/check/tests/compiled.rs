@@ -197,7 +197,11 @@ fn catalog_searches_agree_with_and_without_the_compiled_step() {
             used += usize::from(r.stats.engine.starts_with("compiled"));
             if r.stats.engine.starts_with("compiled (flat search") {
                 flat += 1;
-            } else if r.stats.engine.starts_with("compiled (the flat search gave up") {
+            } else if r
+                .stats
+                .engine
+                .starts_with("compiled (the flat search gave up")
+            {
                 // A state outside the layout (the smokers' agents point `table` at another
                 // list, which drops the first): the general search ran.
                 eprintln!("{name}: {}", r.stats.engine);
@@ -208,7 +212,11 @@ fn catalog_searches_agree_with_and_without_the_compiled_step() {
     assert!(used >= 45, "{used} searches used the compiled step");
     // One job, breadth-first: the flat search runs wherever the compiled step does, unless
     // a state leaves the layout.
-    assert_eq!(flat + gave_up, used, "{flat} of {used} compiled searches were flat");
+    assert_eq!(
+        flat + gave_up,
+        used,
+        "{flat} of {used} compiled searches were flat"
+    );
     assert!(flat >= 45 && gave_up <= 4, "{flat} flat, {gave_up} gave up");
 }
 
@@ -441,9 +449,25 @@ fn the_flat_search_keeps_limits_and_counterexamples() {
     // A state limit stops it where the general search stops (after the same chunk of states).
     let m = machine(&bench("philosophers.sync"), &["philosopher=4"]);
     for cap in [1, 100, 5000] {
-        let flat = check(&m, &Options { max_states: cap, ..options(true, false) });
-        let general = check(&m, &Options { max_states: cap, ..options(false, false) });
-        assert!(flat.stats.engine.starts_with("compiled (flat"), "{}", flat.stats.engine);
+        let flat = check(
+            &m,
+            &Options {
+                max_states: cap,
+                ..options(true, false)
+            },
+        );
+        let general = check(
+            &m,
+            &Options {
+                max_states: cap,
+                ..options(false, false)
+            },
+        );
+        assert!(
+            flat.stats.engine.starts_with("compiled (flat"),
+            "{}",
+            flat.stats.engine
+        );
         assert_eq!(flat.verdict, Verdict::Incomplete);
         assert_eq!(
             (flat.stats.states, flat.stats.transitions),
@@ -458,6 +482,10 @@ fn the_flat_search_keeps_limits_and_counterexamples() {
     );
     let r = compare_searches("deadlock", &m);
     assert_eq!(r.verdict, Verdict::Deadlock);
-    assert!(r.stats.engine.starts_with("compiled (flat"), "{}", r.stats.engine);
+    assert!(
+        r.stats.engine.starts_with("compiled (flat"),
+        "{}",
+        r.stats.engine
+    );
     assert!(r.violation.unwrap().trace.len() >= 3);
 }
