@@ -18,6 +18,7 @@
 //! up on that state ([`Bail`]) and the caller runs the interpreter on it instead. Loading also
 //! gives up on any encoding that does not fit the layout.
 
+mod fold;
 mod pack;
 mod step;
 
@@ -80,6 +81,8 @@ pub struct Compiled {
     region: Vec<u32>,
     /// [`pack::Codes::value`] of every one-byte code.
     decode1: Vec<Value>,
+    /// The invariants as the step evaluates them (see [`fold`]).
+    invariants: Vec<Expr>,
     codes: pack::Codes,
 }
 
@@ -309,6 +312,7 @@ impl Compiled {
             layout: pack::Layout::default(),
             region: Vec::new(),
             decode1: Vec::new(),
+            invariants: fold::invariants(p, &fold::constant_globals(p, &init.globals)),
             codes: pack::Codes::new(
                 init.heap.len() as u32,
                 (p.strings.len() + init.threads.len() + 1) as u32,
@@ -346,7 +350,8 @@ impl Compiled {
     }
 
     /// A fresh flat state (no state loaded yet), with the slots that never change set
-    /// (the references in the shared slots; every frame's lightswitch sub-step 0).
+    /// (the references in the shared slots; every frame's lightswitch sub-step 0; the bottom
+    /// frame's procedure, the column's).
     pub fn new_flat(&self) -> Flat {
         let words = self.thread_base(self.threads) as usize;
         let mut words = vec![Value::Unset; words];
@@ -359,6 +364,8 @@ impl Compiled {
             for k in 0..self.max_frames {
                 words[self.frame_base(t, k) as usize + 2] = Value::Int(0);
             }
+            // The bottom frame is always the column's.
+            words[self.frame_base(t, 0) as usize] = Value::Int(i64::from(NO_PROC));
         }
         Flat {
             words,

@@ -2,8 +2,9 @@
 //! that stores states in one arena with a fixed stride (SPIN's state vector).
 //!
 //! Every slot that can change holds a code of its value (see [`Codes`]); slots that never
-//! change are left out (references the globals and lists always hold, and without
-//! lightswitches a frame's lightswitch sub-step and held objects), a weak semaphore's queue
+//! change are left out (references the globals and lists always hold, the bottom frame's
+//! procedure and locals, and without lightswitches a frame's lightswitch sub-step and held
+//! objects), a weak semaphore's queue
 //! (a sorted set of threads) is one bitmask, and slots that the encoding of [`crate::codec`]
 //! does not write (frames above the call depth, locals beyond the frame's procedure's, queue
 //! entries beyond a FIFO semaphore's queue) hold 0. So two packed states are equal exactly
@@ -448,7 +449,10 @@ pub(super) fn layout(c: &Compiled) -> Layout {
         for k in 0..c.max_frames {
             let f = c.frame_base(t, k);
             for off in 0..super::FRAME_HEADER + c.max_locals {
-                roles[(f + off) as usize] = if (2..5).contains(&off) && !lightswitches {
+                // The bottom frame is the column's: its procedure never changes, and it has
+                // no locals.
+                let column = k == 0 && (off == 0 || off >= super::FRAME_HEADER);
+                roles[(f + off) as usize] = if column || (2..5).contains(&off) && !lightswitches {
                     Role::Constant
                 } else {
                     Role::Frame { t, k, off }

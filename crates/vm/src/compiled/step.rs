@@ -45,7 +45,7 @@ pub(super) fn run_step(c: &Compiled, f: &mut Flat, t: u32) -> B<()> {
         depth: 0,
     };
     run.step()?;
-    if run.f.watched_dirty && !c.program.invariants.is_empty() {
+    if run.f.watched_dirty && !c.invariants.is_empty() {
         // As the interpreter: one evaluation context (and work budget) for all invariants.
         let mut inv = Run {
             c,
@@ -54,8 +54,8 @@ pub(super) fn run_step(c: &Compiled, f: &mut Flat, t: u32) -> B<()> {
             work: 0,
             depth: 0,
         };
-        for i in &c.program.invariants {
-            let v = inv.eval(&i.expr)?;
+        for e in &c.invariants {
+            let v = inv.eval(e)?;
             if !inv.truthy(v)? {
                 return Err(Bail);
             }
