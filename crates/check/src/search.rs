@@ -1,5 +1,8 @@
 //! Breadth-first (in parallel, level by level) and depth-first search over the store, with
-//! limits, progress reports and counterexample paths.
+//! limits, progress reports and counterexample paths; and, where the compiled step applies
+//! and the search is breadth-first on one job, the flat search ([`flat`]: packed states of
+//! fixed size in one arena, SPIN's design), which gives the same results. `Stats::engine`
+//! says which ran.
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;

@@ -12,6 +12,12 @@
 //! [`crate::codec`]'s canonical encoding, parts the step did not touch copied from the
 //! expanded state's encoding, so the checker stores exactly what the interpreter path stores.
 //!
+//! The flat search of the checker stores states packed instead ([`Compiled::pack`]: one code
+//! per changing slot, `W` bytes each, see `pack.rs`), loads them with [`Compiled::unpack`]
+//! and packs each successor from its parent's bytes and the step's undo log
+//! ([`Compiled::pack_successor`]). Invariants are evaluated as simplified with the globals
+//! that never change (`fold.rs`).
+//!
 //! The interpreter ([`crate::Machine::successors`]) stays the one definition of what a program
 //! does: whatever the compiled step does not cover exactly (every fault, a choice it does not
 //! model, a step that would change which objects the globals reach, a long step) makes it give
