@@ -6,13 +6,9 @@ use std::sync::atomic::AtomicBool;
 use lbos_check::{Options, Verdict, check};
 use lbos_vm::{Config, Machine};
 
-fn machine(src: &str) -> Machine {
-    Machine::new(
-        Arc::new(lbos_lang::compile(src).unwrap()),
-        Config::default(),
-    )
-    .unwrap()
-}
+mod common;
+
+use common::machine;
 
 /// Without reductions, so that counts are the plain state spaces.
 fn run(src: &str) -> lbos_check::Report {
