@@ -153,7 +153,6 @@ mod tests {
     fn constant_parts_fold_and_the_rest_stays() {
         let src = "n = 3\nx = 0\nl = [False] * 3\n## Thread\nx = 1\nl[0] = True\n## Invariant\nn <= 4 or x < 2\nn <= 2 or not (l[0] and l[(2 + 1) % n])\nx < 5\n";
         let p = lbos_lang::compile(src).unwrap();
-        let init = [Value::Int(3), Value::Int(0), Value::Ref(0)];
         let g = |name: &str| p.globals.iter().position(|x| x == name).unwrap();
         let mut init = vec![Value::None; p.globals.len()];
         init[g("n")] = Value::Int(3);
