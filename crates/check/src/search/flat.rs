@@ -2,8 +2,8 @@
 //! applies (SPIN's design: a state vector of fixed size, steps in place).
 //!
 //! Every state is [`Compiled::pack`]ed into `W` bytes per slot and stored in one arena with a
-//! fixed stride; a `HashTable<u32>` of state numbers hashed over their bytes is the visited
-//! set, and a parent number per state gives counterexample paths. The arena is also the
+//! fixed stride; a hash table of state numbers (with 32 bits of their hash) over their bytes
+//! is the visited set, and a parent number per state gives counterexample paths. The arena is also the
 //! breadth-first queue: states are numbered in the order they are found, so state `i` is
 //! expanded `i`-th. A state is unpacked into the compiled step's flat state, each successor
 //! packed from its parent's bytes and the step's undo log, in a scratch buffer: nothing is
@@ -18,10 +18,83 @@
 //! pc): the search starts again with 2, then 4 bytes per slot; a successor that does not fit
 //! the layout at all ends it ([`Outcome::GiveUp`]), and the caller runs the general search.
 
-use hashbrown::HashTable;
 use lbos_vm::compiled::{Compiled, Flat};
 
 use super::{Batch, Item, Scratch, Search, Stop, Verdict, Violation, fault_verdict};
+
+/// The visited set: open addressing with linear probing over one array of slots, each the
+/// state's number + 1 (0: empty) and 32 bits of its hash. A lookup reads one slot (and the
+/// state's bytes only when those 32 bits match); growing reads the slots alone. The position
+/// of a state is its 32 hash bits scaled to the table (so growing needs no other bits).
+struct Table {
+    slots: Vec<u64>,
+    len: usize,
+}
+
+impl Table {
+    fn new() -> Table {
+        Table {
+            slots: vec![0; 1 << 10],
+            len: 0,
+        }
+    }
+
+    #[inline]
+    fn home(tag: u32, cap: usize) -> usize {
+        ((u64::from(tag) * cap as u64) >> 32) as usize
+    }
+
+    fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// The number of the state with this hash for which `eq` holds; else stores `new` and
+    /// returns None.
+    #[inline]
+    fn find_or_insert(&mut self, hash: u64, new: u32, eq: impl Fn(u32) -> bool) -> Option<u32> {
+        let tag = (hash >> 32) as u32;
+        let cap = self.slots.len();
+        let mut pos = Self::home(tag, cap);
+        loop {
+            let s = self.slots[pos];
+            if s == 0 {
+                self.slots[pos] = (u64::from(tag) << 32) | u64::from(new + 1);
+                self.len += 1;
+                if self.len * 4 > cap * 3 {
+                    self.grow();
+                }
+                return None;
+            }
+            if (s >> 32) as u32 == tag && eq(s as u32 - 1) {
+                return Some(s as u32 - 1);
+            }
+            pos += 1;
+            if pos == cap {
+                pos = 0;
+            }
+        }
+    }
+
+    fn grow(&mut self) {
+        let cap = self.slots.len() * 2;
+        let mut slots: Vec<u64> = Vec::with_capacity(cap);
+        slots.resize(cap, 0);
+        for &s in &self.slots {
+            if s == 0 {
+                continue;
+            }
+            let mut pos = Self::home((s >> 32) as u32, cap);
+            while slots[pos] != 0 {
+                pos += 1;
+                if pos == cap {
+                    pos = 0;
+                }
+            }
+            slots[pos] = s;
+        }
+        self.slots = slots;
+    }
+}
 
 /// How a flat search ended.
 pub(super) enum Outcome {
@@ -40,7 +113,7 @@ struct Arena {
     shift: u32,
     chunks: Vec<Vec<u8>>,
     parent: Vec<u32>,
-    table: HashTable<u32>,
+    table: Table,
 }
 
 /// About this many bytes per chunk of the arena.
@@ -61,7 +134,7 @@ impl Arena {
             shift,
             chunks: Vec::new(),
             parent: Vec::new(),
-            table: HashTable::new(),
+            table: Table::new(),
         }
     }
 
@@ -76,7 +149,7 @@ impl Arena {
     fn heap_bytes(&self) -> u64 {
         (self.chunks.iter().map(Vec::len).sum::<usize>()
             + self.parent.capacity() * 4
-            + self.table.capacity() * 5) as u64
+            + self.table.capacity() * 8) as u64
     }
 
     /// Inserts a packed state unless it is known; its number if it is new.
@@ -90,14 +163,12 @@ impl Arena {
         let (chunks, shift, stride) = (&self.chunks, self.shift, self.stride);
         let at = |i: u32| state_at(chunks, shift, stride, i);
         let i = self.parent.len() as u32;
-        match self
+        if self
             .table
-            .entry(hash, |&j| at(j) == key, |&j| hasher.hash_one(at(j)))
+            .find_or_insert(hash, i, |j| at(j) == key)
+            .is_some()
         {
-            hashbrown::hash_table::Entry::Occupied(_) => return None,
-            hashbrown::hash_table::Entry::Vacant(v) => {
-                v.insert(i);
-            }
+            return None;
         }
         if (i >> shift) as usize == self.chunks.len() {
             self.chunks.push(Vec::with_capacity(stride << shift));
@@ -443,4 +514,24 @@ fn tick(search: &mut Search, arena: &Arena, frontier: u64) -> Result<(), Stop> {
         cb(&p);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_finds_what_it_stored_through_collisions_and_growth() {
+        let mut t = Table::new();
+        // Keys 0..5000; hashes with few distinct tags, so that tags collide and probes run.
+        let hash = |k: u32| (u64::from(k % 7) << 32) | u64::from(k);
+        for k in 0..5000u32 {
+            assert_eq!(t.find_or_insert(hash(k), k, |j| j == k), None, "{k} is new");
+        }
+        assert!(t.capacity() >= 5000 * 4 / 3);
+        for k in 0..5000u32 {
+            assert_eq!(t.find_or_insert(hash(k), 9999, |j| j == k), Some(k), "{k}");
+        }
+        assert_eq!(t.len, 5000);
+    }
 }
