@@ -5,7 +5,9 @@
 //! For each program: the search with every reduction on and one thread is the reference; with
 //! two threads the result must be identical (verdict, counts, dead rows, counterexample); with
 //! symmetry off, partial-order reduction off, and both off, the verdict, the dead rows and the
-//! length of the (shortest) counterexample must be the same.
+//! length of the (shortest) counterexample must be the same. Without any reduction, one job
+//! runs the flat search wherever the compiled step applies (`lbos_check::search`'s `flat`),
+//! two jobs the general search: the result must be identical.
 //!
 //! A few catalog programs have millions of states without a reduction (listed in
 //! [`TOO_LARGE`]); CI skips those configurations to stay within its time.
@@ -25,6 +27,8 @@ struct Tally {
     compared: usize,
     skipped: Vec<String>,
     capped: Vec<String>,
+    /// Programs whose search without reductions ran as the flat search.
+    flat: usize,
 }
 
 /// Catalog programs and the reduction without which their state space is too large for CI:
@@ -133,6 +137,26 @@ fn compare(name: &str, m: &Machine, may_not_finish: bool, tally: &mut Tally) {
             continue;
         }
         same_outcome(name, what, &reference, &other);
+        if !symmetry && !por {
+            let one = check(
+                m,
+                &Options {
+                    max_states: cap(),
+                    ..options(false, false, 1)
+                },
+            );
+            let flat = one.stats.engine.starts_with("compiled (flat search");
+            tally.flat += usize::from(flat);
+            let what = format!("{what}, one job ({})", one.stats.engine);
+            assert_eq!(one.verdict, other.verdict, "{name}: {what}");
+            assert_eq!(one.stats.states, other.stats.states, "{name}: {what}");
+            assert_eq!(
+                one.stats.transitions, other.stats.transitions,
+                "{name}: {what}"
+            );
+            assert_eq!(one.dead_rows, other.dead_rows, "{name}: {what}");
+            assert_eq!(one.violation, other.violation, "{name}: {what}");
+        }
         // (A search that stops at a violation has seen an order-dependent part of the space.)
         assert!(
             reference.verdict != Verdict::Ok || other.stats.states >= reference.stats.states,
@@ -164,6 +188,7 @@ fn catalog_programs_give_the_same_results_with_and_without_each_reduction() {
         tally.programs, tally.compared, tally.skipped
     );
     assert!(tally.programs >= 89);
+    assert!(tally.flat >= 40, "{} flat searches", tally.flat);
     assert!(
         tally.capped.is_empty(),
         "searches stopped at {} states or 120 s; list them in TOO_LARGE: {:?}",
@@ -193,6 +218,8 @@ fn benchmark_programs_give_the_same_results_with_and_without_each_reduction() {
         };
         compare(file, &machine(&src, config).unwrap(), false, &mut tally);
     }
+    // Every one but H2O (a `Barrier`) runs on the compiled step, and so on the flat search.
+    assert_eq!(tally.flat, 4);
     assert_eq!(
         (tally.programs, tally.compared),
         (5, 5),
