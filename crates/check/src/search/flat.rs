@@ -77,8 +77,7 @@ impl Table {
 
     fn grow(&mut self) {
         let cap = self.slots.len() * 2;
-        let mut slots: Vec<u64> = Vec::with_capacity(cap);
-        slots.resize(cap, 0);
+        let mut slots: Vec<u64> = vec![0; cap];
         for &s in &self.slots {
             if s == 0 {
                 continue;
