@@ -38,6 +38,10 @@ pub struct MutantResult {
     /// The violation found (killed) or why the search stopped (unknown).
     pub detail: String,
     pub states: u64,
+    /// Why the mutant survives or is undecided, where a catalog entry says (filled in by
+    /// the catalog check).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -127,6 +131,7 @@ fn check_mutant(
         verdict,
         detail,
         states,
+        explanation: None,
     };
     let program = match lbos_lang::compile(&m.source) {
         Ok(p) => Arc::new(p),
