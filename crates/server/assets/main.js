@@ -76,7 +76,7 @@ async function openFromUrl(hash) {
     const res = await api.source(`catalog=${encodeURIComponent(fromUrl.id)}`);
     if (res.ok) {
       p = { id: res.id, name: res.name, title: res.title, source: res.source, note: res.note,
-        expect: res.expect, survivors: res.survivors || {} };
+        expect: res.expect, survivors: res.survivors || {}, undecided: res.undecided || {} };
     }
   }
   if (fromUrl.source !== null) {

@@ -262,6 +262,7 @@ async fn source(AxState(st): AxState<Shared>, Query(q): Query<SourceQuery>) -> R
             "ok": true, "id": id, "name": p.file, "title": p.title, "source": p.source,
             "threads": p.threads, "semaphores": p.semaphores.clone().unwrap_or_else(|| "weak".into()),
             "expect": p.expect, "note": p.note, "survivors": p.survivors,
+            "undecided": p.undecided,
         }))
         .into_response();
     }
