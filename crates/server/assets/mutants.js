@@ -1,6 +1,7 @@
 // The mutants panel (in the Check view): the catalog's surviving (and undecided) mutants of this
 // program with why each survives (or why no size decides it), and on request the mutation
-// analysis of the program as it stands in the editor (the server checks every mutant with the check limits; cancel stops it).
+// analysis of the program as it stands in the editor (the server checks every mutant with the
+// check limits; cancel stops it).
 import { h } from './dom.js';
 import { app } from './state.js';
 import * as api from './api.js';
