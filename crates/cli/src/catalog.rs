@@ -54,7 +54,8 @@ pub enum CatalogCommand {
         no_por: bool,
         /// Also check every mutant of each passing program (`lbos mutate`), for its
         /// properties and its claims that no thread starves: a mutant that survives must be
-        /// explained in the entry (`survivors`).
+        /// explained in the entry (`survivors`), and so must one that the per-mutant state
+        /// limit leaves undecided (`undecided`).
         #[arg(long)]
         mutants: bool,
         /// Skip the starvation claims (`liveness` of each program).
