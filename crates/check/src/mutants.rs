@@ -146,7 +146,7 @@ fn check_mutant(
             Err(e) => return result(Fate::Killed, Verdict::Error, e.to_string(), states),
         };
         let report = if i == 0 {
-            check(&machine, opts)
+            safety(&machine, opts)
         } else {
             crate::liveness::check(&machine, opts)
         };
@@ -166,6 +166,33 @@ fn check_mutant(
         return result(fate, report.verdict, detail, states);
     }
     result(Fate::Survived, Verdict::Ok, String::new(), states)
+}
+
+/// The safety check of a mutant: depth-first first, then (if that stops at a limit) as
+/// `opts` asks. A mutant needs a verdict, not a shortest counterexample: breadth-first with
+/// partial-order reduction looks for the shortest one again without the reduction, and for a
+/// mutant that deadlocks a looping program that second search can be a hundred times the
+/// first (cigarette smokers). Depth-first finds such a violation in a few hundred states, and
+/// a passing mutant is explored whole either way; but in a mutant whose space is infinite
+/// depth-first can run off along one growing branch, so what it leaves undecided gets the
+/// breadth-first search. A mutant is killed if either search finds a violation (each is a
+/// real run), survives only if a search explored every state.
+fn safety(m: &Machine, opts: &Options) -> Report {
+    if opts.dfs {
+        return check(m, opts);
+    }
+    let quick = check(
+        m,
+        &Options {
+            dfs: true,
+            ..opts.clone()
+        },
+    );
+    if quick.verdict != Verdict::Incomplete || opts.stop.load(std::sync::atomic::Ordering::Relaxed)
+    {
+        return quick;
+    }
+    check(m, opts)
 }
 
 /// The violation a mutant's check found, or why it stopped.
