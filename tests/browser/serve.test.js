@@ -518,7 +518,7 @@ for (const [name, size] of Object.entries(SIZES)) {
     await page.waitForSelector('.entry');
     assert.equal(await page.isChecked('#exercise'), true, 'remembered');
     assert.equal((await page.$$('.entry .expect')).length, 0);
-    await page.click('button.prog[data-id="barrier/barrier"]');
+    await page.click('button.prog[data-id="section-3.6-listing-d"]');
     await page.waitForSelector('.row button.thread');
     assert.equal(await page.$('.about'), null, 'no "About this program" with its verdict');
     await page.click('#tab-check');
@@ -532,8 +532,89 @@ for (const [name, size] of Object.entries(SIZES)) {
     await page.waitForSelector('.row button.thread');
     assert.equal(await page.isChecked('#exercise'), true);
     assert.equal(await page.$('.about'), null);
+    // A link with the real name opens the neutral form, and the address says so.
+    assert.equal(await page.textContent('#prog-title'), 'Section 3.6, listing d');
+    assert.match(await page.evaluate(() => location.hash), /^#p=section-3\.6-listing-d$/);
     await page.click('#exercise'); // off again for the other tests
     await page.waitForSelector('.about');
+  }));
+}
+
+// Programs whose titles, header comments or file names give the answer away.
+const SPOILERS = ['barrier/barrier-deadlock', 'concurrent-writes/writes-final-seven-claim',
+  'dining-philosophers/philosophers-tanenbaum', 'hilzer-barbershop/hilzer-fixed', 'producer-consumer/pc-broken-consumer'];
+const KIND_WORDS = /deadlock|wrong claim|non-solution|as printed|corrected|broken/i;
+
+for (const [name, size] of Object.entries(SIZES)) {
+  test(`${name}: exercise mode names programs by section and listing in the catalog, the title, the address, the editor and saved traces; off, the real names are back`, () => withSize(size, async () => {
+    await page.goto('about:blank');
+    await page.goto(base + '?exercise=1');
+    await page.waitForSelector('#exercise-note');
+    const catalog = await page.evaluate(() => fetch('/api/catalog').then((r) => r.json()));
+    const programs = new Map(catalog.chapters.flatMap((c) => c.entries.flatMap((e) => e.programs)).map((p) => [p.id, p]));
+    const sources = new Map();
+    for (const id of SPOILERS) {
+      sources.set(id, (await page.evaluate((id) => fetch(`/api/source?catalog=${id}`).then((r) => r.json()), id)).source);
+    }
+    const spoiled = (text, what) => {
+      assert.doesNotMatch(text, KIND_WORDS, `${what} gives the answer away`);
+      for (const id of SPOILERS) {
+        assert.ok(!text.includes(programs.get(id).title), `${what} shows the title of ${id}`);
+        assert.ok(!text.includes(sources.get(id).split('\n')[0]), `${what} shows the header comment of ${id}`);
+        assert.ok(!text.includes(id.split('/')[1]), `${what} shows the file name of ${id}`);
+      }
+    };
+    // The catalog list: every program by section and listing (or number), nothing else.
+    const names = await page.$$eval('#view-catalog button.prog[data-id]', (b) => b.map((x) => x.textContent));
+    assert.equal(names.length, programs.size);
+    for (const n of names) assert.match(n, /^Section [\d.]+, (listing [a-z]+(, variant \d+)?|program \d+)$/);
+    spoiled(await page.innerText('#view-catalog'), 'the catalog');
+    spoiled(await page.evaluate(() => document.title), 'the tab title');
+
+    for (const id of SPOILERS) {
+      const p = programs.get(id);
+      await page.click('#tab-catalog');
+      await page.click(`button.prog[data-id="${p.exercise_id}"]`);
+      await page.waitForSelector('#view-sim:not([hidden]) .row button.thread');
+      assert.equal(await page.textContent('#prog-title'), p.exercise_title);
+      spoiled(await page.innerText('header.top'), `the header of ${id}`);
+      spoiled(await page.innerText('#view-sim'), `the board of ${id}`);
+      spoiled(await page.evaluate(() => document.title + ' ' + location.href), `the tab title and address of ${id}`);
+      // The address names the program (so its text is the original, not an unsaved edit).
+      assert.equal(await page.evaluate(() => location.hash), `#p=${p.exercise_id}`);
+      await page.click('#tab-edit');
+      const text = await page.inputValue('#code');
+      spoiled(text, `the editor of ${id}`);
+      assert.equal(text.split('\n')[0], `# ${p.exercise_title}`);
+      assert.deepEqual(text.split('\n').slice(1), sources.get(id).split('\n').slice(1), 'only the header changed');
+    }
+    assert.equal(await page.$('dialog#confirm[open]'), null, 'no unsaved edits to confirm');
+
+    // Checked, the neutral text gives the catalog's verdict; a saved trace has a neutral name.
+    const barrier = programs.get('barrier/barrier-deadlock');
+    await page.click('#tab-catalog');
+    await page.click(`button.prog[data-id="${barrier.exercise_id}"]`);
+    await page.waitForSelector('#view-sim:not([hidden]) .row button.thread');
+    await page.click('#tab-check');
+    await page.click('#run-check');
+    await page.waitForSelector('#verdict');
+    assert.equal(await page.getAttribute('#verdict', 'data-verdict'), 'deadlock');
+    const checkText = await page.innerText('#view-check');
+    assert.ok(checkText.includes(`“${barrier.exercise_title}”`) && !checkText.includes(barrier.title), checkText);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-trace')]);
+    assert.equal(download.suggestedFilename(), 'section-3.6-listing-c.trace.json');
+
+    // Off: the real names, header and address are back, for the open program and the catalog.
+    await page.click('#tab-edit');
+    await page.click('#exercise');
+    await page.waitForFunction((t) => document.querySelector('#prog-title').textContent === t, barrier.title);
+    await page.waitForFunction((line) => document.querySelector('#code').value.startsWith(line), sources.get('barrier/barrier-deadlock').split('\n')[0]);
+    assert.equal(await page.inputValue('#code'), sources.get('barrier/barrier-deadlock'));
+    assert.equal(await page.evaluate(() => location.hash), '#p=barrier%2Fbarrier-deadlock&v=edit');
+    await page.click('#tab-catalog');
+    await page.waitForSelector('.entry .expect');
+    assert.equal(await page.textContent('button.prog[data-id="barrier/barrier-deadlock"]'), barrier.title);
+    assert.equal(await page.$('dialog#confirm[open]'), null);
   }));
 }
 

@@ -2,9 +2,13 @@
 //!
 //! Owns reading the `catalog/` folder (embedded at build time, so the binary needs no files):
 //! each entry's statement, properties and programs with their expected verdicts. It must not
-//! check anything itself; `lbos catalog check` runs the checker over these programs.
+//! check anything itself; `lbos catalog check` runs the checker over these programs. It also
+//! owns exercise mode's neutral names of the programs ([`Entry::neutral`]).
 
 use std::sync::OnceLock;
+
+mod exercise;
+pub use exercise::{Neutral, find_program, neutral_source};
 
 use include_dir::{Dir, include_dir};
 use serde::{Deserialize, Serialize};

@@ -1,36 +1,13 @@
 //! The bitstate search and swarm runs: real counterexamples, the exact count when the bit
 //! array is large, and an honest report when it is too small.
 
-use std::sync::Arc;
-
 use lbos_check::bitstate::Bitstate;
 use lbos_check::{Options, Report, Verdict, Violation, check};
-use lbos_vm::{Config, FaultKind, Machine, State, ThreadSpec};
+use lbos_vm::{FaultKind, Machine, State};
 
-fn machine_with(src: &str, threads: &[&str]) -> Machine {
-    let config = Config {
-        threads: threads
-            .iter()
-            .map(|t| t.parse::<ThreadSpec>().unwrap())
-            .collect(),
-        ..Config::default()
-    };
-    Machine::new(Arc::new(lbos_lang::compile(src).unwrap()), config).unwrap()
-}
+mod common;
 
-fn catalog(name: &str) -> String {
-    lbos_catalog::entries()
-        .iter()
-        .flat_map(|e| &e.programs)
-        .find(|p| p.file == name)
-        .map(|p| p.source.clone())
-        .unwrap()
-}
-
-fn philosophers() -> String {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/sync");
-    std::fs::read_to_string(dir.join("philosophers.sync")).unwrap()
-}
+use common::{bench_source, catalog_source, machine_with};
 
 fn bitstate(m: &Machine, bytes: u64, runs: u32, reductions: bool) -> Report {
     check(
@@ -63,7 +40,7 @@ fn replay(m: &Machine, v: &Violation) -> Result<State, lbos_vm::Fault> {
 
 #[test]
 fn bitstate_finds_the_philosophers_deadlock_with_a_real_trace() {
-    let m = machine_with(&catalog("philosophers-deadlock.sync"), &[]);
+    let m = machine_with(&catalog_source("philosophers-deadlock.sync"), &[]);
     for (reductions, runs) in [(true, 1), (false, 1), (true, 3)] {
         let r = bitstate(&m, 1 << 20, runs, reductions);
         assert_eq!(r.verdict, Verdict::Deadlock);
@@ -94,7 +71,7 @@ fn bitstate_finds_an_invariant_violation_under_ring_symmetry() {
 
 #[test]
 fn a_large_bit_array_counts_exactly_the_states_of_the_exact_search() {
-    let m = machine_with(&philosophers(), &["philosopher=4"]);
+    let m = machine_with(&bench_source("philosophers.sync"), &["philosopher=4"]);
     for reductions in [true, false] {
         let exact = check(
             &m,
@@ -140,7 +117,7 @@ fn a_large_bit_array_counts_exactly_the_states_of_the_exact_search() {
 
 #[test]
 fn a_tiny_bit_array_says_its_coverage_is_incomplete() {
-    let m = machine_with(&philosophers(), &["philosopher=4"]);
+    let m = machine_with(&bench_source("philosophers.sync"), &["philosopher=4"]);
     let r = bitstate(&m, 64, 2, false);
     // 512 bits for 13808 states: most states are lost, and the report says so.
     assert_eq!(r.verdict, Verdict::Ok);

@@ -3,26 +3,14 @@
 //! programs that must get no ring symmetry.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use lbos_check::{Options, Report, Verdict, check};
 use lbos_vm::ring::Ring;
-use lbos_vm::{Config, FaultKind, Machine, State, ThreadSpec};
+use lbos_vm::{FaultKind, Machine, State};
 
-fn machine_with(src: &str, threads: &[&str]) -> Machine {
-    let config = Config {
-        threads: threads
-            .iter()
-            .map(|t| t.parse::<ThreadSpec>().unwrap())
-            .collect(),
-        ..Config::default()
-    };
-    Machine::new(Arc::new(lbos_lang::compile(src).unwrap()), config).unwrap()
-}
+mod common;
 
-fn machine(src: &str) -> Machine {
-    machine_with(src, &[])
-}
+use common::{bench_source, catalog_source, machine, machine_with};
 
 fn run(m: &Machine, symmetry: bool) -> Report {
     check(
@@ -38,22 +26,6 @@ fn run(m: &Machine, symmetry: bool) -> Report {
 fn ring(m: &Machine) -> Ring {
     m.ring()
         .unwrap_or_else(|why| panic!("no ring symmetry: {why}"))
-}
-
-fn catalog(name: &str) -> String {
-    for e in lbos_catalog::entries() {
-        for p in &e.programs {
-            if p.file == name {
-                return p.source.clone();
-            }
-        }
-    }
-    panic!("no catalog program {name}")
-}
-
-fn bench(name: &str) -> String {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/sync");
-    std::fs::read_to_string(dir.join(name)).unwrap()
 }
 
 const FLAGS4: &str = "n = 4\nflags = [False] * n\n## Thread t x4\nflags[self.index] = True\n";
@@ -110,7 +82,7 @@ fn footman_philosophers_count_one_state_per_rotation_class() {
     // (bench/expected-states.txt). Rotation classes have 3 members except the states that are
     // their own rotations; 1183 = 3 * 397 - 2 * 4 (Burnside: 4 fixed states, such as the
     // initial one).
-    let m = machine_with(&bench("philosophers.sync"), &["philosopher=3"]);
+    let m = machine_with(&bench_source("philosophers.sync"), &["philosopher=3"]);
     ring(&m);
     let (plain, sym) = (run(&m, false), run(&m, true));
     assert_eq!((plain.verdict, sym.verdict), (Verdict::Ok, Verdict::Ok));
@@ -211,7 +183,7 @@ fn assert_automorphism(name: &str, m: &Machine) {
 fn rotation_is_an_automorphism_of_the_ring_programs() {
     assert_automorphism("flags", &machine(FLAGS4));
     for n in ["philosopher=3", "philosopher=4"] {
-        let m = machine_with(&bench("philosophers.sync"), &[n]);
+        let m = machine_with(&bench_source("philosophers.sync"), &[n]);
         assert_automorphism(n, &m);
     }
     for file in [
@@ -222,7 +194,7 @@ fn rotation_is_an_automorphism_of_the_ring_programs() {
     ] {
         // At three philosophers (the catalog's four take long in a debug build); without the
         // invariants, whose lines name four.
-        let src = catalog(file);
+        let src = catalog_source(file);
         let src = src.split("## Invariant").next().unwrap();
         let src = src.replace("n = 4", "n = 3").replace("x4", "x3");
         assert_automorphism(file, &machine(&src));
@@ -253,7 +225,7 @@ fn replay(m: &Machine, v: &lbos_check::Violation) -> Result<State, lbos_vm::Faul
 #[test]
 fn counterexamples_under_ring_symmetry_replay_and_are_as_short() {
     // The deadlocking philosophers (each takes the right fork, then the left).
-    let m = machine(&catalog("philosophers-deadlock.sync"));
+    let m = machine(&catalog_source("philosophers-deadlock.sync"));
     ring(&m);
     let (plain, sym) = (run(&m, false), run(&m, true));
     assert_eq!(
@@ -307,7 +279,7 @@ fn refused(src: &str, threads: &[&str]) -> String {
 #[test]
 fn programs_that_break_the_rotation_get_no_ring_symmetry() {
     // Philosopher 0 is a leftie (`i == 0`).
-    let why = refused(&catalog("philosophers-asymmetric.sync"), &[]);
+    let why = refused(&catalog_source("philosophers-asymmetric.sync"), &[]);
     assert!(why.contains("as a number"), "{why}");
     let base = "n = 3\nflags = [False] * n\n";
     // The index used as a number, in a comparison, in arithmetic without `% n`, stored.
@@ -357,7 +329,10 @@ fn programs_that_break_the_rotation_get_no_ring_symmetry() {
     );
     assert!(why.contains("invariants"), "{why}");
     // `% n` with another n than the number of threads: the catalog's n = 4 with 3 threads.
-    let why = refused(&catalog("philosophers-footman.sync"), &["philosopher=3"]);
+    let why = refused(
+        &catalog_source("philosophers-footman.sync"),
+        &["philosopher=3"],
+    );
     assert!(!why.is_empty());
 }
 
@@ -371,7 +346,11 @@ fn the_catalog_philosophers_with_a_ring_get_it() {
         // Its invariant counts the eaters: `eating.count(True) <= 1`.
         "philosophers-claim-one-eats.sync",
     ] {
-        assert_eq!(ring(&machine(&catalog(file))).threads, 0..4, "{file}");
+        assert_eq!(
+            ring(&machine(&catalog_source(file))).threads,
+            0..4,
+            "{file}"
+        );
     }
 }
 
@@ -379,7 +358,10 @@ fn the_catalog_philosophers_with_a_ring_get_it() {
 fn the_benchmark_invariants_fold_to_a_rotation_closed_set() {
     // Ten invariant lines guarded by `n <= i or ...`: at N = 4 six fold to True, four remain.
     for n in 2..=9 {
-        let m = machine_with(&bench("philosophers.sync"), &[&format!("philosopher={n}")]);
+        let m = machine_with(
+            &bench_source("philosophers.sync"),
+            &[&format!("philosopher={n}")],
+        );
         assert_eq!(ring(&m).threads.len(), n);
     }
 }

@@ -6,13 +6,9 @@ use std::sync::atomic::AtomicBool;
 use lbos_check::{Options, Verdict, check};
 use lbos_vm::{Config, Machine};
 
-fn machine(src: &str) -> Machine {
-    Machine::new(
-        Arc::new(lbos_lang::compile(src).unwrap()),
-        Config::default(),
-    )
-    .unwrap()
-}
+mod common;
+
+use common::machine;
 
 /// Without reductions, so that counts are the plain state spaces.
 fn run(src: &str) -> lbos_check::Report {
@@ -597,7 +593,8 @@ fn an_invariant_reads_semaphore_values_and_lightswitch_counters() {
     // A turnstile holds at most one permit; without its wait, a looping thread adds one
     // permit per round, and the bound catches it after one round.
     let turnstile = "t = Semaphore(1)\n## Thread x2\nwhile True:\n    t.wait()\n    t.signal()\n## Invariant\nt.value <= 1\nt.value >= -1\n";
-    let no_wait = "t = Semaphore(1)\n## Thread x2\nwhile True:\n    t.signal()\n## Invariant\nt.value <= 1\n";
+    let no_wait =
+        "t = Semaphore(1)\n## Thread x2\nwhile True:\n    t.signal()\n## Invariant\nt.value <= 1\n";
     let switch = "s = Semaphore(1)\nls = Lightswitch()\n## Thread x2\nls.lock(s)\nls.unlock(s)\n## Invariant\nls.value <= 2\n";
     let leaky = "s = Semaphore(1)\nls = Lightswitch()\n## Thread x2\nls.lock(s)\n## Invariant\nls.value <= 1\n";
     for (src, want) in [

@@ -745,9 +745,18 @@ fn print_scores(entries: &[&Entry], results: &[ProgramResult]) {
             score_text(k, s),
         ]);
     }
-    println!("\nmutation score per entry (killed of the decided mutants; undecided ones are not counted):\n");
+    println!(
+        "\nmutation score per entry (killed of the decided mutants; undecided ones are not counted):\n"
+    );
     print_table(
-        &["problem", "mutants", "killed", "survive", "undecided", "score"],
+        &[
+            "problem",
+            "mutants",
+            "killed",
+            "survive",
+            "undecided",
+            "score",
+        ],
         &rows,
     );
     let (killed, survived, unknown) = total;
@@ -881,7 +890,8 @@ inside <= 1
         assert!(!r.matched);
         let problem = r.problem.unwrap();
         assert!(
-            problem.contains("survive without an explanation in the entry (`survivors`): swap L10-11")
+            problem
+                .contains("survive without an explanation in the entry (`survivors`): swap L10-11")
                 && problem.contains("not undecided (`undecided`): swap L10-11 (survives)"),
             "{problem}"
         );

@@ -1,36 +1,13 @@
 //! `lbos check --bitstate` and `--swarm`: the report says the result is probabilistic (text and
 //! JSON), counterexamples are real, and bad flag values are clear errors.
 
-use std::process::{Command, Output};
+mod common;
 
-fn lbos(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lbos"))
-        .args(args)
-        .output()
-        .expect("lbos runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn file(name: &str) -> String {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    root.join(name).display().to_string()
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    let out = stdout(o);
-    serde_json::from_str(out.lines().last().expect("a JSON line")).expect("JSON")
-}
+use common::{last_json, lbos, repo_file, stderr, stdout};
 
 #[test]
 fn a_tiny_bit_array_is_reported_as_probabilistic_and_likely_incomplete() {
-    let f = file("bench/sync/philosophers.sync");
+    let f = repo_file("bench/sync/philosophers.sync");
     let o = lbos(&[
         "check",
         &f,
@@ -40,7 +17,7 @@ fn a_tiny_bit_array_is_reported_as_probabilistic_and_likely_incomplete() {
         "--json",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let j = json(&o);
+    let j = last_json(&o);
     let b = &j["stats"]["bitstate"];
     assert_eq!(b["probabilistic"], true);
     assert_eq!(b["bits"], 512);
@@ -55,10 +32,10 @@ fn a_tiny_bit_array_is_reported_as_probabilistic_and_likely_incomplete() {
 
 #[test]
 fn swarm_runs_use_consecutive_seeds_and_bitstate_finds_the_deadlock() {
-    let f = file("catalog/dining-philosophers/philosophers-footman.sync");
+    let f = repo_file("catalog/dining-philosophers/philosophers-footman.sync");
     let o = lbos(&["check", &f, "--swarm", "3", "--seed", "5", "--json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let runs = json(&o)["stats"]["bitstate"]["runs"].clone();
+    let runs = last_json(&o)["stats"]["bitstate"]["runs"].clone();
     let seeds: Vec<u64> = runs
         .as_array()
         .unwrap()
@@ -71,7 +48,7 @@ fn swarm_runs_use_consecutive_seeds_and_bitstate_finds_the_deadlock() {
         assert_eq!(r["states"], 573);
     }
 
-    let f = file("catalog/dining-philosophers/philosophers-deadlock.sync");
+    let f = repo_file("catalog/dining-philosophers/philosophers-deadlock.sync");
     let o = lbos(&["check", &f, "--bitstate=1M"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let text = stdout(&o);
@@ -81,7 +58,7 @@ fn swarm_runs_use_consecutive_seeds_and_bitstate_finds_the_deadlock() {
 
 #[test]
 fn bad_bitstate_flags_are_clear_errors() {
-    let f = file("bench/sync/philosophers.sync");
+    let f = repo_file("bench/sync/philosophers.sync");
     let o = lbos(&["check", &f, "--bitstate=lots"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("not a size"), "{}", stderr(&o));

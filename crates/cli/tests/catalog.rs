@@ -1,27 +1,14 @@
 //! `lbos catalog`: list, show, export, and check against expected verdicts.
 
-use std::process::{Command, Output};
+mod common;
 
-fn lbos(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lbos"))
-        .args(args)
-        .output()
-        .expect("lbos runs")
-}
-
-fn out(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use common::{lbos, text};
 
 #[test]
 fn list_is_in_book_order_by_chapter() {
     let o = lbos(&["catalog"]);
     assert_eq!(o.status.code(), Some(0));
-    let t = out(&o);
+    let t = text(&o);
     let pos = |s: &str| t.find(s).unwrap_or_else(|| panic!("{s} missing:\n{t}"));
     assert!(pos("Chapter 3") < pos("barrier") && pos("barrier") < pos("Chapter 4"));
     assert!(pos("readers-writers") < pos("dining-philosophers"));
@@ -32,7 +19,7 @@ fn list_is_in_book_order_by_chapter() {
 fn show_prints_the_statement_and_expected_verdicts() {
     let o = lbos(&["catalog", "show", "barrier"]);
     assert_eq!(o.status.code(), Some(0));
-    let t = out(&o);
+    let t = text(&o);
     assert!(t.contains("Barrier (barrier, section 3.6)"), "{t}");
     assert!(
         t.contains("barrier-deadlock.sync") && t.contains("expect deadlock"),
@@ -40,7 +27,11 @@ fn show_prints_the_statement_and_expected_verdicts() {
     );
     let o = lbos(&["catalog", "show", "barier"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(out(&o).contains("no catalog entry `barier`"), "{}", out(&o));
+    assert!(
+        text(&o).contains("no catalog entry `barier`"),
+        "{}",
+        text(&o)
+    );
 }
 
 #[test]
@@ -48,18 +39,18 @@ fn exported_programs_check_like_the_catalog_says() {
     let dir = std::env::temp_dir().join(format!("lbos-export-{}", std::process::id()));
     let d = dir.to_str().unwrap();
     let o = lbos(&["catalog", "export", "barrier", d]);
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let o = lbos(&["check", dir.join("barrier-deadlock.sync").to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(out(&o).contains("verdict: deadlock"));
+    assert!(text(&o).contains("verdict: deadlock"));
     let o = lbos(&["check", dir.join("barrier.sync").to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 }
 
 #[test]
 fn check_of_named_entries_prints_the_table() {
     let o = lbos(&["catalog", "check", "signaling", "rendezvous", "--json"]);
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let rows = rows.as_array().unwrap();
     assert!(rows.len() >= 4);
@@ -84,7 +75,7 @@ fn jobs_and_reduction_switches_keep_the_results() {
         let mut args = vec!["check", file.to_str().unwrap(), "--json"];
         args.extend_from_slice(extra);
         let o = lbos(&args);
-        assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
         let last = String::from_utf8_lossy(&o.stdout)
             .lines()
             .last()
@@ -97,8 +88,8 @@ fn jobs_and_reduction_switches_keep_the_results() {
     assert_eq!(one, stats(&["--jobs", "2"]));
     assert!(stats(&["--no-symmetry", "--no-por"]).1 > one.1);
     let o = lbos(&["check", file.to_str().unwrap(), "--jobs", "0"]);
-    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
-    assert!(out(&o).contains("--jobs"), "{}", out(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--jobs"), "{}", text(&o));
     // The catalog's verdicts hold without the reductions.
     let o = lbos(&[
         "catalog",
@@ -110,7 +101,7 @@ fn jobs_and_reduction_switches_keep_the_results() {
         "--jobs",
         "1",
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 }
 
 #[test]
@@ -128,8 +119,8 @@ fn liveness_check_names_the_starving_thread_and_its_lasso_replays() {
     let trace = dir.join("lasso.json");
     let trace = trace.to_str().unwrap();
     let o = lbos(&["check", file, "--liveness", "--trace-out", trace]);
-    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
-    let t = out(&o);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let t = text(&o);
     assert!(t.contains("verdict: starvation"), "{t}");
     assert!(
         t.contains(
@@ -154,8 +145,8 @@ fn liveness_check_names_the_starving_thread_and_its_lasso_replays() {
     assert!(start < steps);
     // Replayed: the prefix, then the cycle twice, and the run says it repeats forever.
     let o = lbos(&["run", file, "--replay", trace, "--cycles", "2"]);
-    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
-    let t = out(&o);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let t = text(&o);
     assert!(t.contains("-- cycle, round 1 (repeats forever) --"), "{t}");
     assert!(t.contains("-- cycle, round 2 (repeats forever) --"), "{t}");
     assert!(
@@ -167,8 +158,8 @@ fn liveness_check_names_the_starving_thread_and_its_lasso_replays() {
     // Strong and FIFO semaphores: nobody starves; depth-first is refused.
     for model in ["strong", "fifo"] {
         let o = lbos(&["check", file, "--liveness", "--semaphores", model]);
-        assert_eq!(o.status.code(), Some(0), "{}", out(&o));
-        assert!(out(&o).contains("no thread starves"), "{}", out(&o));
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        assert!(text(&o).contains("no thread starves"), "{}", text(&o));
     }
     assert_eq!(
         lbos(&["check", file, "--liveness", "--dfs"]).status.code(),
@@ -177,16 +168,16 @@ fn liveness_check_names_the_starving_thread_and_its_lasso_replays() {
     let o = lbos(&["check", file, "--semaphores", "eventual"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        out(&o).contains("`weak`, `fifo` or `strong`"),
+        text(&o).contains("`weak`, `fifo` or `strong`"),
         "{}",
-        out(&o)
+        text(&o)
     );
 }
 
 #[test]
 fn catalog_check_checks_the_starvation_claims() {
     let o = lbos(&["catalog", "check", "no-starve-mutex", "--json"]);
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let rows = rows.as_array().unwrap();
     let claim = |program: &str, model: &str| {
@@ -219,9 +210,9 @@ fn catalog_check_checks_the_starvation_claims() {
     );
     let o = lbos(&["catalog", "show", "no-starve-mutex"]);
     assert!(
-        out(&o).contains("liveness, weak semaphores: expect starvation: Thread 1"),
+        text(&o).contains("liveness, weak semaphores: expect starvation: Thread 1"),
         "{}",
-        out(&o)
+        text(&o)
     );
 }
 
@@ -230,7 +221,7 @@ fn catalog_mutation_analysis_decides_the_looping_mutex_and_prints_scores() {
     // `true L10` (the loop never ends) used to be undecided: `count` grows forever. The
     // invariant `count <= 3 * rounds` kills it now.
     let o = lbos(&["catalog", "check", "mutex", "--mutants", "--json"]);
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let m = rows
         .as_array()
@@ -249,10 +240,14 @@ fn catalog_mutation_analysis_decides_the_looping_mutex_and_prints_scores() {
     assert_eq!(loop_forever["fate"], "killed");
     // A survivor carries the entry's explanation; a killed mutant none.
     for r in m["results"].as_array().unwrap() {
-        assert_eq!(r["fate"] == "survived", r.get("explanation").is_some(), "{r}");
+        assert_eq!(
+            r["fate"] == "survived",
+            r.get("explanation").is_some(),
+            "{r}"
+        );
     }
     let o = lbos(&["catalog", "check", "mutex", "--mutants"]);
-    let text = out(&o);
+    let text = text(&o);
     assert!(text.contains("mutation score per entry"), "{text}");
     assert!(text.contains("6/8 (2 survive)"), "{text}");
     assert!(text.contains("6 killed, 2 survive, 0 undecided"), "{text}");

@@ -3,7 +3,10 @@
 //! otherwise; the files are never copied into the repository.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+
+mod common;
+
+use common::{last_json, lbos, text};
 
 fn corpus() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/sync_code");
@@ -18,28 +21,8 @@ fn corpus() -> Option<PathBuf> {
     }
 }
 
-fn lbos(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lbos"))
-        .args(args)
-        .output()
-        .expect("lbos runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
 fn file(dir: &std::path::Path, name: &str) -> String {
     dir.join(name).display().to_string()
-}
-
-fn last_json(o: &Output) -> serde_json::Value {
-    let out = String::from_utf8_lossy(&o.stdout);
-    serde_json::from_str(out.lines().last().expect("output")).expect("the last line is JSON")
 }
 
 #[test]

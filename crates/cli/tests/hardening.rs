@@ -2,28 +2,15 @@
 //! error or verdict with its documented exit code (README: "Exit codes"), never a panic, a hang
 //! or unbounded output.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::Output;
+
+mod common;
+
+use common::{lbos, stderr, stdout, write_temp};
 
 const OK: i32 = 0;
 const VIOLATION: i32 = 1;
 const BAD_INPUT: i32 = 2;
-
-fn lbos(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lbos"))
-        .args(args)
-        .output()
-        .expect("lbos runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// Asserts the exit code, and that nothing panicked (a panic exits with 101 and says so).
 fn expect_code(o: &Output, code: i32) {
@@ -38,25 +25,12 @@ fn expect_code(o: &Output, code: i32) {
 }
 
 /// A file in a fresh folder of its own under the system's temporary folder.
-fn write(name: &str, text: impl AsRef<[u8]>) -> String {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "lbos-hardening-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path: PathBuf = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path.display().to_string()
-}
-
 const SMALL: &str = "x = 0\n## Thread\nx += 1\n";
 
 #[test]
 fn thousands_of_nested_parentheses_are_a_located_error_in_run_and_check() {
     let n = 4000;
-    let f = write(
+    let f = write_temp(
         "parens.sync",
         format!(
             "x = {}1{}\n## Thread\nx += 1\n",
@@ -76,7 +50,7 @@ fn thousands_of_nested_parentheses_are_a_located_error_in_run_and_check() {
 
 #[test]
 fn long_operator_chains_and_deep_blocks_are_located_errors() {
-    let chain = write(
+    let chain = write_temp(
         "chain.sync",
         format!("x = 1{}\n## Thread\nx += 1\n", " + 1".repeat(20_000)),
     );
@@ -89,7 +63,7 @@ fn long_operator_chains_and_deep_blocks_are_located_errors() {
         src.push_str(&format!("{}if x == 0:\n", " ".repeat(i)));
     }
     src.push_str(&format!("{}x += 1\n", " ".repeat(1000)));
-    let blocks = write("blocks.sync", src);
+    let blocks = write_temp("blocks.sync", src);
     for cmd in ["run", "check"] {
         let o = lbos(&[cmd, &blocks]);
         expect_code(&o, BAD_INPUT);
@@ -102,7 +76,7 @@ fn long_operator_chains_and_deep_blocks_are_located_errors() {
 #[test]
 fn expressions_at_the_nesting_limit_run_and_check() {
     let n = lbos_lang::MAX_EXPR_DEPTH - 1;
-    let f = write(
+    let f = write_temp(
         "deep.sync",
         format!(
             "x = {}1{}\n## Thread\nx = x + {}1{}\nassert x == 2\n",
@@ -118,21 +92,21 @@ fn expressions_at_the_nesting_limit_run_and_check() {
 
 #[test]
 fn a_byte_order_mark_is_accepted() {
-    let f = write("bom.sync", format!("\u{feff}{SMALL}"));
+    let f = write_temp("bom.sync", format!("\u{feff}{SMALL}"));
     let o = lbos(&["run", &f]);
     expect_code(&o, OK);
     expect_code(&lbos(&["check", &f]), OK);
     // Columns are counted without it.
-    let f = write("bom-error.sync", "\u{feff}x = y\n## Thread\nx += 1\n");
+    let f = write_temp("bom-error.sync", "\u{feff}x = y\n## Thread\nx += 1\n");
     let o = lbos(&["check", &f]);
     expect_code(&o, BAD_INPUT);
     assert!(stderr(&o).contains(&format!("{f}:1:5")), "{}", stderr(&o));
     // A trace recorded from a file with a BOM replays without a "changed" warning.
-    let f = write(
+    let f = write_temp(
         "bom-deadlock.sync",
         "\u{feff}s = Semaphore(0)\n## Thread\ns.wait()\n",
     );
-    let trace = write("trace.json", "");
+    let trace = write_temp("trace.json", "");
     expect_code(&lbos(&["check", &f, "--trace-out", &trace]), VIOLATION);
     let o = lbos(&["run", &f, "--replay", &trace]);
     expect_code(&o, VIOLATION);
@@ -141,7 +115,7 @@ fn a_byte_order_mark_is_accepted() {
 
 #[test]
 fn thread_counts_that_wrap_in_32_bits_are_refused() {
-    let f = write(
+    let f = write_temp(
         "many.sync",
         "x = 0\n## Thread A x4294967295\nx += 1\n## Thread B\nx += 1\n",
     );
@@ -154,7 +128,7 @@ fn thread_counts_that_wrap_in_32_bits_are_refused() {
             stderr(&o)
         );
     }
-    let f = write(
+    let f = write_temp(
         "two.sync",
         "x = 0\n## Thread A\nx += 1\n## Thread B\nx += 1\n",
     );
@@ -165,7 +139,7 @@ fn thread_counts_that_wrap_in_32_bits_are_refused() {
 
 #[test]
 fn bad_timeouts_are_refused_with_a_clear_message() {
-    let f = write("small.sync", SMALL);
+    let f = write_temp("small.sync", SMALL);
     for t in ["-1", "nan", "inf", "1e300", "0", "-0.5", "soon", ""] {
         for args in [
             vec!["check", &f, "--timeout", t],
@@ -189,7 +163,7 @@ fn bad_timeouts_are_refused_with_a_clear_message() {
 
 #[test]
 fn job_counts_out_of_range_are_refused() {
-    let f = write("small.sync", SMALL);
+    let f = write_temp("small.sync", SMALL);
     for j in ["0", "1025", "65535", "-1", "x"] {
         let o = lbos(&["check", &f, "--jobs", j]);
         expect_code(&o, BAD_INPUT);
@@ -200,7 +174,7 @@ fn job_counts_out_of_range_are_refused() {
 
 #[test]
 fn memory_sizes_take_the_usual_spellings_and_refuse_nonsense() {
-    let f = write("small.sync", SMALL);
+    let f = write_temp("small.sync", SMALL);
     for m in ["16G", "16GB", "16GiB", "512M", "512MiB", "1.5g"] {
         expect_code(&lbos(&["check", &f, "--max-memory", m]), OK);
     }
@@ -215,7 +189,7 @@ fn memory_sizes_take_the_usual_spellings_and_refuse_nonsense() {
 
 #[test]
 fn a_violated_initial_invariant_fails_run_with_and_without_json() {
-    let f = write("inv.sync", "x = 5\n## Thread\nx = 0\n## Invariant\nx < 3\n");
+    let f = write_temp("inv.sync", "x = 5\n## Thread\nx = 0\n## Invariant\nx < 3\n");
     let o = lbos(&["run", &f]);
     expect_code(&o, VIOLATION);
     assert!(stdout(&o).contains("x < 3"), "{}", stdout(&o));
@@ -231,13 +205,13 @@ fn a_violated_initial_invariant_fails_run_with_and_without_json() {
 
 #[test]
 fn replaying_a_trace_that_names_a_missing_thread_is_bad_input() {
-    let f = write(
+    let f = write_temp(
         "two.sync",
         "x = 0\n## Thread A\nx += 1\n## Thread B\nx += 2\n",
     );
     let source = std::fs::read_to_string(&f).unwrap();
     for thread in [99u64, 2, 4294967295] {
-        let trace = write(
+        let trace = write_temp(
             "bad-trace.json",
             serde_json::json!({
                 "lbos_trace": 1, "program": "two.sync", "source": source,
@@ -259,7 +233,7 @@ fn replaying_a_trace_that_names_a_missing_thread_is_bad_input() {
         }
     }
     // Choices the step does not make are refused the same way.
-    let trace = write(
+    let trace = write_temp(
         "bad-choices.json",
         serde_json::json!({
             "lbos_trace": 1, "program": "two.sync", "source": source,
@@ -292,8 +266,8 @@ fn is_step(line: &str) -> bool {
 
 #[test]
 fn a_long_counterexample_is_printed_with_its_middle_left_out() {
-    let f = write("long.sync", LONG_COUNTEREXAMPLE);
-    let trace = write("long.json", "");
+    let f = write_temp("long.sync", LONG_COUNTEREXAMPLE);
+    let trace = write_temp("long.json", "");
     let o = lbos(&["check", &f, "--trace-out", &trace]);
     expect_code(&o, VIOLATION);
     let out = stdout(&o);
@@ -340,11 +314,11 @@ fn a_long_counterexample_is_printed_with_its_middle_left_out() {
 fn a_reader_that_stops_early_ends_lbos_quietly() {
     use std::io::Read;
     use std::os::unix::process::ExitStatusExt;
-    use std::process::Stdio;
+    use std::process::{Command, Stdio};
     // A run printing some 5 MB (well past a pipe's buffer) into a pipe whose reader takes one
     // byte and leaves, as `| head -c1` does: lbos dies of SIGPIPE like any Unix tool, without
     // a panic message.
-    let file = write(
+    let file = write_temp(
         "loop.sync",
         "x = 0\n## Thread\nwhile True:\n    x = 1 - x\n",
     );

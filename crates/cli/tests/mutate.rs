@@ -1,18 +1,14 @@
 //! `lbos mutate`: mutation analysis of a passing program, its report and exit codes.
 
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod common;
+
+use common::{lbos, write_temp};
 
 fn mutate(src: &str, extra: &[&str]) -> Output {
-    let dir = std::env::temp_dir().join(format!("lbos-mutate-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("p{}.sync", src.len()));
-    std::fs::write(&path, src).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_lbos"))
-        .arg("mutate")
-        .arg(&path)
-        .args(extra)
-        .output()
-        .expect("lbos runs")
+    let path = write_temp("program.sync", src);
+    lbos(&[&["mutate", path.as_str()], extra].concat())
 }
 
 const MUTEX: &str = "mutex = Semaphore(1)\ninside = 0\n## Thread x2\nmutex.wait()\ninside += 1\ninside -= 1\nmutex.signal()\n## Invariant\ninside <= 1\n";

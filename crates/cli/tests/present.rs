@@ -5,29 +5,19 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::{Value, json};
 
-fn lbos(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lbos"))
-        .args(args)
-        .output()
-        .expect("lbos runs")
-}
+mod common;
+
+use common::{lbos, temp_dir};
 
 fn json_lines(o: &Output) -> Vec<Value> {
     String::from_utf8_lossy(&o.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lbos-present-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn catalog_file(dir: &std::path::Path, entry: &str, file: &str) -> (String, String) {

@@ -152,5 +152,8 @@ fn only_an_invariant_reads_a_semaphores_value() {
     assert_eq!((d.line, d.column), (4, 7));
     assert!(d.message.contains("cannot be read by the program"));
     assert!(d.hint.unwrap().contains("## Invariant"));
-    assert!(compile("s = Semaphore(1)\n## Thread\ns.wait()\ns.signal()\n## Invariant\ns.value <= 1\n").is_ok());
+    assert!(
+        compile("s = Semaphore(1)\n## Thread\ns.wait()\ns.signal()\n## Invariant\ns.value <= 1\n")
+            .is_ok()
+    );
 }

@@ -22,7 +22,7 @@ export function renderCatalog(root) {
   root.append(
     h('div.catalog-intro',
       h('p', 'Pick a program to simulate and check, or write your own.',
-        spoil ? null : h('span.muted#exercise-note', ' Exercise mode: expected verdicts and notes are hidden.')),
+        spoil ? null : h('span.muted#exercise-note', ' Exercise mode: programs are named by section and listing; verdicts and notes are hidden.')),
       h('button.primary#new-program', { onclick: () => open('new', NEW_PROGRAM) }, 'New program')),
   );
   if (data.files.length) {
@@ -38,11 +38,14 @@ export function renderCatalog(root) {
         h('article.entry', { 'data-entry': e.name },
           h('h3', h('span.section', e.section), ' ', e.title),
           h('p.statement', firstSentence(e.statement)),
-          h('ul.programs', e.programs.map((p) =>
-            h('li',
-              h('button.prog', { onclick: () => open('catalog', p.id), 'data-id': p.id, title: spoil ? p.note || '' : '' },
-                p.title),
-              spoil ? [' ', h(`span.kind.${p.kind}`, p.kind), ' ', h(`span.expect.v-${p.expect}`, p.expect)] : null))))))));
+          h('ul.programs', e.programs.map((p) => {
+            // Exercise mode names a program only by the book's section and listing.
+            const [id, title] = spoil ? [p.id, p.title] : [p.exercise_id, p.exercise_title];
+            return h('li',
+              h('button.prog', { onclick: () => open('catalog', id), 'data-id': id, title: spoil ? p.note || '' : '' },
+                title),
+              spoil ? [' ', h(`span.kind.${p.kind}`, p.kind), ' ', h(`span.expect.v-${p.expect}`, p.expect)] : null);
+          })))))));
   }
 }
 

@@ -2,9 +2,8 @@
 // the browser's history (each opened program and each view is an entry, so Back walks the
 // app), and the guard on unsaved edits.
 import { $ } from './dom.js';
-import { app, onChange, openCatalog, openFile, openProgram, notify, unsaved } from './state.js';
+import { app, onChange, openCatalog, openFile, openProgram, notify, unsaved, catalogProgram, showCatalogForm } from './state.js';
 import * as url from './url.js';
-import * as api from './api.js';
 import { renderCatalog } from './catalog.js';
 import { initEditor, renderEditor } from './editor.js';
 import { renderBoard, fitBoard } from './board.js';
@@ -72,13 +71,7 @@ async function openFromUrl(hash) {
   const fromUrl = url.decode(hash);
   if (!fromUrl) return false;
   let p = null;
-  if (fromUrl.id) {
-    const res = await api.source(`catalog=${encodeURIComponent(fromUrl.id)}`);
-    if (res.ok) {
-      p = { id: res.id, name: res.name, title: res.title, source: res.source, note: res.note,
-        expect: res.expect, survivors: res.survivors || {}, undecided: res.undecided || {} };
-    }
-  }
+  if (fromUrl.id) p = await catalogProgram(fromUrl.id);
   if (fromUrl.source !== null) {
     p = { id: null, name: 'shared.sync', title: 'Shared program', source: fromUrl.source, original: null };
   }
@@ -114,7 +107,7 @@ async function start() {
   const box = $('#exercise');
   box.checked = exercise();
   box.addEventListener('change', () => setExercise(box.checked));
-  onExercise(render);
+  onExercise(async () => { await showCatalogForm(); render(); });
   for (const b of document.querySelectorAll('.tabs [role=tab]')) {
     b.addEventListener('click', () => showTab(b.dataset.tab));
   }

@@ -1,5 +1,7 @@
 // Exercise mode: hides what gives an exercise away (the catalog's expected verdicts, the kind
-// of each program, its notes and the explanations of surviving mutants). Remembered in
+// of each program, its notes and the explanations of surviving mutants), and names catalog
+// programs neutrally, by the book's section and listing: title, id in links, file name and
+// the program's leading comment (the server makes that form: lbos_catalog::Neutral). Remembered in
 // localStorage; `?exercise=1` (or `=0`) in the address sets it, so a teacher can hand out a
 // link that opens the page in exercise mode.
 const KEY = 'lbos.exercise';

@@ -3,6 +3,7 @@
 // `at` is before the end replaces the rest (that is how one takes over a counterexample).
 import * as api from './api.js';
 import * as url from './url.js';
+import { exercise } from './prefs.js';
 
 export const app = {
   program: null, // {id, name, title, source, original, threads, semaphores}
@@ -68,12 +69,33 @@ export async function openProgram(p, moves = [], at) {
   return refresh();
 }
 
-export async function openCatalog(id) {
-  const res = await api.source(`catalog=${encodeURIComponent(id)}`);
-  if (!res.ok) { notify(res.message); return; }
-  return openProgram({ id: res.id, name: res.name, title: res.title, source: res.source,
+// A catalog program by either of its ids, in the form the mode shows: in exercise mode the
+// server's neutral form (its id, file name, title and leading comment name it only by the
+// book's section and listing; no verdict or note). Null (and a notice) if there is none.
+export async function catalogProgram(id) {
+  const res = await api.source(`catalog=${encodeURIComponent(id)}${exercise() ? '&exercise=1' : ''}`);
+  if (!res.ok) { notify(res.message); return null; }
+  return { id: res.id, name: res.name, title: res.title, source: res.source,
     threads: res.threads || [], semaphores: res.semaphores || 'weak', note: res.note, expect: res.expect,
-    survivors: res.survivors || {}, undecided: res.undecided || {} });
+    survivors: res.survivors || {}, undecided: res.undecided || {} };
+}
+
+export async function openCatalog(id) {
+  const p = await catalogProgram(id);
+  if (p) return openProgram(p);
+}
+
+// Exercise mode switched: the catalog program shown takes the other form. Its lines are the
+// same, so the schedule and the settings stay; edits stay too (and stay unsaved).
+export async function showCatalogForm() {
+  const old = app.program;
+  if (!old?.id || old.id.startsWith('file:')) return;
+  const p = await catalogProgram(old.id);
+  if (!p || app.program !== old) return;
+  const edited = old.source !== old.original;
+  app.program = { ...old, ...p, threads: old.threads, semaphores: old.semaphores,
+    original: p.source, source: edited ? old.source : p.source };
+  return refresh();
 }
 
 export async function openFile(i) {

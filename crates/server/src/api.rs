@@ -2,7 +2,9 @@
 //!
 //! - `GET /`, `GET /app/{file}` and `GET /favicon.ico`: the single-page app (gzip, ETag).
 //! - `GET /api/catalog`: every catalog entry by chapter, the command-line files, the limits.
-//! - `GET /api/source?catalog=ENTRY/FILE` or `?file=N`: a program's text and configuration.
+//! - `GET /api/source?catalog=ENTRY/FILE` or `?file=N`: a program's text and configuration;
+//!   `&exercise=1` answers with exercise mode's neutral form ([`lbos_catalog::Neutral`]: id,
+//!   file name, title and leading comment; no verdict or note); the neutral id opens it too.
 //! - `POST /api/view`: replays `moves` (optionally extended by a round or random steps) and
 //!   returns the program layout, one report per move and the state after `at` moves.
 //! - `POST /api/alternatives`: what each alternative of a thread's next choice would do.
@@ -202,11 +204,14 @@ async fn catalog(AxState(st): AxState<Shared>) -> Response {
         let programs: Vec<Json_> = e
             .programs
             .iter()
-            .map(|p| {
+            .enumerate()
+            .map(|(i, p)| {
+                let neutral = e.neutral(i);
                 json!({
                     "id": format!("{}/{}", e.name, p.file.trim_end_matches(".sync")),
                     "file": p.file, "title": p.title, "kind": p.kind.as_str(),
                     "expect": p.expect, "note": p.note,
+                    "exercise_id": neutral.id, "exercise_title": neutral.title,
                 })
             })
             .collect();
@@ -248,23 +253,38 @@ async fn catalog(AxState(st): AxState<Shared>) -> Response {
 struct SourceQuery {
     catalog: Option<String>,
     file: Option<usize>,
+    /// `1`: the catalog program in exercise mode's neutral form (id, name, title and leading
+    /// comment), without its expected verdict and note.
+    #[serde(default)]
+    exercise: u8,
 }
 
 async fn source(AxState(st): AxState<Shared>, Query(q): Query<SourceQuery>) -> Response {
     if let Some(id) = q.catalog {
-        let Some((entry, file)) = id.split_once('/') else {
-            return error(StatusCode::BAD_REQUEST, "expected ENTRY/FILE");
-        };
-        let Some(p) = lbos_catalog::find(entry).and_then(|e| e.program(file)) else {
+        let Some((e, i)) = lbos_catalog::find_program(&id) else {
             return error(StatusCode::NOT_FOUND, format!("no catalog program {id}"));
         };
-        return Json(json!({
-            "ok": true, "id": id, "name": p.file, "title": p.title, "source": p.source,
-            "threads": p.threads, "semaphores": p.semaphores.clone().unwrap_or_else(|| "weak".into()),
-            "expect": p.expect, "note": p.note, "survivors": p.survivors,
+        let p = &e.programs[i];
+        let mut answer = json!({
+            "ok": true, "threads": p.threads, "survivors": p.survivors,
             "undecided": p.undecided,
-        }))
-        .into_response();
+            "semaphores": p.semaphores.clone().unwrap_or_else(|| "weak".into()),
+        });
+        if q.exercise == 1 {
+            let n = e.neutral(i);
+            answer["id"] = n.id.into();
+            answer["name"] = n.file.into();
+            answer["title"] = n.title.into();
+            answer["source"] = n.source.into();
+        } else {
+            answer["id"] = format!("{}/{}", e.name, p.file.trim_end_matches(".sync")).into();
+            answer["name"] = p.file.clone().into();
+            answer["title"] = p.title.clone().into();
+            answer["source"] = p.source.clone().into();
+            answer["expect"] = p.expect.clone().into();
+            answer["note"] = p.note.clone().into();
+        }
+        return Json(answer).into_response();
     }
     if let Some(i) = q.file {
         // Only files named on the command line, by their index.
@@ -632,17 +652,16 @@ struct MutantsRequest {
     catalog: Option<String>,
 }
 
-/// The configurations under which a catalog program, unedited, starves no thread.
+/// The configurations under which a catalog program, unedited (as the catalog has it or in
+/// exercise mode's neutral form), starves no thread.
 fn no_starvation_claims(id: Option<&str>, source: &str) -> Vec<lbos_vm::Config> {
-    let Some((entry, file)) = id.and_then(|id| id.split_once('/')) else {
-        return Vec::new();
-    };
-    match lbos_catalog::find(entry).and_then(|e| e.program(file)) {
-        Some(p) if p.source == source => p
+    match id.and_then(lbos_catalog::find_program) {
+        Some((e, i)) if e.programs[i].source == source || e.neutral(i).source == source => e
+            .programs[i]
             .liveness
             .iter()
             .filter(|l| l.expect == "ok")
-            .filter_map(|l| p.liveness_config(l).ok())
+            .filter_map(|l| e.programs[i].liveness_config(l).ok())
             .collect(),
         _ => Vec::new(),
     }
@@ -809,5 +828,14 @@ mod tests {
         assert!(no_starvation_claims(None, &p.source).is_empty());
         assert!(no_starvation_claims(Some("no-such/entry"), &p.source).is_empty());
         assert!(no_starvation_claims(Some("noslash"), &p.source).is_empty());
+        // Exercise mode's neutral form (by its neutral id or the real one) is unedited too.
+        let (e, i) = lbos_catalog::find_program("readers-writers/rw-no-starve").unwrap();
+        let neutral = e.neutral(i);
+        assert_eq!(
+            no_starvation_claims(Some(&neutral.id), &neutral.source).len(),
+            oks
+        );
+        assert_eq!(no_starvation_claims(id, &neutral.source).len(), oks);
+        assert!(no_starvation_claims(Some(&neutral.id), &edited).is_empty());
     }
 }

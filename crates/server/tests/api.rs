@@ -521,6 +521,64 @@ async fn serves_the_page_and_the_catalog_and_no_other_files() {
     );
 }
 
+/// Exercise mode: the catalog names each program neutrally too, and `exercise=1` answers with
+/// the neutral id, file name, title and leading comment, and no expected verdict or note; a
+/// neutral id opens the program as the catalog has it without it. The neutral text checks as
+/// the original does.
+#[tokio::test(flavor = "multi_thread")]
+async fn exercise_mode_names_programs_neutrally_and_they_check_the_same() {
+    let s = Settings::default();
+    let app_ = app(s.clone());
+    let (_, cat, _) = get(&s, "/api/catalog").await;
+    let barrier = cat["chapters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["entries"].as_array().unwrap())
+        .find(|e| e["name"] == "barrier")
+        .unwrap();
+    let p = &barrier["programs"][1];
+    assert_eq!(p["id"], "barrier/barrier-deadlock");
+    assert_eq!(p["exercise_id"], "section-3.6-listing-c");
+    assert_eq!(p["exercise_title"], "Section 3.6, listing c");
+
+    let original = catalog_source("barrier", "barrier-deadlock");
+    for id in ["barrier/barrier-deadlock", "section-3.6-listing-c"] {
+        let (st, src, _) = get(&s, &format!("/api/source?catalog={id}&exercise=1")).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(src["id"], "section-3.6-listing-c");
+        assert_eq!(src["name"], "section-3.6-listing-c.sync");
+        assert_eq!(src["title"], "Section 3.6, listing c");
+        assert!(
+            src.get("expect").is_none() && src.get("note").is_none(),
+            "{src}"
+        );
+        let text = src["source"].as_str().unwrap();
+        assert!(text.starts_with("# Section 3.6, listing c\n"), "{text}");
+        assert!(!text.contains("Deadlock") && !text.contains("non-solution"));
+        assert_eq!(text.lines().count(), original.lines().count());
+        assert_eq!(src["threads"], json!([]));
+
+        let (_, real, _) = get(&s, &format!("/api/source?catalog={id}")).await;
+        assert_eq!(real["id"], "barrier/barrier-deadlock");
+        assert_eq!(real["title"], "Deadlock #2: a single signal");
+        assert_eq!(real["source"], original.as_str());
+        assert_eq!(real["expect"], "deadlock");
+    }
+    assert_eq!(
+        get(&s, "/api/source?catalog=section-3.6-listing-z&exercise=1")
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+
+    let (_, src, _) = get(&s, "/api/source?catalog=section-3.6-listing-c&exercise=1").await;
+    let (st, v) = post_to(&app_, "/api/check", json!({ "source": src["source"] })).await;
+    assert_eq!(st, StatusCode::ACCEPTED);
+    let job = wait_check(&s, &app_, v["id"].as_u64().unwrap()).await;
+    assert_eq!(job["report"]["verdict"], "deadlock");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn only_loopback_host_names_are_served_unless_exposed() {
     let with_host = |h: &str| {

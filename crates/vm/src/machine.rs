@@ -1591,9 +1591,14 @@ impl Exec<'_, '_> {
                     Object::Semaphore { value, .. } => Ok(Value::Int(*value)),
                     Object::Lightswitch { counter, .. } => Ok(Value::Int(*counter)),
                     Object::Barrier { count, .. } => Ok(Value::Int(*count)),
-                    Object::List(_) => Err("`.value` of a list: only semaphores, lightswitches and barriers have one".into()),
+                    Object::List(_) => Err(
+                        "`.value` of a list: only semaphores, lightswitches and barriers have one"
+                            .into(),
+                    ),
                 },
-                _ => Err("`.value` of something that is not a semaphore, lightswitch or barrier".into()),
+                _ => Err(
+                    "`.value` of something that is not a semaphore, lightswitch or barrier".into(),
+                ),
             },
             Builtin::RandomChoice => {
                 let items = self.list(argv[0], "random.choice")?.clone();
