@@ -176,7 +176,8 @@ fn check_mutant(
 /// a passing mutant is explored whole either way; but in a mutant whose space is infinite
 /// depth-first can run off along one growing branch, so what it leaves undecided gets the
 /// breadth-first search. A mutant is killed if either search finds a violation (each is a
-/// real run), survives only if a search explored every state.
+/// real run), survives only if a search explored every state. The depth-first pass stops at
+/// [`DFS_STATES`] states and [`DFS_TIME`], so that it costs little where it does not decide.
 fn safety(m: &Machine, opts: &Options) -> Report {
     if opts.dfs {
         return check(m, opts);
@@ -185,6 +186,8 @@ fn safety(m: &Machine, opts: &Options) -> Report {
         m,
         &Options {
             dfs: true,
+            max_states: opts.max_states.min(DFS_STATES),
+            timeout: Some(opts.timeout.map_or(DFS_TIME, |t| t.min(DFS_TIME))),
             ..opts.clone()
         },
     );
@@ -194,6 +197,11 @@ fn safety(m: &Machine, opts: &Options) -> Report {
     }
     check(m, opts)
 }
+
+/// The depth-first pass of a mutant's safety check stops at this many states ...
+const DFS_STATES: u64 = 250_000;
+/// ... or after this long; then the breadth-first search decides.
+const DFS_TIME: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The violation a mutant's check found, or why it stopped.
 fn describe(m: &Machine, report: &Report) -> String {
