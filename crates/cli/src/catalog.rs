@@ -759,11 +759,35 @@ fn print_scores(entries: &[&Entry], results: &[ProgramResult]) {
         ],
         &rows,
     );
+    let undecided = undecided_lines(results);
+    if !undecided.is_empty() {
+        println!("\nundecided mutants (no verdict within the per-mutant limit):");
+        for u in &undecided {
+            println!("{u}");
+        }
+    }
     let (killed, survived, unknown) = total;
     println!(
         "\nmutants of passing programs: {killed} killed, {survived} survive, {unknown} undecided within the limits (each survivor and undecided mutant explained in its entry, or listed below); score {}",
         score_text(killed, survived)
     );
+}
+
+/// Each undecided mutant, with the entry's explanation, one line each.
+fn undecided_lines(results: &[ProgramResult]) -> Vec<String> {
+    results
+        .iter()
+        .filter_map(|r| Some((r, r.mutants.as_ref()?)))
+        .flat_map(|(r, m)| {
+            m.results
+                .iter()
+                .filter(|x| x.fate == Fate::Unknown)
+                .map(move |x| {
+                    let why = x.explanation.as_deref().unwrap_or("not explained");
+                    format!("  {}/{} {}: {why}", r.entry, r.program, x.id)
+                })
+        })
+        .collect()
 }
 
 fn score_text(killed: usize, survived: usize) -> String {
@@ -858,6 +882,13 @@ inside <= 1
         assert_eq!(undecided.fate, Fate::Unknown);
         assert_eq!(undecided.explanation.as_deref(), Some("why"));
         assert_eq!(mutants_cell(&m), "4/7 (2 survive, 1 undecided)");
+    }
+
+    #[test]
+    fn the_text_report_lists_each_undecided_mutant_with_its_explanation() {
+        let r = check_toy(&SURVIVORS, &["delete L10"]);
+        let lines = undecided_lines(&[r]);
+        assert_eq!(lines, ["  toy/turnstile.sync delete L10: why"]);
     }
 
     #[test]
