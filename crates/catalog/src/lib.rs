@@ -65,6 +65,16 @@ pub struct ProgramEntry {
     /// why: a statement that matters only for liveness, or a property the book does not claim.
     #[serde(default)]
     pub survivors: std::collections::BTreeMap<String, String>,
+    /// Mutants (by id) that no check decides within the per-mutant limits, each with why no
+    /// size decides it (typically a deleted `wait` that lets a semaphore's count grow without
+    /// bound, which no property of the program can read). Checked like `survivors`: an
+    /// undecided mutant must be listed, and a listed one must be undecided.
+    #[serde(default)]
+    pub undecided: std::collections::BTreeMap<String, String>,
+    /// The per-mutant state limit of `catalog check --mutants` for this program (default:
+    /// five times the largest space of the program and its claims, at least 100,000).
+    #[serde(default)]
+    pub mutant_max_states: Option<u64>,
     /// The program text (filled in from the file).
     #[serde(skip_deserializing)]
     pub source: String,

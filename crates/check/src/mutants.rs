@@ -38,6 +38,10 @@ pub struct MutantResult {
     /// The violation found (killed) or why the search stopped (unknown).
     pub detail: String,
     pub states: u64,
+    /// Why the mutant survives or is undecided, where a catalog entry says (filled in by
+    /// the catalog check).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -127,6 +131,7 @@ fn check_mutant(
         verdict,
         detail,
         states,
+        explanation: None,
     };
     let program = match lbos_lang::compile(&m.source) {
         Ok(p) => Arc::new(p),
@@ -141,7 +146,7 @@ fn check_mutant(
             Err(e) => return result(Fate::Killed, Verdict::Error, e.to_string(), states),
         };
         let report = if i == 0 {
-            check(&machine, opts)
+            safety(&machine, opts)
         } else {
             crate::liveness::check(&machine, opts)
         };
@@ -162,6 +167,41 @@ fn check_mutant(
     }
     result(Fate::Survived, Verdict::Ok, String::new(), states)
 }
+
+/// The safety check of a mutant: depth-first first, then (if that stops at a limit) as
+/// `opts` asks. A mutant needs a verdict, not a shortest counterexample: breadth-first with
+/// partial-order reduction looks for the shortest one again without the reduction, and for a
+/// mutant that deadlocks a looping program that second search can be a hundred times the
+/// first (cigarette smokers). Depth-first finds such a violation in a few hundred states, and
+/// a passing mutant is explored whole either way; but in a mutant whose space is infinite
+/// depth-first can run off along one growing branch, so what it leaves undecided gets the
+/// breadth-first search. A mutant is killed if either search finds a violation (each is a
+/// real run), survives only if a search explored every state. The depth-first pass stops at
+/// [`DFS_STATES`] states and [`DFS_TIME`], so that it costs little where it does not decide.
+fn safety(m: &Machine, opts: &Options) -> Report {
+    if opts.dfs {
+        return check(m, opts);
+    }
+    let quick = check(
+        m,
+        &Options {
+            dfs: true,
+            max_states: opts.max_states.min(DFS_STATES),
+            timeout: Some(opts.timeout.map_or(DFS_TIME, |t| t.min(DFS_TIME))),
+            ..opts.clone()
+        },
+    );
+    if quick.verdict != Verdict::Incomplete || opts.stop.load(std::sync::atomic::Ordering::Relaxed)
+    {
+        return quick;
+    }
+    check(m, opts)
+}
+
+/// The depth-first pass of a mutant's safety check stops at this many states ...
+const DFS_STATES: u64 = 250_000;
+/// ... or after this long; then the breadth-first search decides.
+const DFS_TIME: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The violation a mutant's check found, or why it stopped.
 fn describe(m: &Machine, report: &Report) -> String {

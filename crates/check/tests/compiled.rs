@@ -156,6 +156,20 @@ fn machine(src: &str, threads: &[&str]) -> Machine {
     Machine::new(Arc::new(program), config).unwrap()
 }
 
+/// Whether an `## Invariant` line reads a semaphore's or lightswitch's count (`s.value`).
+fn reads_counts(p: &lbos_lang::Program) -> bool {
+    let mut found = false;
+    for inv in &p.invariants {
+        inv.expr.visit(&mut |e| {
+            found |= matches!(
+                e,
+                lbos_lang::program::Expr::Builtin(lbos_lang::program::Builtin::Value, _)
+            );
+        });
+    }
+    found
+}
+
 #[test]
 fn catalog_programs_step_alike() {
     let (mut programs, mut compiled, mut states, mut expanded) = (0, 0, 0, 0);
@@ -167,6 +181,14 @@ fn catalog_programs_step_alike() {
             let m = Machine::new(Arc::new(program), p.config().unwrap()).unwrap();
             programs += 1;
             match compare_steps(&name, &m, 3000) {
+                // An invariant that reads a semaphore's or a lightswitch's count (`s.value`,
+                // the bounds that decide the mutation analysis's mutants) gives way to the
+                // interpreter wherever it is evaluated: such programs step alike but do not
+                // count towards the compiled step's coverage.
+                Some(_) if reads_counts(&m.program) => {
+                    compiled += 1;
+                    outside.push(format!("{name}: an invariant reads a count (s.value)"));
+                }
                 Some(cov) => {
                     compiled += 1;
                     states += cov.states;

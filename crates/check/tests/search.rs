@@ -587,3 +587,31 @@ fn a_lightswitch_also_answers_to_the_books_wait_and_signal_names() {
         fault.message
     );
 }
+
+#[test]
+fn an_invariant_reads_semaphore_values_and_lightswitch_counters() {
+    // A turnstile holds at most one permit; without its wait, a looping thread adds one
+    // permit per round, and the bound catches it after one round.
+    let turnstile = "t = Semaphore(1)\n## Thread x2\nwhile True:\n    t.wait()\n    t.signal()\n## Invariant\nt.value <= 1\nt.value >= -1\n";
+    let no_wait =
+        "t = Semaphore(1)\n## Thread x2\nwhile True:\n    t.signal()\n## Invariant\nt.value <= 1\n";
+    let switch = "s = Semaphore(1)\nls = Lightswitch()\n## Thread x2\nls.lock(s)\nls.unlock(s)\n## Invariant\nls.value <= 2\n";
+    let leaky = "s = Semaphore(1)\nls = Lightswitch()\n## Thread x2\nls.lock(s)\n## Invariant\nls.value <= 1\n";
+    for (src, want) in [
+        (turnstile, Verdict::Ok),
+        (no_wait, Verdict::Invariant),
+        (switch, Verdict::Ok),
+        (leaky, Verdict::Invariant),
+    ] {
+        for compiled in [true, false] {
+            let r = check(
+                &machine(src),
+                &Options {
+                    compiled,
+                    ..Options::default()
+                },
+            );
+            assert_eq!(r.verdict, want, "{src} (compiled: {compiled})");
+        }
+    }
+}

@@ -1,11 +1,12 @@
 //! `lbos catalog`: list, show, export and check the embedded problem catalog.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use lbos_catalog::{Entry, LivenessEntry, ProgramEntry};
-use lbos_check::mutants::{MutationReport, analyze};
+use lbos_check::mutants::{Fate, MutationReport, analyze};
 use lbos_check::{Options, Verdict};
 use serde::Serialize;
 
@@ -53,7 +54,8 @@ pub enum CatalogCommand {
         no_por: bool,
         /// Also check every mutant of each passing program (`lbos mutate`), for its
         /// properties and its claims that no thread starves: a mutant that survives must be
-        /// explained in the entry (`survivors`).
+        /// explained in the entry (`survivors`), and so must one that the per-mutant state
+        /// limit leaves undecided (`undecided`).
         #[arg(long)]
         mutants: bool,
         /// Skip the starvation claims (`liveness` of each program).
@@ -220,6 +222,12 @@ fn show(e: &Entry, with_source: bool) {
                 l.semaphores,
                 liveness_text(&l.expect, &l.starves)
             );
+        }
+        for (id, why) in &p.survivors {
+            println!("      surviving mutant {id}: {why}");
+        }
+        for (id, why) in &p.undecided {
+            println!("      undecided mutant {id}: {why}");
         }
         if with_source {
             println!();
@@ -457,9 +465,10 @@ fn violation_text(o: &Outcome) -> String {
 }
 
 /// Mutation analysis of a program that passed: every surviving mutant must be explained in
-/// the entry, and every explanation must name a surviving mutant. A mutant is checked for
-/// the program's properties and then for each of its claims that no thread starves (always,
-/// even with `--no-liveness`: the entry's explanations are relative to both).
+/// the entry (`survivors`), and so must every mutant no check decides within the per-mutant
+/// limits (`undecided`); every explanation must name a mutant of that fate. A mutant is
+/// checked for the program's properties and then for each of its claims that no thread
+/// starves (always, even with `--no-liveness`: the entry's explanations are relative to both).
 fn check_mutants(p: &ProgramEntry, r: &mut ProgramResult, claim_states: u64, opts: &Options) {
     let (Ok(program), Ok(config)) = (lbos_lang::compile(&p.source), p.config()) else {
         return;
@@ -470,37 +479,130 @@ fn check_mutants(p: &ProgramEntry, r: &mut ProgramResult, claim_states: u64, opt
         .filter(|l| l.expect == "ok")
         .filter_map(|l| p.liveness_config(l).ok())
         .collect();
-    // A mutant's space is about its program's: a larger one is a mutant that lets threads
-    // run far apart, whose fate within these limits is "undecided" (reported, not an error).
     let per_mutant = Options {
-        max_states: (r.states.max(claim_states) * 5).max(100_000),
-        timeout: Some(Duration::from_secs(20)),
+        max_states: mutant_max_states(p, r.states, claim_states),
+        timeout: Some(MUTANT_TIMEOUT),
         ..opts.clone()
     };
-    let report = analyze(&program, &config, &no_starvation, &per_mutant);
-    let unexplained: Vec<String> = report
-        .survivors()
-        .filter(|m| !p.survivors.contains_key(&m.id))
-        .map(|m| format!("{} ({})", m.id, m.description))
-        .collect();
-    let stale: Vec<&String> = p
-        .survivors
-        .keys()
-        .filter(|id| !report.survivors().any(|m| &m.id == *id))
-        .collect();
-    if !unexplained.is_empty() {
+    let mut report = analyze(&program, &config, &no_starvation, &per_mutant);
+    for m in &mut report.results {
+        m.explanation = match m.fate {
+            Fate::Survived => p.survivors.get(&m.id).cloned(),
+            Fate::Unknown => p.undecided.get(&m.id).cloned(),
+            Fate::Killed => None,
+        };
+    }
+    if let Some(problem) = mutants_problem(&report, &p.survivors, &p.undecided) {
         r.matched = false;
-        r.problem = Some(format!(
-            "mutants survive without an explanation in the entry: {}",
-            unexplained.join(", ")
-        ));
-    } else if !stale.is_empty() {
-        r.matched = false;
-        r.problem = Some(format!(
-            "the entry explains mutants that do not survive: {stale:?}"
-        ));
+        r.problem = Some(problem);
     }
     r.mutants = Some(report);
+}
+
+/// The per-mutant time limit of the catalog's mutation analysis: a safety net only. The
+/// state limit decides which mutants are undecided, so that the verdict does not depend on
+/// the machine's load.
+const MUTANT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The per-mutant state limit: the entry's own (`mutant_max_states`), or five times the
+/// largest space of the program and its claims (at least 100,000). A mutant whose space is
+/// larger lets threads run far apart, and its fate within this limit is "undecided".
+fn mutant_max_states(p: &ProgramEntry, states: u64, claim_states: u64) -> u64 {
+    p.mutant_max_states
+        .unwrap_or_else(|| (states.max(claim_states) * 5).max(100_000))
+}
+
+/// What is wrong with the entry's explanations of a mutation report, if anything: a
+/// surviving or undecided mutant it does not explain, or an explanation of a mutant that
+/// has another fate (stale).
+fn mutants_problem(
+    report: &MutationReport,
+    survivors: &BTreeMap<String, String>,
+    undecided: &BTreeMap<String, String>,
+) -> Option<String> {
+    let with_fate = |fate: Fate| {
+        report
+            .results
+            .iter()
+            .filter(move |m| m.fate == fate)
+            .map(|m| m.id.as_str())
+    };
+    let unexplained = |fate: Fate, table: &BTreeMap<String, String>| {
+        report
+            .results
+            .iter()
+            .filter(|m| m.fate == fate && !table.contains_key(&m.id))
+            .map(|m| format!("{} ({})", m.id, m.description))
+            .collect::<Vec<_>>()
+    };
+    let stale = |fate: Fate, table: &BTreeMap<String, String>| {
+        table
+            .keys()
+            .filter(|id| !with_fate(fate).any(|m| m == id.as_str()))
+            .map(|id| {
+                let got = report.results.iter().find(|m| &m.id == id).map_or(
+                    "not a mutant of this program",
+                    |m| match m.fate {
+                        Fate::Killed => "killed",
+                        Fate::Survived => "survives",
+                        Fate::Unknown => "undecided",
+                    },
+                );
+                format!("{id} ({got})")
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut problems = Vec::new();
+    let survive = unexplained(Fate::Survived, survivors);
+    if !survive.is_empty() {
+        problems.push(format!(
+            "mutants survive without an explanation in the entry (`survivors`): {}",
+            survive.join(", ")
+        ));
+    }
+    let open = unexplained(Fate::Unknown, undecided);
+    if !open.is_empty() {
+        problems.push(format!(
+            "mutants are undecided within the limits without an explanation in the entry (`undecided`): {}",
+            open.join(", ")
+        ));
+    }
+    let stale_survivors = stale(Fate::Survived, survivors);
+    if !stale_survivors.is_empty() {
+        problems.push(format!(
+            "the entry explains mutants that do not survive (`survivors`): {}",
+            stale_survivors.join(", ")
+        ));
+    }
+    let stale_undecided = stale(Fate::Unknown, undecided);
+    if !stale_undecided.is_empty() {
+        problems.push(format!(
+            "the entry explains mutants that are not undecided (`undecided`): {}",
+            stale_undecided.join(", ")
+        ));
+    }
+    if problems.is_empty() {
+        None
+    } else {
+        Some(problems.join("; "))
+    }
+}
+
+/// The mutants cell of the table: killed of all, and the explained survivors and undecided.
+fn mutants_cell(m: &MutationReport) -> String {
+    let total = m.results.len();
+    let mut extra = Vec::new();
+    if m.survived > 0 {
+        extra.push(format!("{} survive", m.survived));
+    }
+    if m.unknown > 0 {
+        extra.push(format!("{} undecided", m.unknown));
+    }
+    if extra.is_empty() {
+        format!("{}/{total}", m.killed)
+    } else {
+        format!("{}/{total} ({})", m.killed, extra.join(", "))
+    }
 }
 
 fn check(entries: &[&Entry], opts: Options, json: bool, mutants: bool, liveness: bool) -> u8 {
@@ -537,9 +639,7 @@ fn check(entries: &[&Entry], opts: Options, json: bool, mutants: bool, liveness:
             checked.extend(claims);
             for r in checked {
                 let program = p.file.trim_end_matches(".sync");
-                let score = r.mutants.as_ref().map_or(String::new(), |m| {
-                    format!("{}/{}", m.killed, m.killed + m.survived + m.unknown)
-                });
+                let score = r.mutants.as_ref().map_or(String::new(), mutants_cell);
                 rows.push(vec![
                     e.name.clone(),
                     match &r.semaphores {
@@ -610,19 +710,239 @@ fn check(entries: &[&Entry], opts: Options, json: bool, mutants: bool, liveness:
             total_time
         );
         if mutants {
-            let (killed, survived, unknown) = results
-                .iter()
-                .filter_map(|r| r.mutants.as_ref())
-                .fold((0, 0, 0), |(k, s, u), m| {
-                    (k + m.killed, s + m.survived, u + m.unknown)
-                });
-            println!(
-                "mutants of passing programs: {killed} killed, {survived} survive (each explained in its entry or listed below), {unknown} undecided within the limits"
-            );
+            print_scores(entries, &results);
         }
         for p in &problems {
             println!("mismatch: {p}");
         }
     }
     if mismatches > 0 { 1 } else { 0 }
+}
+
+/// The mutation score of each entry, then the totals. The score counts killed mutants among
+/// the decided ones (killed or surviving); undecided mutants are not counted either way.
+fn print_scores(entries: &[&Entry], results: &[ProgramResult]) {
+    let mut rows = Vec::new();
+    let mut total = (0, 0, 0);
+    for e in entries {
+        let (k, s, u) = results
+            .iter()
+            .filter(|r| r.entry == e.name)
+            .filter_map(|r| r.mutants.as_ref())
+            .fold((0, 0, 0), |(k, s, u), m| {
+                (k + m.killed, s + m.survived, u + m.unknown)
+            });
+        if k + s + u == 0 {
+            continue;
+        }
+        total = (total.0 + k, total.1 + s, total.2 + u);
+        rows.push(vec![
+            e.name.clone(),
+            (k + s + u).to_string(),
+            k.to_string(),
+            s.to_string(),
+            u.to_string(),
+            score_text(k, s),
+        ]);
+    }
+    println!(
+        "\nmutation score per entry (killed of the decided mutants; undecided ones are not counted):\n"
+    );
+    print_table(
+        &[
+            "problem",
+            "mutants",
+            "killed",
+            "survive",
+            "undecided",
+            "score",
+        ],
+        &rows,
+    );
+    let undecided = undecided_lines(results);
+    if !undecided.is_empty() {
+        println!("\nundecided mutants (no verdict within the per-mutant limit):");
+        for u in &undecided {
+            println!("{u}");
+        }
+    }
+    let (killed, survived, unknown) = total;
+    println!(
+        "\nmutants of passing programs: {killed} killed, {survived} survive, {unknown} undecided within the limits (each survivor and undecided mutant explained in its entry, or listed below); score {}",
+        score_text(killed, survived)
+    );
+}
+
+/// Each undecided mutant, with the entry's explanation, one line each.
+fn undecided_lines(results: &[ProgramResult]) -> Vec<String> {
+    results
+        .iter()
+        .filter_map(|r| Some((r, r.mutants.as_ref()?)))
+        .flat_map(|(r, m)| {
+            m.results
+                .iter()
+                .filter(|x| x.fate == Fate::Unknown)
+                .map(move |x| {
+                    let why = x.explanation.as_deref().unwrap_or("not explained");
+                    format!("  {}/{} {}: {why}", r.entry, r.program, x.id)
+                })
+        })
+        .collect()
+}
+
+fn score_text(killed: usize, survived: usize) -> String {
+    if killed + survived == 0 {
+        "-".to_string()
+    } else {
+        format!("{:.1}%", 100.0 * killed as f64 / (killed + survived) as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A looping program whose `delete L10` (the turnstile's wait) lets the turnstile count up
+    /// forever: no size decides it. Two mutants survive (`swap L9-10`, `swap L10-11`); the
+    /// others are killed.
+    const TURNSTILE: &str = "turnstile = Semaphore(1)
+mutex = Semaphore(1)
+inside = 0
+## Thread x2
+while True:
+    mutex.wait()
+    inside += 1
+    inside -= 1
+    mutex.signal()
+    turnstile.wait()
+    turnstile.signal()
+## Invariant
+inside <= 1
+";
+
+    fn table(rows: &[&str]) -> BTreeMap<String, String> {
+        rows.iter()
+            .map(|id| (id.to_string(), "why".to_string()))
+            .collect()
+    }
+
+    fn entry(survivors: &[&str], undecided: &[&str]) -> Entry {
+        Entry {
+            name: "toy".into(),
+            title: "Toy".into(),
+            section: "1.1".into(),
+            statement: String::new(),
+            properties: Vec::new(),
+            liveness: Vec::new(),
+            checked_with: None,
+            programs: vec![ProgramEntry {
+                file: "turnstile.sync".into(),
+                title: "Turnstile".into(),
+                kind: lbos_catalog::Kind::Solution,
+                listing: "ours".into(),
+                expect: "ok".into(),
+                reason: None,
+                semaphores: None,
+                threads: Vec::new(),
+                note: None,
+                dead_rows_ok: None,
+                liveness: Vec::new(),
+                survivors: table(survivors),
+                undecided: table(undecided),
+                mutant_max_states: Some(20_000),
+                source: TURNSTILE.into(),
+            }],
+        }
+    }
+
+    /// Checks the toy entry's program and its mutants as `catalog check --mutants` does.
+    fn check_toy(survivors: &[&str], undecided: &[&str]) -> ProgramResult {
+        let e = entry(survivors, undecided);
+        let opts = Options {
+            timeout: Some(Duration::from_secs(60)),
+            jobs: 2,
+            ..Options::default()
+        };
+        let p = &e.programs[0];
+        let mut r = check_program(&e, p, &opts);
+        assert!(r.matched, "the toy program passes: {:?}", r.problem);
+        check_mutants(p, &mut r, 0, &opts);
+        r
+    }
+
+    const SURVIVORS: [&str; 2] = ["swap L9-10", "swap L10-11"];
+
+    #[test]
+    fn every_survivor_and_undecided_mutant_explained_passes() {
+        let r = check_toy(&SURVIVORS, &["delete L10"]);
+        assert!(r.matched, "{:?}", r.problem);
+        let m = r.mutants.expect("a mutation report");
+        assert_eq!((m.killed, m.survived, m.unknown), (4, 2, 1));
+        let undecided = m.results.iter().find(|m| m.id == "delete L10").unwrap();
+        assert_eq!(undecided.fate, Fate::Unknown);
+        assert_eq!(undecided.explanation.as_deref(), Some("why"));
+        assert_eq!(mutants_cell(&m), "4/7 (2 survive, 1 undecided)");
+    }
+
+    #[test]
+    fn the_text_report_lists_each_undecided_mutant_with_its_explanation() {
+        let r = check_toy(&SURVIVORS, &["delete L10"]);
+        let lines = undecided_lines(&[r]);
+        assert_eq!(lines, ["  toy/turnstile.sync delete L10: why"]);
+    }
+
+    #[test]
+    fn an_undecided_mutant_without_an_explanation_fails() {
+        let r = check_toy(&SURVIVORS, &[]);
+        assert!(!r.matched);
+        let problem = r.problem.unwrap();
+        assert!(
+            problem.contains("undecided within the limits without an explanation")
+                && problem.contains("delete L10 (delete `turnstile.wait()`)"),
+            "{problem}"
+        );
+    }
+
+    #[test]
+    fn a_stale_undecided_entry_fails() {
+        // `delete L11` is killed (a deadlock), `delete L99` is no mutant at all.
+        let r = check_toy(&SURVIVORS, &["delete L10", "delete L11", "delete L99"]);
+        assert!(!r.matched);
+        let problem = r.problem.unwrap();
+        assert!(
+            problem.contains("explains mutants that are not undecided (`undecided`): delete L11 (killed), delete L99 (not a mutant of this program)"),
+            "{problem}"
+        );
+    }
+
+    #[test]
+    fn a_survivor_listed_as_undecided_fails_both_ways() {
+        let r = check_toy(&["swap L9-10"], &["delete L10", "swap L10-11"]);
+        assert!(!r.matched);
+        let problem = r.problem.unwrap();
+        assert!(
+            problem
+                .contains("survive without an explanation in the entry (`survivors`): swap L10-11")
+                && problem.contains("not undecided (`undecided`): swap L10-11 (survives)"),
+            "{problem}"
+        );
+    }
+
+    #[test]
+    fn an_undecided_mutant_listed_as_a_survivor_fails() {
+        let r = check_toy(&["swap L9-10", "swap L10-11", "delete L10"], &[]);
+        assert!(!r.matched);
+        let problem = r.problem.unwrap();
+        assert!(
+            problem.contains("(`undecided`): delete L10 (delete")
+                && problem.contains("do not survive (`survivors`): delete L10 (undecided)"),
+            "{problem}"
+        );
+    }
+
+    #[test]
+    fn the_score_counts_only_decided_mutants() {
+        assert_eq!(score_text(4, 2), "66.7%");
+        assert_eq!(score_text(0, 0), "-");
+    }
 }

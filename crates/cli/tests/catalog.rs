@@ -215,3 +215,40 @@ fn catalog_check_checks_the_starvation_claims() {
         text(&o)
     );
 }
+
+#[test]
+fn catalog_mutation_analysis_decides_the_looping_mutex_and_prints_scores() {
+    // `true L10` (the loop never ends) used to be undecided: `count` grows forever. The
+    // invariant `count <= 3 * rounds` kills it now.
+    let o = lbos(&["catalog", "check", "mutex", "--mutants", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let m = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["program"] == "mutex.sync")
+        .unwrap()["mutants"]
+        .clone();
+    assert_eq!(m["unknown"], 0);
+    let loop_forever = m["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "true L10")
+        .unwrap();
+    assert_eq!(loop_forever["fate"], "killed");
+    // A survivor carries the entry's explanation; a killed mutant none.
+    for r in m["results"].as_array().unwrap() {
+        assert_eq!(
+            r["fate"] == "survived",
+            r.get("explanation").is_some(),
+            "{r}"
+        );
+    }
+    let o = lbos(&["catalog", "check", "mutex", "--mutants"]);
+    let text = text(&o);
+    assert!(text.contains("mutation score per entry"), "{text}");
+    assert!(text.contains("6/8 (2 survive)"), "{text}");
+    assert!(text.contains("6 killed, 2 survive, 0 undecided"), "{text}");
+}

@@ -341,6 +341,8 @@ enum Ctx {
     Init,
     Thread,
     Proc(u32),
+    /// An `## Invariant` line: it may read a semaphore's or lightswitch's count (`s.value`).
+    Invariant,
 }
 
 struct Compiler<'a> {
@@ -628,6 +630,7 @@ impl<'a> Compiler<'a> {
             });
         }
 
+        self.ctx = Ctx::Invariant;
         for (line, text, e) in &s.invariants {
             if let Some(span) = find_self(e) {
                 self.err(
@@ -1070,6 +1073,15 @@ impl<'a> Compiler<'a> {
                         return Expr::SelfIndex;
                     }
                     return Expr::SelfAttr(self.self_attr(name));
+                }
+                if name == "value" {
+                    if matches!(self.ctx, Ctx::Invariant) {
+                        let o = self.expr(obj, line);
+                        return Expr::Builtin(Builtin::Value, vec![o]);
+                    }
+                    self.err(Diagnostic::new(line, span.col, "a semaphore's value cannot be read by the program").with_len(span.len as usize)
+                        .with_hint("only an `## Invariant` line may read it (`turnstile.value <= 1`); the program itself sees a semaphore only through wait and signal"));
+                    return Expr::Const(Const::None);
                 }
                 self.err(Diagnostic::new(line, span.col, format!("attribute `{name}` is not supported here")).with_len(span.len as usize)
                     .with_hint("only `self.x` attributes and method calls such as `sem.wait()` exist in Sync"));

@@ -40,6 +40,10 @@ pub enum Builtin {
     RandomChoice,
     RandomInt,
     Noop,
+    /// `s.value` in an `## Invariant` line: a semaphore's value (negative: minus the number
+    /// of waiters), a lightswitch's counter, or the number of threads waiting at a barrier.
+    /// Thread code cannot read it, so it has no name to call.
+    Value,
 }
 
 impl Builtin {
@@ -69,7 +73,7 @@ impl Builtin {
             Builtin::Semaphore | Builtin::FifoSemaphore => (0, 1),
             Builtin::Lightswitch => (0, 0),
             Builtin::Barrier => (1, 1),
-            Builtin::Len | Builtin::Abs => (1, 1),
+            Builtin::Len | Builtin::Abs | Builtin::Value => (1, 1),
             Builtin::Min | Builtin::Max => (1, 8),
             Builtin::Range => (1, 2),
             Builtin::Print | Builtin::Noop => (0, 16),

@@ -145,3 +145,15 @@ fn a_one_line_if_may_assign() {
     let p = compile("full = False\nn = 0\n## Thread\nif n == 0: full = True\nif n < 2: n += 1\n");
     assert!(p.is_ok(), "{:?}", p.err());
 }
+
+#[test]
+fn only_an_invariant_reads_a_semaphores_value() {
+    let d = first_error("s = Semaphore(1)\nx = 0\n## Thread\nx = s.value\n");
+    assert_eq!((d.line, d.column), (4, 7));
+    assert!(d.message.contains("cannot be read by the program"));
+    assert!(d.hint.unwrap().contains("## Invariant"));
+    assert!(
+        compile("s = Semaphore(1)\n## Thread\ns.wait()\ns.signal()\n## Invariant\ns.value <= 1\n")
+            .is_ok()
+    );
+}

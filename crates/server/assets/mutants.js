@@ -1,6 +1,7 @@
-// The mutants panel (in the Check view): the catalog's surviving mutants of this program with
-// why each survives, and on request the mutation analysis of the program as it stands in the
-// editor (the server checks every mutant with the check limits; cancel stops it).
+// The mutants panel (in the Check view): the catalog's surviving (and undecided) mutants of this
+// program with why each survives (or why no size decides it), and on request the mutation
+// analysis of the program as it stands in the editor (the server checks every mutant with the
+// check limits; cancel stops it).
 import { h } from './dom.js';
 import { app } from './state.js';
 import * as api from './api.js';
@@ -40,6 +41,7 @@ function cancel(rerender) {
 export function renderMutants(rerender) {
   const p = app.program;
   const known = Object.entries(p.survivors || {});
+  const open = Object.entries(p.undecided || {});
   const edited = p.source !== p.original;
   const hide = exercise();
   const busy = run.job && run.job.phase !== 'done';
@@ -56,6 +58,11 @@ export function renderMutants(rerender) {
         h('ul.survivors', known.map(([id, why]) => h('li', { 'data-mutant': id }, h('code', id), ' — ', why)))));
   } else if (p.id && !p.id.startsWith('file:') && !edited) {
     out.append(h('p#known-survivors', 'The catalog lists no surviving mutant of this program.'));
+  }
+  if (open.length && !edited && !hide) {
+    out.append(h('div#known-undecided',
+      h('h3', 'Undecided mutants the catalog explains'),
+      h('ul.survivors', open.map(([id, why]) => h('li', { 'data-mutant': id }, h('code', id), ' — ', why)))));
   }
   out.append(h('div.check-form',
     h('button.primary#run-mutants', { onclick: () => start(rerender), disabled: busy || undefined },
@@ -76,7 +83,9 @@ export function renderMutants(rerender) {
     return out;
   }
   const unchecked = m.total - m.results.length;
-  const why = run.source === p.original ? p.survivors || {} : {};
+  const same = run.source === p.original;
+  const why = same ? p.survivors || {} : {};
+  const undecidedWhy = same ? p.undecided || {} : {};
   out.append(h('div.verdict#mutants-result', { role: 'status', 'data-killed': m.killed, 'data-survived': m.survived },
     `${m.total} mutant${m.total === 1 ? '' : 's'}: ${m.killed} killed, ${m.survived} survived`,
     m.unknown ? `, ${m.unknown} undecided (a limit)` : '',
@@ -94,7 +103,8 @@ export function renderMutants(rerender) {
   if (killed.length) {
     out.append(h('details', h('summary', `Killed or undecided (${killed.length})`),
       h('table.stats.mutant-table', killed.map((r) => h('tr', { 'data-mutant': r.id },
-        h('td', h('code', r.id)), h('td', r.fate), h('td', r.description), h('td', r.detail))))));
+        h('td', h('code', r.id)), h('td', r.fate), h('td', r.description),
+        h('td', r.fate === 'unknown' && undecidedWhy[r.id] && !hide ? `${r.detail}: ${undecidedWhy[r.id]}` : r.detail))))));
   }
   return out;
 }

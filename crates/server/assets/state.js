@@ -77,7 +77,7 @@ export async function catalogProgram(id) {
   if (!res.ok) { notify(res.message); return null; }
   return { id: res.id, name: res.name, title: res.title, source: res.source,
     threads: res.threads || [], semaphores: res.semaphores || 'weak', note: res.note, expect: res.expect,
-    survivors: res.survivors || {} };
+    survivors: res.survivors || {}, undecided: res.undecided || {} };
 }
 
 export async function openCatalog(id) {

@@ -267,6 +267,7 @@ async fn source(AxState(st): AxState<Shared>, Query(q): Query<SourceQuery>) -> R
         let p = &e.programs[i];
         let mut answer = json!({
             "ok": true, "threads": p.threads, "survivors": p.survivors,
+            "undecided": p.undecided,
             "semaphores": p.semaphores.clone().unwrap_or_else(|| "weak".into()),
         });
         if q.exercise == 1 {

@@ -1586,6 +1586,20 @@ impl Exec<'_, '_> {
             })),
             Builtin::Balk => Err("`balk()` must be a statement of its own".into()),
             Builtin::Noop => Ok(Value::None),
+            Builtin::Value => match argv[0] {
+                Value::Ref(r) => match &*self.st.heap[r as usize] {
+                    Object::Semaphore { value, .. } => Ok(Value::Int(*value)),
+                    Object::Lightswitch { counter, .. } => Ok(Value::Int(*counter)),
+                    Object::Barrier { count, .. } => Ok(Value::Int(*count)),
+                    Object::List(_) => Err(
+                        "`.value` of a list: only semaphores, lightswitches and barriers have one"
+                            .into(),
+                    ),
+                },
+                _ => Err(
+                    "`.value` of something that is not a semaphore, lightswitch or barrier".into(),
+                ),
+            },
             Builtin::RandomChoice => {
                 let items = self.list(argv[0], "random.choice")?.clone();
                 if items.is_empty() {
