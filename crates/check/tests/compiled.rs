@@ -14,8 +14,12 @@ use std::sync::Arc;
 
 use lbos_check::{Options, Report, Verdict, check};
 use lbos_vm::compiled::Compiled;
-use lbos_vm::{Config, Machine, ThreadSpec, codec, heap};
+use lbos_vm::{Config, Machine, codec, heap};
 use proptest::prelude::*;
+
+mod common;
+
+use common::{bench_source, machine_with};
 
 /// What a step-by-step comparison covered.
 #[derive(Debug, Default)]
@@ -144,18 +148,6 @@ fn compare_search(name: &str, m: &Machine, por: bool) -> Report {
     fast
 }
 
-fn machine(src: &str, threads: &[&str]) -> Machine {
-    let program = lbos_lang::compile(src).unwrap_or_else(|d| panic!("{:?}", d));
-    let config = Config {
-        threads: threads
-            .iter()
-            .map(|t| t.parse::<ThreadSpec>().unwrap())
-            .collect(),
-        ..Config::default()
-    };
-    Machine::new(Arc::new(program), config).unwrap()
-}
-
 /// Whether an `## Invariant` line reads a semaphore's or lightswitch's count (`s.value`).
 fn reads_counts(p: &lbos_lang::Program) -> bool {
     let mut found = false;
@@ -273,11 +265,6 @@ fn downeys_examples_step_alike() {
     assert!(compiled >= 5, "{compiled} of {programs}");
 }
 
-fn bench(file: &str) -> String {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/sync");
-    std::fs::read_to_string(dir.join(file)).unwrap()
-}
-
 #[test]
 fn benchmark_programs_run_entirely_on_the_compiled_step() {
     for (file, threads) in [
@@ -285,7 +272,7 @@ fn benchmark_programs_run_entirely_on_the_compiled_step() {
         ("readers-writers.sync", vec!["writer=2", "reader=2"]),
         ("barbershop.sync", vec!["customer=3"]),
     ] {
-        let m = machine(&bench(file), &threads);
+        let m = machine_with(&bench_source(file), &threads);
         let cov = compare_steps(file, &m, 5000)
             .unwrap_or_else(|| panic!("{file}: {}", Compiled::new(&m).unwrap_err()));
         assert_eq!(
@@ -304,7 +291,7 @@ fn benchmark_programs_run_entirely_on_the_compiled_step() {
 #[test]
 fn philosophers_counts_are_the_interpreters() {
     // 3 philosophers, no reduction: the count `bench/expected-states.txt` records.
-    let m = machine(&bench("philosophers.sync"), &["philosopher=3"]);
+    let m = machine_with(&bench_source("philosophers.sync"), &["philosopher=3"]);
     let r = check(
         &m,
         &Options {
@@ -318,7 +305,7 @@ fn philosophers_counts_are_the_interpreters() {
 
 #[test]
 fn programs_outside_the_subset_say_why() {
-    let m = machine(
+    let m = machine_with(
         "q = []\ns = Semaphore(0)\n## Thread\nq.append(1)\ns.signal()\n## Thread\ns.wait()\n",
         &[],
     );
@@ -343,7 +330,7 @@ fn faults_and_deadlocks_come_out_the_same() {
         "x = 0\n## Thread x2\nx += 1\nx -= 1\n## Invariant\nx < 2\n",
         "l = [1, 2]\n## Thread\nx = l[self.index + 2]\n",
     ] {
-        let m = machine(src, &[]);
+        let m = common::machine(src);
         compare_steps(src, &m, 1000).expect("in the subset");
         let r = compare_searches(src, &m);
         assert_ne!(r.verdict, Verdict::Ok, "{src}");
@@ -460,7 +447,7 @@ fn the_flat_search_packs_wider_or_gives_way_when_values_grow() {
             "compiled (the flat search gave up: a value needs more than 4 bytes)",
         ),
     ] {
-        let m = machine(src, &[]);
+        let m = common::machine(src);
         let r = compare_searches(src, &m);
         assert_eq!(r.stats.engine, engine, "{src}");
     }
@@ -469,7 +456,7 @@ fn the_flat_search_packs_wider_or_gives_way_when_values_grow() {
 #[test]
 fn the_flat_search_keeps_limits_and_counterexamples() {
     // A state limit stops it where the general search stops (after the same chunk of states).
-    let m = machine(&bench("philosophers.sync"), &["philosopher=4"]);
+    let m = machine_with(&bench_source("philosophers.sync"), &["philosopher=4"]);
     for cap in [1, 100, 5000] {
         let flat = check(
             &m,
@@ -498,7 +485,7 @@ fn the_flat_search_keeps_limits_and_counterexamples() {
         );
     }
     // A deadlock deep in the space: the same shortest counterexample as the interpreter's.
-    let m = machine(
+    let m = machine_with(
         "a = Semaphore(1)\nb = Semaphore(1)\n## Thread x2\nwhile True:\n    a.wait()\n    b.wait()\n    b.signal()\n    a.signal()\n## Thread\nb.wait()\na.wait()\na.signal()\nb.signal()\n",
         &[],
     );
