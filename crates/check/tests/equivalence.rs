@@ -19,7 +19,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lbos_check::{Options, Report, Verdict, check};
-use lbos_vm::{Config, Machine, ThreadSpec};
+use lbos_vm::{Config, Machine};
+
+mod common;
+
+use common::{bench_source, machine_with};
 
 #[derive(Default)]
 struct Tally {
@@ -199,7 +203,6 @@ fn catalog_programs_give_the_same_results_with_and_without_each_reduction() {
 
 #[test]
 fn benchmark_programs_give_the_same_results_with_and_without_each_reduction() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/sync");
     let mut tally = Tally::default();
     for (file, threads) in [
         ("philosophers.sync", vec!["philosopher=4"]),
@@ -208,15 +211,8 @@ fn benchmark_programs_give_the_same_results_with_and_without_each_reduction() {
         ("barbershop.sync", vec!["customer=3"]),
         ("h2o.sync", vec!["oxygen=1", "hydrogen=3"]),
     ] {
-        let src = std::fs::read_to_string(dir.join(file)).unwrap();
-        let config = Config {
-            threads: threads
-                .iter()
-                .map(|t| t.parse::<ThreadSpec>().unwrap())
-                .collect(),
-            ..Config::default()
-        };
-        compare(file, &machine(&src, config).unwrap(), false, &mut tally);
+        let m = machine_with(&bench_source(file), &threads);
+        compare(file, &m, false, &mut tally);
     }
     // Every one but H2O (a `Barrier`) runs on the compiled step, and so on the flat search.
     assert_eq!(tally.flat, 4);
