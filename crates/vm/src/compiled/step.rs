@@ -690,6 +690,16 @@ impl Run<'_> {
                         Ok(Value::Int(if *b == Builtin::Min { lo } else { hi }))
                     }
                     Builtin::Print | Builtin::Noop => Ok(Value::None),
+                    // `s.value` (invariants only): the count slot of a semaphore or lightswitch.
+                    Builtin::Value => match first {
+                        Value::Ref(r) => match self.c.objects[r as usize] {
+                            Obj::Sem { base, .. } | Obj::Lightswitch { base, .. } => {
+                                Ok(self.word(base))
+                            }
+                            Obj::List { .. } => Err(Bail),
+                        },
+                        _ => Err(Bail),
+                    },
                     Builtin::Pid => Ok(Value::Str(
                         self.c.program.strings.len() as u32 + self.cur.map_or(0, |t| t + 1),
                     )),
