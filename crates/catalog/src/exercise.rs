@@ -46,10 +46,15 @@ impl Entry {
         }
     }
 
+    /// The neutral id of the entry's `i`-th program: its neutral title as a slug.
+    pub fn neutral_id(&self, i: usize) -> String {
+        slug(&self.neutral_title(i))
+    }
+
     /// The entry's `i`-th program as exercise mode shows it.
     pub fn neutral(&self, i: usize) -> Neutral {
         let title = self.neutral_title(i);
-        let id = title.to_lowercase().replace(", ", "-").replace(' ', "-");
+        let id = slug(&title);
         Neutral {
             file: format!("{id}.sync"),
             source: neutral_source(&self.programs[i].source, &title),
@@ -57,6 +62,11 @@ impl Entry {
             title,
         }
     }
+}
+
+/// `Section 3.6, listing c` -> `section-3.6-listing-c`.
+fn slug(title: &str) -> String {
+    title.to_lowercase().replace(", ", "-").replace(' ', "-")
 }
 
 /// `source` with its leading comment block (the `#` lines before anything else; `##` starts a
@@ -92,7 +102,7 @@ pub fn find_program(id: &str) -> Option<(&'static Entry, usize)> {
     }
     entries().iter().find_map(|e| {
         (0..e.programs.len())
-            .find(|&i| e.neutral(i).id == id)
+            .find(|&i| e.neutral_id(i) == id)
             .map(|i| (e, i))
     })
 }
