@@ -552,35 +552,28 @@ fn mutants_problem(
             })
             .collect::<Vec<_>>()
     };
-    let mut problems = Vec::new();
-    let survive = unexplained(Fate::Survived, survivors);
-    if !survive.is_empty() {
-        problems.push(format!(
-            "mutants survive without an explanation in the entry (`survivors`): {}",
-            survive.join(", ")
-        ));
-    }
-    let open = unexplained(Fate::Unknown, undecided);
-    if !open.is_empty() {
-        problems.push(format!(
-            "mutants are undecided within the limits without an explanation in the entry (`undecided`): {}",
-            open.join(", ")
-        ));
-    }
-    let stale_survivors = stale(Fate::Survived, survivors);
-    if !stale_survivors.is_empty() {
-        problems.push(format!(
-            "the entry explains mutants that do not survive (`survivors`): {}",
-            stale_survivors.join(", ")
-        ));
-    }
-    let stale_undecided = stale(Fate::Unknown, undecided);
-    if !stale_undecided.is_empty() {
-        problems.push(format!(
-            "the entry explains mutants that are not undecided (`undecided`): {}",
-            stale_undecided.join(", ")
-        ));
-    }
+    let problems: Vec<String> = [
+        (
+            unexplained(Fate::Survived, survivors),
+            "mutants survive without an explanation in the entry (`survivors`)",
+        ),
+        (
+            unexplained(Fate::Unknown, undecided),
+            "mutants are undecided within the limits without an explanation in the entry (`undecided`)",
+        ),
+        (
+            stale(Fate::Survived, survivors),
+            "the entry explains mutants that do not survive (`survivors`)",
+        ),
+        (
+            stale(Fate::Unknown, undecided),
+            "the entry explains mutants that are not undecided (`undecided`)",
+        ),
+    ]
+    .into_iter()
+    .filter(|(ids, _)| !ids.is_empty())
+    .map(|(ids, what)| format!("{what}: {}", ids.join(", ")))
+    .collect();
     if problems.is_empty() {
         None
     } else {
