@@ -703,6 +703,21 @@ impl Search<'_> {
 
     /// Every few thousand transitions (new states or not, so that a level of known states
     /// still sees the limits): stops the search if a limit is reached, and reports progress.
+    /// The stop at a deadlocked state found at `depth + 1`, with its path from the initial
+    /// state (None: the path could not be rebuilt, and the report says at what depth).
+    fn deadlock_stop(&mut self, trace: Option<Vec<lbos_vm::Transition>>, depth: u32) -> Stop {
+        let trace = trace.unwrap_or_else(|| {
+            self.lost_trace = Some(depth + 1);
+            Vec::new()
+        });
+        let v = Violation {
+            verdict: Verdict::Deadlock,
+            fault: None,
+            trace,
+        };
+        (Verdict::Deadlock, Some(v), None)
+    }
+
     fn tick(&mut self, frontier: u64) -> Result<(), Stop> {
         if self.stats.transitions < self.last_limit_check + 4096 {
             return Ok(());
@@ -822,19 +837,8 @@ impl Search<'_> {
                     };
                     self.stats.max_depth = self.stats.max_depth.max(depth as u64 + 1);
                     if *deadlock {
-                        let trace = match transitions_to(self.exp, &self.store, idx) {
-                            Some((trace, _)) => trace,
-                            None => {
-                                self.lost_trace = Some(depth + 1);
-                                Vec::new()
-                            }
-                        };
-                        let v = Violation {
-                            verdict: Verdict::Deadlock,
-                            fault: None,
-                            trace,
-                        };
-                        return Err((Verdict::Deadlock, Some(v), None));
+                        let trace = transitions_to(self.exp, &self.store, idx).map(|(t, _)| t);
+                        return Err(self.deadlock_stop(trace, depth));
                     }
                     new(idx, &batch.bytes[bytes.0 as usize..bytes.1 as usize]);
                 }

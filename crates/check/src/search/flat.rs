@@ -383,26 +383,10 @@ fn absorb_packed(
         };
         search.stats.max_depth = search.stats.max_depth.max(depth as u64 + 1);
         if deadlock {
-            return Err(deadlock_stop(search, arena, idx, depth));
+            return Err(search.deadlock_stop(trace_to(search, arena, idx), depth));
         }
     }
     Ok(())
-}
-
-fn deadlock_stop(search: &mut Search, arena: &Arena, idx: u32, depth: u32) -> Stop {
-    let trace = match trace_to(search, arena, idx) {
-        Some(t) => t,
-        None => {
-            search.lost_trace = Some(depth + 1);
-            Vec::new()
-        }
-    };
-    let v = Violation {
-        verdict: Verdict::Deadlock,
-        fault: None,
-        trace,
-    };
-    (Verdict::Deadlock, Some(v), None)
 }
 
 /// The transitions from the initial state to state `i` (as `super::transitions_to`).
@@ -495,7 +479,9 @@ fn absorb_batch<const W: usize>(
                 };
                 search.stats.max_depth = search.stats.max_depth.max(depth as u64 + 1);
                 if *deadlock {
-                    return Ok(Err(deadlock_stop(search, arena, idx, depth)));
+                    return Ok(Err(
+                        search.deadlock_stop(trace_to(search, arena, idx), depth)
+                    ));
                 }
             }
         }
