@@ -69,6 +69,13 @@ pub struct Compiled {
     /// Frames per thread (the deepest call chain) and slots per frame.
     max_frames: u32,
     max_locals: u32,
+    /// Slots per thread and per frame (as [`Compiled::thread_len`], precomputed: the step
+    /// locates frames on every access).
+    tlen: u32,
+    flen: u32,
+    /// The program has a lightswitch: without one, a frame's sub-step and held slots never
+    /// change (0, unset, unset) and the step does not write them.
+    lightswitches: bool,
     /// Locals of a frame running procedure `p` (index `p`), and of a column frame (last).
     frame_locals: Vec<u32>,
     /// The row of each instruction is a valid end row.
@@ -78,13 +85,14 @@ pub struct Compiled {
     /// Program strings that are empty (falsy).
     empty_string: Vec<bool>,
     total_threads: i64,
-    /// The shared slots the invariants read (their globals and the objects those reach): a
-    /// step that writes none of them leaves the invariants as true as they were.
+    /// For every slot, whether the invariants read it (shared slots of their globals and the
+    /// objects those reach): a step that writes none of them leaves the invariants as true
+    /// as they were.
     watched: Vec<bool>,
     /// Where each slot goes in a packed state (see [`pack`]).
     layout: pack::Layout,
     /// The region of each slot: 0 shared, `1 + t` thread `t`.
-    region: Vec<u32>,
+    region: Arc<[u32]>,
     /// [`pack::Codes::value`] of every one-byte code.
     decode1: Vec<Value>,
     /// The invariants as the step evaluates them (see [`fold`]).
@@ -102,12 +110,11 @@ const DONE: Value = Value::None;
 #[derive(Default)]
 pub struct Flat {
     words: Vec<Value>,
-    /// (slot, old value) of every write of the step in progress.
+    /// (slot, old value) of every write of the step in progress (only writes that change
+    /// the slot: what [`Flat::dirty`] is computed from).
     undo: Vec<(u32, Value)>,
-    /// Region 0 is the shared part, region `1 + t` thread `t`: written by the step.
-    dirty: Vec<bool>,
-    /// The step wrote a slot the invariants read.
-    watched_dirty: bool,
+    /// [`Compiled`]'s region of each slot.
+    region: Arc<[u32]>,
     /// Byte ranges of the loaded encoding's parts: shared, then each thread.
     parts: Vec<(u32, u32)>,
     forced: Vec<u32>,
@@ -122,7 +129,10 @@ pub struct Flat {
 impl Flat {
     /// Whether the step wrote region `r` (0 shared, `1 + t` thread `t`).
     pub fn dirty(&self, r: usize) -> bool {
-        self.dirty[r]
+        // From the undo log rather than kept by every write: the flat search never asks.
+        self.undo
+            .iter()
+            .any(|&(i, _)| self.region[i as usize] as usize == r)
     }
 
     /// The loaded encoding's parts (shared, then each thread), as byte ranges.
@@ -296,6 +306,7 @@ impl Compiled {
         let end_pc = p.code.iter().map(|i| p.rows[i.row as usize].end).collect();
         let limit = m.config.limits.max_step_work;
         let watched = watched_slots(p, &init, &objects, next);
+        let lightswitches = objects.iter().any(|o| matches!(o, Obj::Lightswitch { .. }));
         let mut c = Compiled {
             program: p.clone(),
             globals: init.globals.len() as u32,
@@ -307,6 +318,9 @@ impl Compiled {
             attrs: p.self_attrs.len() as u32,
             max_frames,
             max_locals,
+            tlen: 2 + p.self_attrs.len() as u32 + max_frames * (FRAME_HEADER + max_locals),
+            flen: FRAME_HEADER + max_locals,
+            lightswitches,
             frame_locals,
             end_pc,
             max_call_depth: m.config.limits.max_call_depth,
@@ -316,7 +330,7 @@ impl Compiled {
             total_threads: m.counts.iter().map(|&c| i64::from(c)).sum(),
             watched,
             layout: pack::Layout::default(),
-            region: Vec::new(),
+            region: Arc::from(Vec::new()),
             decode1: Vec::new(),
             invariants: fold::invariants(p, &fold::constant_globals(p, &init.globals)),
             codes: pack::Codes::new(
@@ -331,20 +345,24 @@ impl Compiled {
                 Some(j) => 1 + j / c.thread_len(),
             })
             .collect();
+        c.watched.resize(c.thread_base(c.threads) as usize, false);
         c.decode1 = (0..256).map(|b| c.codes.value(b)).collect();
         Ok(c)
     }
 
+    #[inline]
     fn thread_len(&self) -> u32 {
-        2 + self.attrs + self.max_frames * (FRAME_HEADER + self.max_locals)
+        self.tlen
     }
 
+    #[inline]
     fn thread_base(&self, t: u32) -> u32 {
-        self.shared_len + t * self.thread_len()
+        self.shared_len + t * self.tlen
     }
 
+    #[inline]
     fn frame_base(&self, t: u32, k: u32) -> u32 {
-        self.thread_base(t) + 2 + self.attrs + k * (FRAME_HEADER + self.max_locals)
+        self.thread_base(t) + 2 + self.attrs + k * self.flen
     }
 
     fn locals_of(&self, proc: u32) -> u32 {
@@ -375,7 +393,7 @@ impl Compiled {
         }
         Flat {
             words,
-            dirty: vec![false; 1 + self.threads as usize],
+            region: self.region.clone(),
             ..Flat::default()
         }
     }
@@ -684,7 +702,6 @@ impl Compiled {
             loop {
                 flat.made.clear();
                 flat.undo.clear();
-                flat.dirty.iter_mut().for_each(|d| *d = false);
                 let mut ran = step::run_step(self, flat, t);
                 let mut steps = 1;
                 if let Some(local) = local {

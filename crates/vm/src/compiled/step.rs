@@ -29,23 +29,36 @@ struct Run<'a> {
     cur: Option<u32>,
     work: u64,
     depth: usize,
+    /// The slot base of the current thread's innermost frame ([`NO_TOP`] if it has none, or
+    /// there is no current thread): kept up to date where the frame count or `cur` changes,
+    /// since nearly every statement reads it.
+    top: u32,
 }
+
+const NO_TOP: u32 = u32::MAX;
 
 /// Runs one step of thread `t` with the flat state's forced choices, then the invariants if
 /// the shared data changed.
 pub(super) fn run_step(c: &Compiled, f: &mut Flat, t: u32) -> B<()> {
     f.fn_locals.clear();
     f.fn_bases.clear();
-    f.watched_dirty = false;
+    let mark = f.undo.len();
     let mut run = Run {
         c,
         f,
         cur: Some(t),
         work: 0,
         depth: 0,
+        top: NO_TOP,
     };
+    run.retop();
     run.step()?;
-    if run.f.watched_dirty && !c.invariants.is_empty() {
+    // The invariants hold still unless the step wrote a slot they read.
+    if !c.invariants.is_empty()
+        && run.f.undo[mark..]
+            .iter()
+            .any(|&(i, _)| c.watched[i as usize])
+    {
         // As the interpreter: one evaluation context (and work budget) for all invariants.
         let mut inv = Run {
             c,
@@ -53,6 +66,7 @@ pub(super) fn run_step(c: &Compiled, f: &mut Flat, t: u32) -> B<()> {
             cur: None,
             work: 0,
             depth: 0,
+            top: NO_TOP,
         };
         for e in &c.invariants {
             let v = inv.eval(e)?;
@@ -65,17 +79,36 @@ pub(super) fn run_step(c: &Compiled, f: &mut Flat, t: u32) -> B<()> {
 }
 
 impl Run<'_> {
+    /// Writes slot `i`, logging its old value if it changes (the log is all the bookkeeping:
+    /// what was written, for the invariants and [`Flat::dirty`], is read from it).
+    #[inline]
     fn set(&mut self, i: u32, v: Value) {
-        let old = self.f.words[i as usize];
+        let w = &mut self.f.words[i as usize];
+        let old = *w;
         if old != v {
+            *w = v;
             self.f.undo.push((i, old));
-            self.f.words[i as usize] = v;
-            let region = self.c.region[i as usize];
-            if region == 0 {
-                self.f.watched_dirty |= self.c.watched[i as usize];
-            }
-            self.f.dirty[region as usize] = true;
         }
+    }
+
+    /// Sets the current thread's frame count (and the cached top frame).
+    fn set_frames(&mut self, t: u32, n: u32) {
+        self.set(self.c.thread_base(t) + 1, Value::Int(i64::from(n)));
+        self.top = if n == 0 {
+            NO_TOP
+        } else {
+            self.c.frame_base(t, n - 1)
+        };
+    }
+
+    fn retop(&mut self) {
+        self.top = match self.cur {
+            Some(t) => match self.frames(t) {
+                0 => NO_TOP,
+                n => self.c.frame_base(t, n - 1),
+            },
+            None => NO_TOP,
+        };
     }
 
     fn word(&self, i: u32) -> Value {
@@ -91,13 +124,12 @@ impl Run<'_> {
     }
 
     /// The slot base of the current thread's innermost frame.
+    #[inline]
     fn top(&self) -> B<u32> {
-        let t = self.tid()?;
-        let n = self.frames(t);
-        if n == 0 {
+        if self.top == NO_TOP {
             return Err(Bail);
         }
-        Ok(self.c.frame_base(t, n - 1))
+        Ok(self.top)
     }
 
     fn spend(&mut self) -> B<()> {
@@ -133,9 +165,9 @@ impl Run<'_> {
                 Flow::Blocked | Flow::Stay | Flow::Call => {}
                 Flow::Return(v) => self.do_return(v)?,
                 Flow::Balk => {
-                    let b = c.thread_base(self.tid()?);
-                    self.set(b + 1, Value::Int(0));
-                    self.set(b, DONE);
+                    let t = self.tid()?;
+                    self.set_frames(t, 0);
+                    self.set(c.thread_base(t), DONE);
                 }
             },
         }
@@ -145,27 +177,26 @@ impl Run<'_> {
     fn set_pc(&mut self, pc: Pc) -> B<()> {
         let f = self.top()?;
         self.set(f + 1, Value::Int(i64::from(pc)));
-        self.set(f + 2, Value::Int(0));
-        self.set(f + 3, Value::Unset);
-        self.set(f + 4, Value::Unset);
+        if self.c.lightswitches {
+            self.set(f + 2, Value::Int(0));
+            self.set(f + 3, Value::Unset);
+            self.set(f + 4, Value::Unset);
+        }
         Ok(())
     }
 
     fn finish_frames(&mut self) -> B<()> {
         loop {
             let t = self.tid()?;
-            let n = self.frames(t);
-            if n == 0 {
+            if self.top == NO_TOP {
                 return Ok(());
             }
-            let f = self.c.frame_base(t, n - 1);
-            if int(self.word(f + 1)) as u32 != END {
+            if int(self.word(self.top + 1)) as u32 != END {
                 return Ok(());
             }
-            if n == 1 {
-                let b = self.c.thread_base(t);
-                self.set(b + 1, Value::Int(0));
-                self.set(b, DONE);
+            if self.frames(t) == 1 {
+                self.set_frames(t, 0);
+                self.set(self.c.thread_base(t), DONE);
                 return Ok(());
             }
             self.do_return(Value::None)?;
@@ -178,8 +209,8 @@ impl Run<'_> {
         if n < 2 {
             return Err(Bail);
         }
-        self.set(self.c.thread_base(t) + 1, Value::Int(i64::from(n - 1)));
-        let caller_pc = int(self.word(self.c.frame_base(t, n - 2) + 1)) as u32;
+        self.set_frames(t, n - 1);
+        let caller_pc = int(self.word(self.top + 1)) as u32;
         if caller_pc == END {
             return Err(Bail);
         }
@@ -274,7 +305,7 @@ impl Run<'_> {
                     self.set(fb + 5 + i as u32, v);
                 }
                 self.f.fn_locals.truncate(mark);
-                self.set(c.thread_base(t) + 1, Value::Int(i64::from(n + 1)));
+                self.set_frames(t, n + 1);
                 Ok(Flow::Call)
             }
             Stmt::Expr(Expr::Method(obj, method, args)) if method.runs_as_statement(args.len()) => {
@@ -450,8 +481,10 @@ impl Run<'_> {
     /// `advance_woken`, run as that thread).
     fn wake(&mut self, t: u32) -> B<()> {
         let me = self.cur.replace(t);
+        self.retop();
         let result = self.advance_woken(t);
         self.cur = me;
+        self.retop();
         result
     }
 
