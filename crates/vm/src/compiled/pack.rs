@@ -98,8 +98,8 @@ pub(super) enum Role {
 #[derive(Debug, Default)]
 pub(super) struct Layout {
     pub(super) roles: Vec<Role>,
-    /// The packed field of each slot (a weak semaphore's queue slots: its mask's first field);
-    /// `u32::MAX` for a constant slot.
+    /// The packed field of each slot (a weak semaphore's queue slots: its mask's first field),
+    /// with [`PC_FIELD`] set for a frame's procedure or pc; `u32::MAX` for a constant slot.
     pos: Vec<u32>,
     /// Packed fields in order: the slot each decodes into, or a mask.
     fields: Vec<Field>,
@@ -120,6 +120,10 @@ enum Field {
     /// A further field of a mask.
     MaskMore,
 }
+
+/// Marks a position in [`Layout::pos`] whose field is coded as a frame's procedure or pc
+/// (one lookup tells `slot` both).
+const PC_FIELD: u32 = 1 << 31;
 
 #[inline]
 fn put<const W: usize>(out: &mut [u8], pos: u32, c: u64) {
@@ -164,15 +168,17 @@ impl Compiled {
             return true;
         }
         let v = flat.words[i as usize];
-        let code = match self.layout.roles[i as usize] {
-            Role::Frame { off: 0 | 1, .. } => match v {
+        let code = if pos & PC_FIELD != 0 {
+            match v {
                 Value::Int(x) if (0..=i64::from(u32::MAX)).contains(&x) => {
                     Some(u64::from((x as u32).wrapping_add(1))).filter(|&c| c < limit::<W>())
                 }
                 _ => None,
-            },
-            _ => self.codes.code(v, limit::<W>()),
+            }
+        } else {
+            self.codes.code(v, limit::<W>())
         };
+        let pos = pos & !PC_FIELD;
         match code {
             Some(c) => {
                 put::<W>(out, pos, c);
@@ -187,7 +193,7 @@ impl Compiled {
     fn clear<const W: usize>(&self, out: &mut [u8], i: u32) {
         let pos = self.layout.pos[i as usize];
         if pos != u32::MAX {
-            put::<W>(out, pos, 0);
+            put::<W>(out, pos & !PC_FIELD, 0);
         }
     }
 
@@ -507,7 +513,7 @@ pub(super) fn layout(c: &Compiled) -> Layout {
             Role::Frame {
                 off: off @ (0 | 1), ..
             } => {
-                pos[i] = fields.len() as u32;
+                pos[i] = fields.len() as u32 | PC_FIELD;
                 fields.push(Field::Pc(i as u32, off == 1));
             }
             _ => {

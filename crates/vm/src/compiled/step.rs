@@ -174,6 +174,7 @@ impl Run<'_> {
         self.finish_frames()
     }
 
+    #[inline]
     fn set_pc(&mut self, pc: Pc) -> B<()> {
         let f = self.top()?;
         self.set(f + 1, Value::Int(i64::from(pc)));
@@ -185,7 +186,18 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// Returns from (or ends) the frames whose pc is END; nearly always none.
+    #[inline]
     fn finish_frames(&mut self) -> B<()> {
+        if self.cur.is_some() && (self.top == NO_TOP || int(self.word(self.top + 1)) as u32 != END)
+        {
+            return Ok(());
+        }
+        self.finish_ended_frames()
+    }
+
+    #[inline(never)]
+    fn finish_ended_frames(&mut self) -> B<()> {
         loop {
             let t = self.tid()?;
             if self.top == NO_TOP {
