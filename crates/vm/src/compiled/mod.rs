@@ -642,12 +642,20 @@ impl Compiled {
     }
 
     /// [`Machine::is_deadlock`] on the flat state.
+    #[inline]
     pub fn is_deadlock(&self, flat: &Flat) -> bool {
-        let w = &flat.words;
-        // Most steps leave their thread runnable: no deadlock then.
-        if flat.stepped < self.threads && w[self.thread_base(flat.stepped) as usize] == RUNNABLE {
+        // Most steps leave their thread runnable: no deadlock then (inlined into the caller).
+        if flat.stepped < self.threads
+            && flat.words[self.thread_base(flat.stepped) as usize] == RUNNABLE
+        {
             return false;
         }
+        self.is_deadlock_slow(flat)
+    }
+
+    #[inline(never)]
+    fn is_deadlock_slow(&self, flat: &Flat) -> bool {
+        let w = &flat.words;
         let mut stuck = false;
         for t in 0..self.threads {
             let b = self.thread_base(t) as usize;
