@@ -339,6 +339,7 @@ impl Run<'_> {
         }
         match (self.c.objects[r as usize], method) {
             (Obj::Sem { .. }, Method::Wait) if args.is_empty() => self.sem_wait(r),
+            (Obj::Barrier { .. }, Method::Wait) if args.is_empty() => self.barrier_wait(r),
             (
                 Obj::Lightswitch { .. },
                 Method::Lock | Method::Unlock | Method::Wait | Method::Signal,
@@ -461,6 +462,44 @@ impl Run<'_> {
         self.set(base + 1 + n, Value::Int(0));
         self.set(base + 1, Value::Int(i64::from(n - 1)));
         self.wake(woken)
+    }
+
+    /// A barrier's `wait()` (as the interpreter's `barrier_wait`): the n-th arrival resets the
+    /// count and wakes every waiter in queue order, then moves on; the others join the queue
+    /// (a sorted set) and block.
+    fn barrier_wait(&mut self, r: u32) -> B<Flow> {
+        let Obj::Barrier { base, n } = self.c.objects[r as usize] else {
+            return Err(Bail);
+        };
+        let t = self.tid()?;
+        let count = int(self.word(base)).checked_add(1).ok_or(Bail)?;
+        let len = int(self.word(base + 1)) as u32;
+        if count >= n {
+            self.set(base, Value::Int(0));
+            self.set(base + 1, Value::Int(0));
+            // Waking runs only the woken thread's bookkeeping, which cannot write the queue:
+            // its entries are read in place.
+            for k in 0..len {
+                let woken = int(self.word(base + 2 + k)) as u32;
+                self.set(base + 2 + k, Value::Int(0));
+                self.wake(woken)?;
+            }
+            return Ok(Flow::Next);
+        }
+        self.set(base, Value::Int(count));
+        if len >= self.c.threads {
+            return Err(Bail);
+        }
+        let mut at = len;
+        while at > 0 && int(self.word(base + 2 + at - 1)) > i64::from(t) {
+            let prev = self.word(base + 2 + at - 1);
+            self.set(base + 2 + at, prev);
+            at -= 1;
+        }
+        self.set(base + 2 + at, Value::Int(i64::from(t)));
+        self.set(base + 1, Value::Int(i64::from(len + 1)));
+        self.set(self.c.thread_base(t), Value::Ref(r));
+        Ok(Flow::Blocked)
     }
 
     fn choose(&mut self, arity: u32) -> B<u32> {
@@ -723,12 +762,13 @@ impl Run<'_> {
                         Ok(Value::Int(if *b == Builtin::Min { lo } else { hi }))
                     }
                     Builtin::Print | Builtin::Noop => Ok(Value::None),
-                    // `s.value` (invariants only): the count slot of a semaphore or lightswitch.
+                    // `s.value` (invariants only): the count slot of a semaphore, lightswitch or
+                    // barrier.
                     Builtin::Value => match first {
                         Value::Ref(r) => match self.c.objects[r as usize] {
-                            Obj::Sem { base, .. } | Obj::Lightswitch { base, .. } => {
-                                Ok(self.word(base))
-                            }
+                            Obj::Sem { base, .. }
+                            | Obj::Lightswitch { base, .. }
+                            | Obj::Barrier { base, .. } => Ok(self.word(base)),
                             Obj::List { .. } => Err(Bail),
                         },
                         _ => Err(Bail),
