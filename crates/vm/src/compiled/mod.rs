@@ -127,6 +127,8 @@ pub struct Flat {
     fn_locals: Vec<Value>,
     fn_bases: Vec<(usize, usize)>,
     choices: Vec<u32>,
+    /// The thread of the last step (a likely runnable thread, for [`Compiled::is_deadlock`]).
+    stepped: u32,
 }
 
 impl Flat {
@@ -682,6 +684,10 @@ impl Compiled {
     /// [`Machine::is_deadlock`] on the flat state.
     pub fn is_deadlock(&self, flat: &Flat) -> bool {
         let w = &flat.words;
+        // Most steps leave their thread runnable: no deadlock then.
+        if flat.stepped < self.threads && w[self.thread_base(flat.stepped) as usize] == RUNNABLE {
+            return false;
+        }
         let mut stuck = false;
         for t in 0..self.threads {
             let b = self.thread_base(t) as usize;
@@ -764,18 +770,16 @@ impl Compiled {
                     return Err(Bail);
                 }
                 flat.choices.clear();
-                let made = std::mem::take(&mut flat.made);
-                flat.choices.extend(made.iter().map(|c| c.0));
-                let choices = std::mem::take(&mut flat.choices);
+                let Flat { choices, made, .. } = &mut *flat;
+                choices.extend(made.iter().map(|c| c.0));
+                flat.stepped = t;
                 emit(Successor {
                     thread: t,
-                    choices: &choices,
+                    choices: &flat.choices,
                     steps,
                     flat,
                 });
-                flat.choices = choices;
                 undo(flat);
-                flat.made = made;
                 // The next choice vector in odometer order (as the interpreter's Chooser).
                 let Some(k) = flat.made.iter().rposition(|&(c, a)| c + 1 < a) else {
                     break;

@@ -281,12 +281,18 @@ impl Compiled {
         out: &mut [u8],
     ) -> bool {
         out.copy_from_slice(parent);
+        // The queue packed last: a wait or signal writes several of its slots, and packing it
+        // once (from the successor's slots) covers them all.
+        let mut queue = u32::MAX;
         for &(i, _) in &flat.undo {
             let ok = match self.layout.roles[i as usize] {
                 Role::Plain => self.slot::<W>(flat, out, i),
                 Role::Constant => true,
                 Role::SemLen { base } | Role::WeakQueue { base } => {
-                    self.pack_queue::<W>(flat, out, base)
+                    base == queue || {
+                        queue = base;
+                        self.pack_queue::<W>(flat, out, base)
+                    }
                 }
                 Role::SemEntry { base, k } => {
                     if i64::from(k) < int(flat.words[base as usize + 1]) {
@@ -345,28 +351,43 @@ impl Compiled {
         flat: &mut Flat,
         mut pc: impl FnMut(u32),
     ) {
+        let n = bytes.len().min(prev.len());
         let mut at = 0;
-        for (a, b) in bytes.chunks(8).zip(prev.chunks(8)) {
-            let differ = match (<[u8; 8]>::try_from(a), <[u8; 8]>::try_from(b)) {
-                (Ok(x), Ok(y)) => u64::from_ne_bytes(x) != u64::from_ne_bytes(y),
-                _ => a != b,
-            };
-            if differ {
-                for (k, (x, y)) in a.iter().zip(b).enumerate() {
-                    if x != y {
-                        let pos = ((at + k) / W) as u32;
-                        self.unpack_field::<W>(bytes, pos, flat);
-                        if let Field::Pc(i) = self.layout.fields[pos as usize]
-                            && let Role::Frame { off: 1, .. } = self.layout.roles[i as usize]
-                            && let Value::Int(p) = flat.words[i as usize]
-                            && p != i64::from(END)
-                        {
-                            pc(p as u32);
-                        }
-                    }
-                }
+        // Eight bytes at a time; in a chunk that differs, straight to each differing byte.
+        while at + 8 <= n {
+            let word = |b: &[u8]| u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or([0; 8]));
+            let mut d = word(bytes) ^ word(prev);
+            while d != 0 {
+                let k = (d.trailing_zeros() / 8) as usize;
+                d &= !(0xff << (8 * k));
+                self.unpack_changed::<W>(bytes, at + k, flat, &mut pc);
             }
-            at += a.len();
+            at += 8;
+        }
+        for k in at..n {
+            if bytes[k] != prev[k] {
+                self.unpack_changed::<W>(bytes, k, flat, &mut pc);
+            }
+        }
+    }
+
+    /// Decodes the field of byte `at`, which differs from the previous state's.
+    #[inline]
+    fn unpack_changed<const W: usize>(
+        &self,
+        bytes: &[u8],
+        at: usize,
+        flat: &mut Flat,
+        pc: &mut impl FnMut(u32),
+    ) {
+        let pos = (at / W) as u32;
+        self.unpack_field::<W>(bytes, pos, flat);
+        if let Field::Pc(i) = self.layout.fields[pos as usize]
+            && let Role::Frame { off: 1, .. } = self.layout.roles[i as usize]
+            && let Value::Int(p) = flat.words[i as usize]
+            && p != i64::from(END)
+        {
+            pc(p as u32);
         }
     }
 

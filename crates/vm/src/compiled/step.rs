@@ -322,7 +322,8 @@ impl Run<'_> {
     fn blocking_method(&mut self, obj: &Expr, method: Method, args: &[Expr]) -> B<Flow> {
         let top = self.top()?;
         let held = [self.word(top + 3), self.word(top + 4)];
-        if held[0] != Value::Unset {
+        // (Never held without lightswitches.)
+        if self.c.lightswitches && held[0] != Value::Unset {
             let (Value::Ref(ls), Value::Ref(sem)) = (held[0], held[1]) else {
                 return Err(Bail);
             };
