@@ -341,6 +341,11 @@ impl Run<'_> {
         match (self.c.objects[r as usize], method) {
             (Obj::Sem { .. }, Method::Wait) if args.is_empty() => self.sem_wait(r),
             (Obj::Barrier { .. }, Method::Wait) if args.is_empty() => self.barrier_wait(r),
+            (Obj::Sem { .. }, Method::Signal) if args.len() == 1 => {
+                let k = as_int(first.ok_or(Bail)?)?;
+                self.sem_signal_n(r, k)?;
+                Ok(Flow::Next)
+            }
             (
                 Obj::Lightswitch { .. },
                 Method::Lock | Method::Unlock | Method::Wait | Method::Signal,
@@ -463,6 +468,56 @@ impl Run<'_> {
         self.set(base + 1 + n, Value::Int(0));
         self.set(base + 1, Value::Int(i64::from(n - 1)));
         self.wake(woken)
+    }
+
+    /// `signal(k)` (as the interpreter's `sem_signal`): the value goes up by `k` and
+    /// min(k, waiters) of them move on, the first ones of a FIFO queue, any subset of a weak
+    /// one (a choice among the subsets in lexicographic order), woken in queue order.
+    fn sem_signal_n(&mut self, r: u32, k: i64) -> B<()> {
+        let Obj::Sem { base, fifo } = self.c.objects[r as usize] else {
+            return Err(Bail);
+        };
+        if k < 0 {
+            return Err(Bail);
+        }
+        let v = int(self.word(base)).checked_add(k).ok_or(Bail)?;
+        self.set(base, Value::Int(v));
+        let n = int(self.word(base + 1)) as u32;
+        let wake = k.min(i64::from(n)) as u32;
+        if wake == 0 {
+            return Ok(());
+        }
+        // Positions in the queue of the woken threads, as a mask; small queues only (the
+        // subsets' count must stay small).
+        if n > 20 {
+            return Err(Bail);
+        }
+        let chosen = if fifo {
+            (1u64 << wake) - 1
+        } else {
+            let pick = self.choose(binomial(n, wake) as u32)?;
+            nth_combination(n, wake, u64::from(pick))
+        };
+        let mut woken = [0u32; 20];
+        let (mut w, mut kept) = (0, 0);
+        for i in 0..n {
+            let id = self.word(base + 2 + i);
+            if chosen & (1 << i) != 0 {
+                woken[w] = int(id) as u32;
+                w += 1;
+            } else {
+                self.set(base + 2 + kept, id);
+                kept += 1;
+            }
+        }
+        for i in kept..n {
+            self.set(base + 2 + i, Value::Int(0));
+        }
+        self.set(base + 1, Value::Int(i64::from(kept)));
+        for &t in &woken[..w] {
+            self.wake(t)?;
+        }
+        Ok(())
     }
 
     /// A barrier's `wait()` (as the interpreter's `barrier_wait`): the n-th arrival resets the
@@ -908,6 +963,33 @@ fn as_int(v: Value) -> B<i64> {
         Value::Bool(b) => Ok(b as i64),
         _ => Err(Bail),
     }
+}
+
+/// The number of `k`-subsets of `n` things (n <= 20: no overflow).
+fn binomial(n: u32, k: u32) -> u64 {
+    let mut r: u64 = 1;
+    for i in 0..u64::from(k) {
+        r = r * (u64::from(n) - i) / (i + 1);
+    }
+    r
+}
+
+/// The `index`-th `k`-subset of 0..n in lexicographic order (as the interpreter's
+/// `nth_combination`), as a mask.
+fn nth_combination(n: u32, k: u32, mut index: u64) -> u64 {
+    let (mut mask, mut start) = (0u64, 0);
+    for remaining in (1..=k).rev() {
+        for i in start..n {
+            let c = binomial(n - i - 1, remaining - 1);
+            if index < c {
+                mask |= 1 << i;
+                start = i + 1;
+                break;
+            }
+            index -= c;
+        }
+    }
+    mask
 }
 
 fn list_index(iv: Value, len: u32) -> B<u32> {
