@@ -112,8 +112,8 @@ pub(super) struct Layout {
 #[derive(Clone, Copy, Debug)]
 enum Field {
     Value(u32),
-    /// A frame's procedure or pc: NO_PROC and END (u32::MAX) are 0, the rest + 1.
-    Pc(u32),
+    /// A frame's procedure or pc (true): NO_PROC and END (u32::MAX) are 0, the rest + 1.
+    Pc(u32, bool),
     /// The queue of the weak semaphore at `base`, as a bitmask over `mask_fields` fields of
     /// 8 bits each.
     Mask(u32),
@@ -284,7 +284,7 @@ impl Compiled {
         // The queue packed last: a wait or signal writes several of its slots, and packing it
         // once (from the successor's slots) covers them all.
         let mut queue = u32::MAX;
-        for &(i, _) in &flat.undo {
+        for &(i, old) in &flat.undo {
             let ok = match self.layout.roles[i as usize] {
                 Role::Plain => self.slot::<W>(flat, out, i),
                 Role::Constant => true,
@@ -302,7 +302,15 @@ impl Compiled {
                         true
                     }
                 }
-                Role::Frames { t } => self.pack_thread::<W>(flat, out, t),
+                Role::Frames { t } => {
+                    // Only the frames between the old and the new count change liveness;
+                    // the slots written in the others have entries of their own.
+                    let new = int(flat.words[i as usize]).clamp(0, i64::from(self.max_frames));
+                    let old = int(old).clamp(0, i64::from(self.max_frames));
+                    self.slot::<W>(flat, out, i)
+                        && (new.min(old)..new.max(old))
+                            .all(|k| self.pack_frame::<W>(flat, out, t, k as u32))
+                }
                 Role::Frame { t, k, off } => {
                     if off == 0 {
                         self.pack_frame::<W>(flat, out, t, k)
@@ -336,7 +344,7 @@ impl Compiled {
     /// unpack): the constant slots are not written.
     pub fn unpack<const W: usize>(&self, bytes: &[u8], flat: &mut Flat) {
         for pos in 0..self.layout.len {
-            self.unpack_field::<W>(bytes, pos, flat);
+            let _ = self.unpack_field::<W>(bytes, pos, flat);
         }
     }
 
@@ -380,19 +388,14 @@ impl Compiled {
         flat: &mut Flat,
         pc: &mut impl FnMut(u32),
     ) {
-        let pos = (at / W) as u32;
-        self.unpack_field::<W>(bytes, pos, flat);
-        if let Field::Pc(i) = self.layout.fields[pos as usize]
-            && let Role::Frame { off: 1, .. } = self.layout.roles[i as usize]
-            && let Value::Int(p) = flat.words[i as usize]
-            && p != i64::from(END)
-        {
-            pc(p as u32);
+        if let Some(p) = self.unpack_field::<W>(bytes, (at / W) as u32, flat) {
+            pc(p);
         }
     }
 
+    /// Decodes field `pos`; the pc it holds if it is a frame's pc (and not END).
     #[inline]
-    fn unpack_field<const W: usize>(&self, bytes: &[u8], pos: u32, flat: &mut Flat) {
+    fn unpack_field<const W: usize>(&self, bytes: &[u8], pos: u32, flat: &mut Flat) -> Option<u32> {
         let codes = self.codes;
         let w = &mut flat.words;
         {
@@ -405,9 +408,12 @@ impl Compiled {
                         codes.value(get::<W>(bytes, pos))
                     }
                 }
-                Field::Pc(i) => {
-                    let c = get::<W>(bytes, pos);
-                    w[i as usize] = Value::Int(i64::from((c as u32).wrapping_sub(1)));
+                Field::Pc(i, is_pc) => {
+                    let c = (get::<W>(bytes, pos) as u32).wrapping_sub(1);
+                    w[i as usize] = Value::Int(i64::from(c));
+                    if is_pc && c != END {
+                        return Some(c);
+                    }
                 }
                 Field::Mask(base) => {
                     let mut mask = 0u64;
@@ -435,6 +441,7 @@ impl Compiled {
                 }
             }
         }
+        None
     }
 }
 
@@ -503,9 +510,11 @@ pub(super) fn layout(c: &Compiled) -> Layout {
                     pos[i] = pos[base as usize + 1];
                 }
             }
-            Role::Frame { off: 0 | 1, .. } => {
+            Role::Frame {
+                off: off @ (0 | 1), ..
+            } => {
                 pos[i] = fields.len() as u32;
-                fields.push(Field::Pc(i as u32));
+                fields.push(Field::Pc(i as u32, off == 1));
             }
             _ => {
                 pos[i] = fields.len() as u32;
