@@ -19,8 +19,10 @@ LBOS="${CARGO_TARGET_DIR:-$ROOT/target}/release/lbos"
 # The two lbos columns (reductions on / off) and the thread arguments: bench/flags.sh
 . "$HERE/flags.sh"
 
-# SPIN, as the issue prescribes.
+# SPIN, as the issue prescribes; and a second run without its partial-order reduction, for
+# the per-core rate with reductions off in both tools.
 SPIN_CC_FLAGS=(-O2 -DSAFETY)
+SPIN_NOPOR_CC_FLAGS=(-O2 -DSAFETY -DNOREDUCE)
 SPIN_PAN_FLAGS=(-m10000000)
 
 # problem | Sync file | Promela file | sizes (full run) | identical threads symmetry may merge
@@ -107,16 +109,18 @@ run_lbos() { # problem size tag flags...
 }
 
 # --- one SPIN run: sets S_VERDICT S_STATES S_SECS S_WALL S_TOTAL S_KB S_VEC ----------------------
-run_spin() { # problem size
-  local problem=$1 n=$2
-  local log="$OUT/logs/$problem-$n-spin"
-  local dir="$WORK/$problem-$n"
+run_spin() { # problem size [tag cc-flags...]
+  local problem=$1 n=$2 tag=${3-}
+  local cc_flags=("${SPIN_CC_FLAGS[@]}")
+  [ $# -gt 3 ] && cc_flags=("${@:4}")
+  local log="$OUT/logs/$problem-$n-spin${tag:+-$tag}"
+  local dir="$WORK/$problem-$n${tag:+-$tag}"
   S_VERDICT="" S_STATES="" S_SECS="" S_WALL="" S_TOTAL="" S_KB="" S_VEC=""
   mkdir -p "$dir"
   local t0 t1
   t0=$(date +%s.%N)
   if ! (cd "$dir" && spin -DN="$n" -a "$HERE/promela/$problem.pml" >"$log.spin" 2>&1 &&
-        gcc "${SPIN_CC_FLAGS[@]}" -o pan pan.c >>"$log.spin" 2>&1); then
+        gcc "${cc_flags[@]}" -o pan pan.c >>"$log.spin" 2>&1); then
     S_VERDICT="error(spin -a/gcc)"; return
   fi
   (cd "$dir" && timeout -k 5 "$TIMEOUT" /usr/bin/time -f "%e %M" -o "$log.time" \
@@ -158,7 +162,7 @@ num()     { [ -n "$1" ] && echo "$1" || echo "–"; }
 STAMP=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 TSV="$OUT/results.tsv"
 MD="$OUT/results.md"
-printf 'problem\tN\tlbos_on_verdict\tlbos_off_verdict\tspin_verdict\tlbos_on_states\tlbos_off_states\tspin_states\tlbos_on_s\tlbos_off_s\tspin_pan_s\tspin_pan_wall\tspin_total_wall\tlbos_on_kb\tlbos_off_kb\tspin_kb\tlbos_on_own_bps\tspin_vec_bytes\n' >"$TSV"
+printf 'problem\tN\tlbos_on_verdict\tlbos_off_verdict\tspin_verdict\tlbos_on_states\tlbos_off_states\tspin_states\tlbos_on_s\tlbos_off_s\tspin_pan_s\tspin_pan_wall\tspin_total_wall\tlbos_on_kb\tlbos_off_kb\tspin_kb\tlbos_on_own_bps\tspin_vec_bytes\tspin_nopor_verdict\tspin_nopor_states\tspin_nopor_s\n' >"$TSV"
 
 {
   echo "lbos check vs SPIN — $STAMP — lbos $LBOS_REV — $(nproc) cores — timeout ${TIMEOUT} s per run"
@@ -170,14 +174,16 @@ printf 'problem\tN\tlbos_on_verdict\tlbos_off_verdict\tspin_verdict\tlbos_on_sta
   fi
   echo "- SPIN $(spin -V 2>/dev/null | head -1 | sed 's/ -- .*//'): \`spin -DN=n -a\`, \`gcc ${SPIN_CC_FLAGS[*]}\`," \
        "\`./pan ${SPIN_PAN_FLAGS[*]}\` (partial-order reduction on, SPIN's default); \"max search depth too small\" = failed"
+  echo "- SPIN no POR: the same with \`gcc ${SPIN_NOPOR_CC_FLAGS[*]}\` (partial-order reduction off, as lbos off)"
   echo "- s = search seconds: lbos = stats.seconds; SPIN = pan's elapsed time. SPIN total = spin -a + gcc + pan, wall clock"
   echo "- MiB = peak RSS, /usr/bin/time -f %M, of the lbos process / of pan (pan's -m10000000 DFS stack alone is 534 MB)"
   echo "- B/st = peak RSS / states; own B/st = lbos's stats.bytes_per_state / pan's stored state vector + overhead"
   echo "- red = states off / states on: what the reductions merged (symmetry: ideal ≈ k! for k identical threads; philosophers get no symmetry, their red is partial-order reduction alone)"
-  echo "- ratio = SPIN s / lbos-on s (> 1: lbos faster); st/s = distinct states per second (lbos off vs SPIN; both use one core; for an lbos timeout: states reached / seconds)"
+  echo "- ratio = SPIN s / lbos-on s (> 1: lbos faster); st/s = distinct states per second (lbos off vs SPIN and SPIN no POR; all use one core; for an lbos timeout: states reached / seconds)"
+  echo "- rate = st/s lbos off / st/s SPIN (> 1: lbos explores more states per second per core); rate no POR = the same against SPIN no POR (both without reductions)"
   echo
-  echo "| problem | N | verdict lbos on / off | verdict SPIN | states lbos on | states lbos off | states SPIN | red | s lbos on | s lbos off | s SPIN | s SPIN total | ratio SPIN/lbos | st/s lbos off | st/s SPIN | MiB lbos on | MiB SPIN | B/st lbos on | B/st SPIN | own B/st lbos | own B/st SPIN |"
-  echo "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| problem | N | verdict lbos on / off | verdict SPIN | states lbos on | states lbos off | states SPIN | states SPIN no POR | red | s lbos on | s lbos off | s SPIN | s SPIN no POR | s SPIN total | ratio SPIN/lbos | st/s lbos off | st/s SPIN | st/s SPIN no POR | rate | rate no POR | MiB lbos on | MiB SPIN | B/st lbos on | B/st SPIN | own B/st lbos | own B/st SPIN |"
+  echo "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } | tee "$MD"
 
 finished() { case "$1" in ok|assertion|deadlock|invariant|error) return 0 ;; *) return 1 ;; esac; }
@@ -188,8 +194,8 @@ for entry in "${PROBLEMS[@]}"; do
   IFS='|' read -r problem sync pml sizes _k <<<"$entry"
   [ -n "$ONLY" ] && [ "$ONLY" != "$problem" ] && continue
   if [ $QUICK = 1 ]; then sizes=${sizes%% *}; fi
-  on_dead=0 off_dead=0 spin_dead=0
-  best_line=""
+  on_dead=0 off_dead=0 spin_dead=0 nopor_dead=0
+  best_line="" rates=""
   for n in $sizes; do
     on_v=skipped on_st="" on_s="" on_kb="" on_bps=""
     off_v=skipped off_st="" off_s="" off_kb=""
@@ -211,14 +217,31 @@ for entry in "${PROBLEMS[@]}"; do
     else
       S_VERDICT="skipped" S_STATES="" S_SECS="" S_WALL="" S_TOTAL="" S_KB="" S_VEC=""
     fi
+    np_v=skipped np_st="" np_s=""
+    if [ $nopor_dead = 0 ]; then
+      # the POR run's results stay in S_*; this one's go to np_*
+      saved=("$S_VERDICT" "$S_STATES" "$S_SECS" "$S_WALL" "$S_TOTAL" "$S_KB" "$S_VEC")
+      run_spin "$problem" "$n" nopor "${SPIN_NOPOR_CC_FLAGS[@]}"
+      np_v=$S_VERDICT np_st=$S_STATES np_s=$S_SECS
+      finished "$np_v" || nopor_dead=1
+      S_VERDICT=${saved[0]} S_STATES=${saved[1]} S_SECS=${saved[2]} S_WALL=${saved[3]} S_TOTAL=${saved[4]} S_KB=${saved[5]} S_VEC=${saved[6]}
+    fi
     sym="–"; finished "$on_v" && finished "$off_v" && sym=$(ratio "$off_st" "$on_st")
     tratio="–"; finished "$on_v" && finished "$S_VERDICT" && tratio=$(ratio "$S_SECS" "$on_s")
     offrate="–"; { finished "$off_v" || [ "$off_v" = timeout ]; } && offrate=$(rate "$off_st" "$off_s")   # a timeout still measures throughput
+    spinrate=$(rate "$S_STATES" "$S_SECS") nporrate="–"
+    finished "$np_v" && nporrate=$(rate "$np_st" "$np_s")
+    rratio=$(ratio "$offrate" "$spinrate") nratio=$(ratio "$offrate" "$nporrate")
+    # the per-core rate comparison, where pan's time (printed to 0.01 s) is measurable
+    if awk -v s="$S_SECS" 'BEGIN { exit !(s != "" && s + 0 >= 0.2) }' && [ "$rratio" != "–" ]; then
+      rates="$rates N=$n ${rratio}x (no POR ${nratio}x);"
+    fi
     vcell="$on_v / $off_v"; [ "$on_v" = "$off_v" ] && vcell="$on_v"
-    line="| $problem | $n | $vcell | $S_VERDICT | $(states_cell "$on_v" "$on_st") | $(states_cell "$off_v" "$off_st") | $(num "$S_STATES") | $sym | $(fmt_s "$on_s") | $(fmt_s "$off_s") | $(fmt_s "$S_SECS") | $(fmt_s "$S_TOTAL") | $tratio | $offrate | $(rate "$S_STATES" "$S_SECS") | $(fmt_mib "$on_kb") | $(fmt_mib "$S_KB") | $(bps "$on_kb" "$on_st") | $(bps "$S_KB" "$S_STATES") | $(num "$on_bps") | $(num "$S_VEC") |"
+    line="| $problem | $n | $vcell | $S_VERDICT | $(states_cell "$on_v" "$on_st") | $(states_cell "$off_v" "$off_st") | $(num "$S_STATES") | $(num "$np_st") | $sym | $(fmt_s "$on_s") | $(fmt_s "$off_s") | $(fmt_s "$S_SECS") | $(fmt_s "$np_s") | $(fmt_s "$S_TOTAL") | $tratio | $offrate | $spinrate | $nporrate | $rratio | $nratio | $(fmt_mib "$on_kb") | $(fmt_mib "$S_KB") | $(bps "$on_kb" "$on_st") | $(bps "$S_KB" "$S_STATES") | $(num "$on_bps") | $(num "$S_VEC") |"
     echo "$line" | tee -a "$MD"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$problem" "$n" "$on_v" "$off_v" "$S_VERDICT" \
-      "$on_st" "$off_st" "$S_STATES" "$on_s" "$off_s" "$S_SECS" "$S_WALL" "$S_TOTAL" "$on_kb" "$off_kb" "$S_KB" "$on_bps" "$S_VEC" >>"$TSV"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$problem" "$n" "$on_v" "$off_v" "$S_VERDICT" \
+      "$on_st" "$off_st" "$S_STATES" "$on_s" "$off_s" "$S_SECS" "$S_WALL" "$S_TOTAL" "$on_kb" "$off_kb" "$S_KB" "$on_bps" "$S_VEC" \
+      "$np_v" "$np_st" "$np_s" >>"$TSV"
     if finished "$S_VERDICT"; then   # pan finished within the limit
       best_line="$problem N=$n: lbos-on $on_v in $(fmt_s "$on_s") s vs SPIN $S_VERDICT in $(fmt_s "$S_SECS") s (total $(fmt_s "$S_TOTAL") s) → SPIN/lbos time $tratio; B/state peak lbos $(bps "$on_kb" "$on_st") vs SPIN $(bps "$S_KB" "$S_STATES") (own: lbos $(num "$on_bps"), SPIN $(num "$S_VEC")); states/s lbos-off $offrate vs SPIN $(rate "$S_STATES" "$S_SECS")"
     fi
@@ -232,6 +255,7 @@ for entry in "${PROBLEMS[@]}"; do
     fi
   done
   [ -n "$best_line" ] && SUMMARY+=("$best_line")
+  [ -n "$rates" ] && SUMMARY+=("$problem per-core rate, lbos off / SPIN (where SPIN takes ≥ 0.2 s):${rates%;}")
 done
 
 {

@@ -548,8 +548,13 @@ const KIND_WORDS = /deadlock|wrong claim|non-solution|as printed|corrected|broke
 for (const [name, size] of Object.entries(SIZES)) {
   test(`${name}: exercise mode names programs by section and listing in the catalog, the title, the address, the editor and saved traces; off, the real names are back`, () => withSize(size, async () => {
     await page.goto('about:blank');
+    // What the page itself fetches in exercise mode (a student can read it in the network tab).
+    const fetched = [];
+    const listen = (r) => { if (r.url().includes('/api/')) fetched.push(r); };
+    page.on('response', listen);
     await page.goto(base + '?exercise=1');
     await page.waitForSelector('#exercise-note');
+    page.off('response', listen);
     const catalog = await page.evaluate(() => fetch('/api/catalog').then((r) => r.json()));
     const programs = new Map(catalog.chapters.flatMap((c) => c.entries.flatMap((e) => e.programs)).map((p) => [p.id, p]));
     const sources = new Map();
@@ -564,6 +569,12 @@ for (const [name, size] of Object.entries(SIZES)) {
         assert.ok(!text.includes(id.split('/')[1]), `${what} shows the file name of ${id}`);
       }
     };
+    assert.ok(fetched.some((r) => r.url().endsWith('/api/catalog?exercise=1')), fetched.map((r) => r.url()).join(' '));
+    for (const r of fetched) {
+      const body = await r.text();
+      assert.doesNotMatch(body, /"(expect|note|kind)":/, `${r.url()} sends verdicts or notes`);
+      for (const id of SPOILERS) assert.ok(!body.includes(programs.get(id).title), `${r.url()} sends the title of ${id}`);
+    }
     // The catalog list: every program by section and listing (or number), nothing else.
     const names = await page.$$eval('#view-catalog button.prog[data-id]', (b) => b.map((x) => x.textContent));
     assert.equal(names.length, programs.size);

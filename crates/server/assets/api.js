@@ -18,7 +18,7 @@ async function call(method, url, body) {
 
 const programBody = (p) => ({ name: p.name, source: p.source, threads: p.threads || [], semaphores: p.semaphores || 'weak' });
 
-export const catalog = () => call('GET', '/api/catalog');
+export const catalog = (exercise) => call('GET', `/api/catalog${exercise ? '?exercise=1' : ''}`);
 export const source = (query) => call('GET', `/api/source?${query}`);
 export const view = (p, moves, at, extend) =>
   call('POST', '/api/view', { ...programBody(p), moves, at, extend });

@@ -3,17 +3,28 @@ import { h, clear } from './dom.js';
 import * as api from './api.js';
 import { exercise } from './prefs.js';
 
-let data = null;
-let loading = null;
+// The catalog as each mode fetches it: exercise mode's list has neutral names only, so that
+// not even the network traffic gives the answers away.
+const data = {};
+const loading = {};
 
 export function renderCatalog(root) {
-  if (!data) {
-    if (!loading) loading = api.catalog().then((d) => { data = d; renderCatalog(root); });
-    if (!root.firstChild) root.append(h('p.muted', 'Loading the catalog…'));
-    return;
-  }
   // Rendered once per mode: exercise mode leaves out what gives the answers away.
   const mode = exercise() ? 'exercise' : 'all';
+  if (!data[mode]) {
+    if (!loading[mode]) {
+      loading[mode] = api.catalog(mode === 'exercise').then((d) => {
+        data[mode] = d;
+        renderCatalog(root);
+      });
+    }
+    if (root.dataset.done !== 'loading') {
+      clear(root);
+      root.dataset.done = 'loading';
+      root.append(h('p.muted', 'Loading the catalog…'));
+    }
+    return;
+  }
   if (root.dataset.done === mode) return;
   root.dataset.done = mode;
   const spoil = mode === 'all';
@@ -25,13 +36,14 @@ export function renderCatalog(root) {
         spoil ? null : h('span.muted#exercise-note', ' Exercise mode: programs are named by section and listing; verdicts and notes are hidden.')),
       h('button.primary#new-program', { onclick: () => open('new', NEW_PROGRAM) }, 'New program')),
   );
-  if (data.files.length) {
+  const { files, chapters } = data[mode];
+  if (files.length) {
     root.append(h('section.chapter',
       h('h2', 'Files from the command line'),
-      h('ul.programs', data.files.map((f) =>
+      h('ul.programs', files.map((f) =>
         h('li', h('button.prog', { onclick: () => open('file', f.id), 'data-file': f.id }, f.name))))));
   }
-  for (const ch of data.chapters) {
+  for (const ch of chapters) {
     root.append(h('section.chapter',
       h('h2', `Chapter ${ch.chapter}`),
       h('div.entries', ch.entries.map((e) =>

@@ -1,10 +1,12 @@
 //! The HTTP API and the routes of the embedded page.
 //!
 //! - `GET /`, `GET /app/{file}` and `GET /favicon.ico`: the single-page app (gzip, ETag).
-//! - `GET /api/catalog`: every catalog entry by chapter, the command-line files, the limits.
+//! - `GET /api/catalog`: every catalog entry by chapter, the command-line files, the limits;
+//!   `?exercise=1` names each program by its neutral id and name only.
 //! - `GET /api/source?catalog=ENTRY/FILE` or `?file=N`: a program's text and configuration;
 //!   `&exercise=1` answers with exercise mode's neutral form ([`lbos_catalog::Neutral`]: id,
-//!   file name, title and leading comment; no verdict or note); the neutral id opens it too.
+//!   file name, title and leading comment; no verdict, note or mutant explanation); the
+//!   neutral id opens it too.
 //! - `POST /api/view`: replays `moves` (optionally extended by a round or random steps) and
 //!   returns the program layout, one report per move and the state after `at` moves.
 //! - `POST /api/alternatives`: what each alternative of a thread's next choice would do.
@@ -191,7 +193,15 @@ fn asset_response(file: &str, headers: &HeaderMap) -> Response {
     }
 }
 
-async fn catalog(AxState(st): AxState<Shared>) -> Response {
+#[derive(Deserialize)]
+struct CatalogQuery {
+    /// `1`: exercise mode's list: each program by its neutral id and name only (no file name,
+    /// title, kind, expected verdict or note, which a student could read in the response).
+    #[serde(default)]
+    exercise: u8,
+}
+
+async fn catalog(AxState(st): AxState<Shared>, Query(q): Query<CatalogQuery>) -> Response {
     let mut chapters: Vec<Json_> = Vec::new();
     let mut current: Option<(u32, Vec<Json_>)> = None;
     for e in lbos_catalog::entries() {
@@ -207,12 +217,20 @@ async fn catalog(AxState(st): AxState<Shared>) -> Response {
             .enumerate()
             .map(|(i, p)| {
                 // Names only: the neutral text is made when a program is opened.
-                json!({
+                let neutral =
+                    json!({ "exercise_id": e.neutral_id(i), "exercise_title": e.neutral_title(i) });
+                if q.exercise == 1 {
+                    return neutral;
+                }
+                let mut all = json!({
                     "id": format!("{}/{}", e.name, p.file.trim_end_matches(".sync")),
                     "file": p.file, "title": p.title, "kind": p.kind.as_str(),
                     "expect": p.expect, "note": p.note,
-                    "exercise_id": e.neutral_id(i), "exercise_title": e.neutral_title(i),
-                })
+                });
+                all.as_object_mut()
+                    .expect("an object")
+                    .extend(neutral.as_object().expect("an object").clone());
+                all
             })
             .collect();
         let entry = json!({
@@ -266,11 +284,18 @@ async fn source(AxState(st): AxState<Shared>, Query(q): Query<SourceQuery>) -> R
         };
         let p = &e.programs[i];
         let mut answer = json!({
-            "ok": true, "threads": p.threads, "survivors": p.survivors,
-            "undecided": p.undecided,
+            "ok": true, "threads": p.threads,
             "semaphores": p.semaphores.clone().unwrap_or_else(|| "weak".into()),
         });
         if q.exercise == 1 {
+            // Which mutants survive, without the explanations (they name the problem's
+            // solution and its flaws).
+            let survivors: serde_json::Map<String, Json_> = p
+                .survivors
+                .keys()
+                .map(|k| (k.clone(), Json_::String(String::new())))
+                .collect();
+            answer["survivors"] = survivors.into();
             let n = e.neutral(i);
             answer["id"] = n.id.into();
             answer["name"] = n.file.into();
@@ -283,6 +308,8 @@ async fn source(AxState(st): AxState<Shared>, Query(q): Query<SourceQuery>) -> R
             answer["source"] = p.source.clone().into();
             answer["expect"] = p.expect.clone().into();
             answer["note"] = p.note.clone().into();
+            answer["survivors"] = json!(p.survivors);
+            answer["undecided"] = json!(p.undecided);
         }
         return Json(answer).into_response();
     }

@@ -542,6 +542,47 @@ async fn exercise_mode_names_programs_neutrally_and_they_check_the_same() {
     assert_eq!(p["exercise_id"], "section-3.6-listing-c");
     assert_eq!(p["exercise_title"], "Section 3.6, listing c");
 
+    // Exercise mode's list: the neutral names and nothing a student could read the answer in.
+    let (_, neutral, _) = get(&s, "/api/catalog?exercise=1").await;
+    let text = neutral.to_string();
+    for spoiler in [
+        "barrier-deadlock",
+        "Deadlock #2",
+        "\"expect\"",
+        "\"note\"",
+        "\"kind\"",
+    ] {
+        assert!(!text.contains(spoiler), "{spoiler} in {text}");
+    }
+    let programs: Vec<&serde_json::Value> = neutral["chapters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["entries"].as_array().unwrap())
+        .flat_map(|e| e["programs"].as_array().unwrap())
+        .collect();
+    assert!(
+        programs.len() > 90,
+        "every program is listed: {}",
+        programs.len()
+    );
+    assert!(programs.contains(&&json!({
+        "exercise_id": "section-3.6-listing-c", "exercise_title": "Section 3.6, listing c"
+    })));
+
+    // Survivor explanations name the solution's flaws: exercise mode gets the mutants only.
+    let (_, mutex, _) = get(&s, "/api/source?catalog=mutex/mutex").await;
+    let (_, mutex_ex, _) = get(&s, "/api/source?catalog=mutex/mutex&exercise=1").await;
+    let explained = mutex["survivors"].as_object().unwrap();
+    assert!(!explained.is_empty() && explained.values().all(|w| w != ""));
+    let hidden = mutex_ex["survivors"].as_object().unwrap();
+    assert_eq!(
+        hidden.keys().collect::<Vec<_>>(),
+        explained.keys().collect::<Vec<_>>()
+    );
+    assert!(hidden.values().all(|w| w == ""), "{mutex_ex}");
+    assert!(mutex_ex.get("undecided").is_none());
+
     let original = catalog_source("barrier", "barrier-deadlock");
     for id in ["barrier/barrier-deadlock", "section-3.6-listing-c"] {
         let (st, src, _) = get(&s, &format!("/api/source?catalog={id}&exercise=1")).await;
