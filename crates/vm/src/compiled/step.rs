@@ -7,6 +7,7 @@ use lbos_lang::program::{
 };
 
 use super::{Bail, Compiled, DONE, Flat, Obj, RUNNABLE, int};
+use crate::machine::{binomial, each_of_nth_combination};
 use crate::state::Value;
 
 type B<T> = Result<T, Bail>;
@@ -495,8 +496,13 @@ impl Run<'_> {
         let chosen = if fifo {
             (1u64 << wake) - 1
         } else {
-            let pick = self.choose(binomial(n, wake) as u32)?;
-            nth_combination(n, wake, u64::from(pick))
+            // n <= 20: at most C(20, 10) subsets.
+            let pick = self.choose(binomial(n as usize, wake as usize) as u32)?;
+            let mut mask = 0;
+            each_of_nth_combination(n as usize, wake as usize, u64::from(pick), |i| {
+                mask |= 1 << i;
+            });
+            mask
         };
         let mut woken = [0u32; 20];
         let (mut w, mut kept) = (0, 0);
@@ -983,33 +989,6 @@ fn as_int(v: Value) -> B<i64> {
         Value::Bool(b) => Ok(b as i64),
         _ => Err(Bail),
     }
-}
-
-/// The number of `k`-subsets of `n` things (n <= 20: no overflow).
-fn binomial(n: u32, k: u32) -> u64 {
-    let mut r: u64 = 1;
-    for i in 0..u64::from(k) {
-        r = r * (u64::from(n) - i) / (i + 1);
-    }
-    r
-}
-
-/// The `index`-th `k`-subset of 0..n in lexicographic order (as the interpreter's
-/// `nth_combination`), as a mask.
-fn nth_combination(n: u32, k: u32, mut index: u64) -> u64 {
-    let (mut mask, mut start) = (0u64, 0);
-    for remaining in (1..=k).rev() {
-        for i in start..n {
-            let c = binomial(n - i - 1, remaining - 1);
-            if index < c {
-                mask |= 1 << i;
-                start = i + 1;
-                break;
-            }
-            index -= c;
-        }
-    }
-    mask
 }
 
 fn list_index(iv: Value, len: u32) -> B<u32> {
