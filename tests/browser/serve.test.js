@@ -622,6 +622,11 @@ for (const [name, size] of Object.entries(SIZES)) {
     await page.waitForFunction((line) => document.querySelector('#code').value.startsWith(line), sources.get('barrier/barrier-deadlock').split('\n')[0]);
     assert.equal(await page.inputValue('#code'), sources.get('barrier/barrier-deadlock'));
     assert.equal(await page.evaluate(() => location.hash), '#p=barrier%2Fbarrier-deadlock&v=edit');
+    // The check of the neutral form stands for the real one (only the header differs).
+    await page.click('#tab-check');
+    assert.equal(await page.getAttribute('#verdict', 'data-verdict'), 'deadlock');
+    assert.doesNotMatch(await page.innerText('#verdict'), /changed since this check/);
+    assert.equal(await page.isEnabled('#replay'), true, 'the counterexample replays');
     await page.click('#tab-catalog');
     await page.waitForSelector('.entry .expect');
     assert.equal(await page.textContent('button.prog[data-id="barrier/barrier-deadlock"]'), barrier.title);

@@ -152,6 +152,7 @@ fn compare_search(name: &str, m: &Machine, por: bool) -> Report {
 fn catalog_programs_step_alike() {
     let (mut programs, mut compiled, mut states, mut expanded) = (0, 0, 0, 0);
     let mut outside = Vec::new();
+    let mut barriers = Vec::new();
     for e in lbos_catalog::entries() {
         for p in &e.programs {
             let name = format!("{}/{}", e.name, p.file);
@@ -163,10 +164,17 @@ fn catalog_programs_step_alike() {
                     compiled += 1;
                     states += cov.states;
                     expanded += cov.compiled;
+                    if p.source.contains("Barrier(") {
+                        barriers.push(name);
+                    }
                 }
                 None => outside.push(format!("{name}: {}", Compiled::new(&m).unwrap_err())),
             }
         }
+    }
+    // Barriers are in the subset: the book's H2O and reusable barrier run compiled.
+    for name in ["h2o/h2o.sync", "reusable-barrier/rebar-class.sync"] {
+        assert!(barriers.iter().any(|b| b == name), "{name}: {outside:#?}");
     }
     eprintln!(
         "catalog: {compiled} of {programs} programs compiled; the compiled step expanded {expanded} of {states} states; outside: {outside:#?}"
@@ -344,6 +352,109 @@ fn invariants_read_counts_on_the_compiled_step() {
     }
 }
 
+/// Three threads meet at a barrier of 3 twice. Counted by hand: a thread is at `self.i = 0`,
+/// the loop test, the wait, or blocked in it (at most two blocked: the third releases them):
+/// 4^3 - 1 = 63 states before the first release, as many before the second (at `self.i += 1`,
+/// the test, the wait, blocked), then 3^3 = 27 (at `self.i += 1`, the test, done): 153. Each
+/// state has one transition per thread that is neither blocked nor done: 144 + 144 + 54 = 342.
+const BARRIER_TWICE: &str =
+    "b = Barrier(3)\n## Thread x3\nself.i = 0\nwhile self.i < 2:\n    b.wait()\n    self.i += 1\n";
+
+#[test]
+fn barrier_counts_are_hand_checked() {
+    let m = common::machine(BARRIER_TWICE);
+    let cov = compare_steps("barrier", &m, 1000).expect("in the subset");
+    assert_eq!(cov.states, 153);
+    assert_eq!(cov.compiled, cov.states, "no state needs the interpreter");
+    // The flat search (one job, no reductions), the general search on the compiled step (two
+    // jobs) and the interpreter: the hand count.
+    let flat = compare_search("barrier", &m, false);
+    assert_eq!(flat.stats.engine, "compiled (flat search, 1 byte per slot)");
+    let general = check(
+        &m,
+        &Options {
+            jobs: 2,
+            ..options(true, false)
+        },
+    );
+    assert_eq!(general.stats.engine, "compiled");
+    for r in [&flat, &general] {
+        assert_eq!(r.verdict, Verdict::Ok);
+        assert_eq!((r.stats.states, r.stats.transitions), (153, 342));
+    }
+}
+
+#[test]
+fn invariants_read_a_barriers_count_on_the_compiled_step() {
+    // The count stays below 3 (the third arrival resets it): every state compiled.
+    let holds = format!("{BARRIER_TWICE}## Invariant\nb.value >= 0 and b.value < 3\n");
+    let m = common::machine(&holds);
+    let cov = compare_steps(&holds, &m, 1000).expect("in the subset");
+    assert_eq!(cov.compiled, cov.states, "no state needs the interpreter");
+    let r = compare_search(&holds, &m, false);
+    assert_eq!(r.verdict, Verdict::Ok);
+    assert!(
+        r.stats.engine.starts_with("compiled (flat"),
+        "{}",
+        r.stats.engine
+    );
+    // Two arrivals break `b.value < 2`: two threads' `self.i = 0`, test and wait (6 steps).
+    let breaks = format!("{BARRIER_TWICE}## Invariant\nb.value < 2\n");
+    let m = common::machine(&breaks);
+    compare_steps(&breaks, &m, 1000).expect("in the subset");
+    let r = compare_searches(&breaks, &m);
+    assert_eq!(r.verdict, Verdict::Invariant);
+    assert_eq!(r.violation.as_ref().unwrap().trace.len(), 6);
+}
+
+#[test]
+fn barrier_benchmark_runs_on_the_flat_search() {
+    // H2O: a barrier, and `signal(2)` on a weak semaphore with three hydrogen waiting (a
+    // choice of two of them): every state on the compiled step.
+    let m = machine_with(&bench_source("h2o.sync"), &["oxygen=1", "hydrogen=3"]);
+    let cov = compare_steps("h2o", &m, 5000)
+        .unwrap_or_else(|| panic!("h2o: {}", Compiled::new(&m).unwrap_err()));
+    assert_eq!(cov.compiled, cov.states, "no state needs the interpreter");
+    let r = compare_search("h2o", &m, false);
+    assert_eq!(r.stats.engine, "compiled (flat search, 1 byte per slot)");
+    assert_eq!(r.verdict, Verdict::Ok);
+}
+
+#[test]
+fn signal_of_several_wakes_what_the_interpreter_wakes() {
+    // Three waiters and signal(2): a choice among the 3 pairs on a weak semaphore, the first
+    // two on a FIFO one; signal(5) wakes all; a negative count is a fault (interpreter).
+    for (src, verdict) in [
+        (
+            "s = Semaphore(0)\n## Thread x3\ns.wait()\n## Thread\ns.signal(2)\ns.signal(1)\n",
+            Verdict::Ok,
+        ),
+        (
+            "s = FifoSemaphore(0)\n## Thread x3\ns.wait()\n## Thread\ns.signal(2)\ns.signal()\n",
+            Verdict::Ok,
+        ),
+        (
+            "s = Semaphore(0)\nk = 5\n## Thread x3\ns.wait()\n## Thread\ns.signal(k)\n",
+            Verdict::Ok,
+        ),
+        (
+            "s = Semaphore(0)\n## Thread\ns.wait()\n## Thread\ns.signal(-1)\n",
+            Verdict::Error,
+        ),
+    ] {
+        let m = common::machine(src);
+        let cov = compare_steps(src, &m, 1000).expect("in the subset");
+        if verdict == Verdict::Ok {
+            assert_eq!(
+                cov.compiled, cov.states,
+                "{src}: no state needs the interpreter"
+            );
+        }
+        let r = compare_searches(src, &m);
+        assert_eq!(r.verdict, verdict, "{src}");
+    }
+}
+
 fn row() -> impl Strategy<Value = String> {
     let var = prop_oneof![
         Just("x"),
@@ -385,6 +496,10 @@ fn row() -> impl Strategy<Value = String> {
         Just("ls.lock(m)\ny += 1\nls.unlock(m)".to_string()),
         Just("ls.wait(m)\ny -= 1\nls.signal(m)".to_string()),
         Just("if x > 0: s.signal()".to_string()),
+        Just("bar.wait()".to_string()),
+        Just("s.signal(2)".to_string()),
+        Just("fs.signal(2)".to_string()),
+        Just("sems[x % 2].signal(x)".to_string()),
         expr.clone()
             .prop_map(|e| format!("if {e}:\n    x -= 1\nelse:\n    # other\n    pass")),
         expr.clone().prop_map(|e| format!(
@@ -410,7 +525,7 @@ proptest! {
         invariant in proptest::bool::ANY,
     ) {
         let src = format!(
-            "k = 2\nx = 0\ny = 0\nt = 0\na = [0, 1]\ns = Semaphore(1)\nfs = FifoSemaphore(0)\nm = Semaphore(1)\nsems = [Semaphore(0) for i in range(2)]\nls = Lightswitch()\ndef f(a): return a + k\ndef g(n):\n    # enter g\n    t = n\n    return 0\ndef h():\n    # compute\n    return k\ndef w(sem):\n    sem.signal()\n    sem.wait()\n## Thread x2\nself.v = 0\n{}\n## Thread\nself.v = 1\n{}\n{}",
+            "k = 2\nx = 0\ny = 0\nt = 0\na = [0, 1]\ns = Semaphore(1)\nfs = FifoSemaphore(0)\nm = Semaphore(1)\nsems = [Semaphore(0) for i in range(2)]\nls = Lightswitch()\nbar = Barrier(2)\ndef f(a): return a + k\ndef g(n):\n    # enter g\n    t = n\n    return 0\ndef h():\n    # compute\n    return k\ndef w(sem):\n    sem.signal()\n    sem.wait()\n## Thread x2\nself.v = 0\n{}\n## Thread\nself.v = 1\n{}\n{}",
             a.join("\n"),
             b.join("\n"),
             if invariant { "## Invariant\nx < 4\n" } else { "" },

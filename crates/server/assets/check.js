@@ -63,6 +63,12 @@ export async function showReport(report, source) {
   rerender();
 }
 
+// The checked program took its other form (exercise mode switched): only the leading
+// comment differs, so the result still stands for it.
+export function checkFollows(from, to) {
+  if (from != null && to != null && check.source === from) check.source = to;
+}
+
 export function cancelCheck() {
   if (check.job && check.job.phase !== 'done') api.cancelCheck(check.job.id).then(poll);
 }

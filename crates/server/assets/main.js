@@ -8,7 +8,7 @@ import { renderCatalog } from './catalog.js';
 import { initEditor, renderEditor } from './editor.js';
 import { renderBoard, fitBoard } from './board.js';
 import { renderDiagram } from './diagram.js';
-import { initCheck, renderCheck } from './check.js';
+import { initCheck, renderCheck, checkFollows } from './check.js';
 import { initKeys, showHelp } from './keys.js';
 import { initTraceFile } from './tracefile.js';
 import { confirmDiscard } from './choice.js';
@@ -107,7 +107,12 @@ async function start() {
   const box = $('#exercise');
   box.checked = exercise();
   box.addEventListener('change', () => setExercise(box.checked));
-  onExercise(async () => { await showCatalogForm(); render(); });
+  onExercise(async () => {
+    const before = app.program?.source;
+    await showCatalogForm();
+    checkFollows(before, app.program?.source);
+    render();
+  });
   for (const b of document.querySelectorAll('.tabs [role=tab]')) {
     b.addEventListener('click', () => showTab(b.dataset.tab));
   }

@@ -1750,7 +1750,8 @@ fn py_mod(a: i64, b: i64) -> Option<i64> {
     })
 }
 
-fn binomial(n: usize, k: usize) -> u64 {
+/// The number of `k`-subsets of `n` things.
+pub(crate) fn binomial(n: usize, k: usize) -> u64 {
     let mut r: u64 = 1;
     for i in 0..k {
         r = r * (n - i) as u64 / (i + 1) as u64;
@@ -1759,21 +1760,33 @@ fn binomial(n: usize, k: usize) -> u64 {
 }
 
 /// The `index`-th k-subset of 0..n in lexicographic order.
-fn nth_combination(n: usize, k: usize, mut index: u64) -> Vec<usize> {
+fn nth_combination(n: usize, k: usize, index: u64) -> Vec<usize> {
     let mut out = Vec::with_capacity(k);
+    each_of_nth_combination(n, k, index, |i| out.push(i));
+    out
+}
+
+/// Calls `f` with each member, in increasing order, of the `index`-th k-subset of 0..n in
+/// lexicographic order (the choice a weak semaphore's `signal(k)` makes; the compiled step
+/// makes it without allocating).
+pub(crate) fn each_of_nth_combination(
+    n: usize,
+    k: usize,
+    mut index: u64,
+    mut f: impl FnMut(usize),
+) {
     let mut start = 0;
     for remaining in (1..=k).rev() {
         for i in start..n {
             let c = binomial(n - i - 1, remaining - 1);
             if index < c {
-                out.push(i);
+                f(i);
                 start = i + 1;
                 break;
             }
             index -= c;
         }
     }
-    out
 }
 
 #[cfg(test)]

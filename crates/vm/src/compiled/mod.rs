@@ -3,10 +3,10 @@
 //!
 //! Owns the flat state layout and the step that runs on it. A program qualifies when every
 //! object exists after the initialization block, reachable from the globals (semaphores,
-//! lightswitches, fixed-size lists), and the thread code neither allocates nor resizes lists
-//! (see [`Compiled::new`] for the reasons it gives otherwise). Then a state is one array of
-//! fixed slots: the globals, each object's fields (a semaphore's value and its queue of up to
-//! one entry per thread), and per thread its status, attributes and a call stack of bounded
+//! lightswitches, barriers, fixed-size lists), and the thread code neither allocates nor
+//! resizes lists (see [`Compiled::new`] for the reasons it gives otherwise). Then a state is
+//! one array of fixed slots: the globals, each object's fields (a semaphore's value or a
+//! barrier's count, and its queue of up to one entry per thread), and per thread its status, attributes and a call stack of bounded
 //! depth. A step writes slots in place, logging old values, and is undone after its successor
 //! has been written out; nothing is allocated per successor. The successor is written in
 //! [`crate::codec`]'s canonical encoding, parts the step did not touch copied from the
@@ -50,6 +50,9 @@ enum Obj {
     Sem { base: u32, fifo: bool },
     /// The counter at `base`; the mutex never changes.
     Lightswitch { base: u32, mutex: u32 },
+    /// The count at `base`, the queue length at `base + 1`, the queue (a sorted set) from
+    /// `base + 2`, as a weak semaphore's; `n` never changes.
+    Barrier { base: u32, n: i64 },
 }
 
 /// A program compiled to the flat layout, with what its step needs at hand.
@@ -299,7 +302,12 @@ impl Compiled {
                         mutex: *mutex,
                     }
                 }
-                Object::Barrier { .. } => return Err("it has a barrier".into()),
+                Object::Barrier { n, .. } => {
+                    let base = next;
+                    fixed.extend(std::iter::repeat_n(None, 2 + threads as usize));
+                    next += 2 + threads;
+                    Obj::Barrier { base, n: *n }
+                }
             });
         }
         let max_locals = p.procs.iter().map(|q| q.locals.len()).max().unwrap_or(0) as u32;
@@ -471,6 +479,28 @@ impl Compiled {
                         return None;
                     }
                 }
+                Obj::Barrier { base, n } => {
+                    if tag != 4 || r.get_i()? != n {
+                        return None;
+                    }
+                    w[base as usize] = Value::Int(r.get_i()?);
+                    let len = r.get()?;
+                    if len > u64::from(self.threads) {
+                        return None;
+                    }
+                    w[base as usize + 1] = Value::Int(len as i64);
+                    // Strictly increasing, as the interpreter keeps it: the packed bitmask
+                    // holds no other order.
+                    let mut prev = None;
+                    for k in 0..len as usize {
+                        let t = r.get()?;
+                        if t >= u64::from(self.threads) || prev.is_some_and(|p| p >= t) {
+                            return None;
+                        }
+                        prev = Some(t);
+                        w[base as usize + 2 + k] = Value::Int(t as i64);
+                    }
+                }
             }
         }
         flat.parts.push((0, r.i as u32));
@@ -567,6 +597,16 @@ impl Compiled {
                     out.push(3);
                     put_i(out, int(w[base as usize]));
                     put(out, u64::from(mutex));
+                }
+                Obj::Barrier { base, n } => {
+                    out.push(4);
+                    put_i(out, n);
+                    put_i(out, int(w[base as usize]));
+                    let len = int(w[base as usize + 1]) as usize;
+                    put(out, len as u64);
+                    for k in 0..len {
+                        put(out, int(w[base as usize + 2 + k]) as u64);
+                    }
                 }
             }
         }
@@ -845,7 +885,9 @@ fn watched_slots(p: &Program, init: &State, objects: &[Obj], shared_len: u32) ->
                 }
                 (base, len)
             }
-            Obj::Sem { base, .. } => (base, 2 + init.threads.len() as u32),
+            Obj::Sem { base, .. } | Obj::Barrier { base, .. } => {
+                (base, 2 + init.threads.len() as u32)
+            }
             Obj::Lightswitch { base, mutex } => {
                 todo.push(Value::Ref(mutex));
                 (base, 1)

@@ -4,7 +4,7 @@
 //! Every slot that can change holds a code of its value (see [`Codes`]); slots that never
 //! change are left out (references the globals and lists always hold, the bottom frame's
 //! procedure and locals, and without lightswitches a frame's lightswitch sub-step and held
-//! objects), a weak semaphore's queue
+//! objects), a weak semaphore's or a barrier's queue
 //! (a sorted set of threads) is one bitmask, and slots that the encoding of [`crate::codec`]
 //! does not write (frames above the call depth, locals beyond the frame's procedure's, queue
 //! entries beyond a FIFO semaphore's queue) hold 0. So two packed states are equal exactly
@@ -85,7 +85,7 @@ pub(super) enum Role {
     SemLen { base: u32 },
     /// Entry `k` of the queue of the FIFO semaphore whose value is at `base`.
     SemEntry { base: u32, k: u32 },
-    /// The queue length or an entry of the weak semaphore whose value is at `base`: its
+    /// The queue length or an entry of the weak semaphore (or barrier) whose value is at `base`: its
     /// queue is packed as one bitmask of threads.
     WeakQueue { base: u32 },
     /// Thread `t`'s frame count.
@@ -462,7 +462,13 @@ pub(super) fn layout(c: &Compiled) -> Layout {
     }
     let mask_fields = c.threads.div_ceil(8).max(1);
     for o in &c.objects {
-        if let super::Obj::Sem { base, fifo } = *o {
+        // A barrier's queue is a sorted set, as a weak semaphore's.
+        let queue = match *o {
+            super::Obj::Sem { base, fifo } => Some((base, fifo)),
+            super::Obj::Barrier { base, .. } => Some((base, false)),
+            _ => None,
+        };
+        if let Some((base, fifo)) = queue {
             for k in 0..=c.threads {
                 roles[(base + 1 + k) as usize] = if !fifo && c.threads <= 64 {
                     Role::WeakQueue { base }

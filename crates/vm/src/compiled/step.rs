@@ -7,6 +7,7 @@ use lbos_lang::program::{
 };
 
 use super::{Bail, Compiled, DONE, Flat, Obj, RUNNABLE, int};
+use crate::machine::{binomial, each_of_nth_combination};
 use crate::state::Value;
 
 type B<T> = Result<T, Bail>;
@@ -352,6 +353,12 @@ impl Run<'_> {
         }
         match (self.c.objects[r as usize], method) {
             (Obj::Sem { .. }, Method::Wait) if args.is_empty() => self.sem_wait(r),
+            (Obj::Barrier { .. }, Method::Wait) if args.is_empty() => self.barrier_wait(r),
+            (Obj::Sem { .. }, Method::Signal) if args.len() == 1 => {
+                let k = as_int(first.ok_or(Bail)?)?;
+                self.sem_signal_n(r, k)?;
+                Ok(Flow::Next)
+            }
             (
                 Obj::Lightswitch { .. },
                 Method::Lock | Method::Unlock | Method::Wait | Method::Signal,
@@ -474,6 +481,99 @@ impl Run<'_> {
         self.set(base + 1 + n, Value::Int(0));
         self.set(base + 1, Value::Int(i64::from(n - 1)));
         self.wake(woken)
+    }
+
+    /// `signal(k)` (as the interpreter's `sem_signal`): the value goes up by `k` and
+    /// min(k, waiters) of them move on, the first ones of a FIFO queue, any subset of a weak
+    /// one (a choice among the subsets in lexicographic order), woken in queue order.
+    fn sem_signal_n(&mut self, r: u32, k: i64) -> B<()> {
+        let Obj::Sem { base, fifo } = self.c.objects[r as usize] else {
+            return Err(Bail);
+        };
+        if k < 0 {
+            return Err(Bail);
+        }
+        let v = int(self.word(base)).checked_add(k).ok_or(Bail)?;
+        self.set(base, Value::Int(v));
+        let n = int(self.word(base + 1)) as u32;
+        let wake = k.min(i64::from(n)) as u32;
+        if wake == 0 {
+            return Ok(());
+        }
+        // Positions in the queue of the woken threads, as a mask; small queues only (the
+        // subsets' count must stay small).
+        if n > 20 {
+            return Err(Bail);
+        }
+        let chosen = if fifo {
+            (1u64 << wake) - 1
+        } else {
+            // n <= 20: at most C(20, 10) subsets.
+            let pick = self.choose(binomial(n as usize, wake as usize) as u32)?;
+            let mut mask = 0;
+            each_of_nth_combination(n as usize, wake as usize, u64::from(pick), |i| {
+                mask |= 1 << i;
+            });
+            mask
+        };
+        let mut woken = [0u32; 20];
+        let (mut w, mut kept) = (0, 0);
+        for i in 0..n {
+            let id = self.word(base + 2 + i);
+            if chosen & (1 << i) != 0 {
+                woken[w] = int(id) as u32;
+                w += 1;
+            } else {
+                self.set(base + 2 + kept, id);
+                kept += 1;
+            }
+        }
+        for i in kept..n {
+            self.set(base + 2 + i, Value::Int(0));
+        }
+        self.set(base + 1, Value::Int(i64::from(kept)));
+        for &t in &woken[..w] {
+            self.wake(t)?;
+        }
+        Ok(())
+    }
+
+    /// A barrier's `wait()` (as the interpreter's `barrier_wait`): the n-th arrival resets the
+    /// count and wakes every waiter in queue order, then moves on; the others join the queue
+    /// (a sorted set) and block.
+    fn barrier_wait(&mut self, r: u32) -> B<Flow> {
+        let Obj::Barrier { base, n } = self.c.objects[r as usize] else {
+            return Err(Bail);
+        };
+        let t = self.tid()?;
+        let count = int(self.word(base)).checked_add(1).ok_or(Bail)?;
+        let len = int(self.word(base + 1)) as u32;
+        if count >= n {
+            self.set(base, Value::Int(0));
+            self.set(base + 1, Value::Int(0));
+            // Waking runs only the woken thread's bookkeeping, which cannot write the queue:
+            // its entries are read in place.
+            for k in 0..len {
+                let woken = int(self.word(base + 2 + k)) as u32;
+                self.set(base + 2 + k, Value::Int(0));
+                self.wake(woken)?;
+            }
+            return Ok(Flow::Next);
+        }
+        self.set(base, Value::Int(count));
+        if len >= self.c.threads {
+            return Err(Bail);
+        }
+        let mut at = len;
+        while at > 0 && int(self.word(base + 2 + at - 1)) > i64::from(t) {
+            let prev = self.word(base + 2 + at - 1);
+            self.set(base + 2 + at, prev);
+            at -= 1;
+        }
+        self.set(base + 2 + at, Value::Int(i64::from(t)));
+        self.set(base + 1, Value::Int(i64::from(len + 1)));
+        self.set(self.c.thread_base(t), Value::Ref(r));
+        Ok(Flow::Blocked)
     }
 
     fn choose(&mut self, arity: u32) -> B<u32> {
@@ -747,12 +847,13 @@ impl Run<'_> {
                         Ok(Value::Int(if *b == Builtin::Min { lo } else { hi }))
                     }
                     Builtin::Print | Builtin::Noop => Ok(Value::None),
-                    // `s.value` (invariants only): the count slot of a semaphore or lightswitch.
+                    // `s.value` (invariants only): the count slot of a semaphore, lightswitch or
+                    // barrier.
                     Builtin::Value => match first {
                         Value::Ref(r) => match self.c.objects[r as usize] {
-                            Obj::Sem { base, .. } | Obj::Lightswitch { base, .. } => {
-                                Ok(self.word(base))
-                            }
+                            Obj::Sem { base, .. }
+                            | Obj::Lightswitch { base, .. }
+                            | Obj::Barrier { base, .. } => Ok(self.word(base)),
                             Obj::List { .. } => Err(Bail),
                         },
                         _ => Err(Bail),
