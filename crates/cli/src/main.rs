@@ -14,52 +14,10 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 // The checker allocates and frees many small states; mimalloc is markedly faster at that.
+// (Transparent huge pages for the flat search's large blocks were tried and measured: on this
+// kind of virtual machine the search was 9-18% slower with them, bench/README.md.)
 #[global_allocator]
-static GLOBAL: HugePages = HugePages;
-
-/// mimalloc, asking the kernel for transparent huge pages for large blocks (the flat search's
-/// state arena and hash table grow to hundreds of MiB; with 4 KiB pages, faulting them in
-/// took a quarter of its time).
-struct HugePages;
-
-const HUGE_FROM: usize = 8 << 20;
-
-fn advise_huge(p: *mut u8, size: usize) {
-    if p.is_null() || size < HUGE_FROM {
-        return;
-    }
-    let start = (p as usize + 4095) & !4095;
-    let end = (p as usize + size) & !4095;
-    if end > start {
-        // SAFETY: the range lies within the block just allocated; the advice changes how the
-        // kernel backs it, not its contents.
-        unsafe {
-            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
-        }
-    }
-}
-
-// SAFETY: every call is mimalloc's; the advice does not touch the memory's contents.
-unsafe impl std::alloc::GlobalAlloc for HugePages {
-    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        let p = unsafe { mimalloc::MiMalloc.alloc(layout) };
-        advise_huge(p, layout.size());
-        p
-    }
-    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
-        let p = unsafe { mimalloc::MiMalloc.alloc_zeroed(layout) };
-        advise_huge(p, layout.size());
-        p
-    }
-    unsafe fn dealloc(&self, p: *mut u8, layout: std::alloc::Layout) {
-        unsafe { mimalloc::MiMalloc.dealloc(p, layout) }
-    }
-    unsafe fn realloc(&self, p: *mut u8, layout: std::alloc::Layout, size: usize) -> *mut u8 {
-        let q = unsafe { mimalloc::MiMalloc.realloc(p, layout, size) };
-        advise_huge(q, size);
-        q
-    }
-}
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(

@@ -193,7 +193,6 @@ impl Arena {
             self.chunks.push(Vec::with_capacity(stride << shift));
         }
         self.chunks[(i >> shift) as usize].extend_from_slice(key);
-        grow(&mut self.parent, 1);
         self.parent.push(parent);
         Some(i)
     }
@@ -207,17 +206,6 @@ impl Arena {
         }
         p.reverse();
         p
-    }
-}
-
-/// Makes room for `more` items, doubling into a fresh allocation rather than reallocating:
-/// a large fresh block can be given huge pages before its first write (see the `lbos`
-/// binary's allocator), a reallocated one is written (copied into) first.
-fn grow<T: Copy>(v: &mut Vec<T>, more: usize) {
-    if v.len() + more > v.capacity() {
-        let mut bigger = Vec::with_capacity((v.capacity() * 2).max(v.len() + more).max(4096));
-        bigger.extend_from_slice(v);
-        *v = bigger;
     }
 }
 
