@@ -155,7 +155,7 @@ fmt_s()   { [ -n "$1" ] && awk -v x="$1" 'BEGIN { printf "%.2f", x }' || echo "�
 fmt_mib() { [ -n "$1" ] && awk -v x="$1" 'BEGIN { printf "%.1f", x / 1024 }' || echo "–"; }
 bps()     { [ -n "$1" ] && [ -n "$2" ] && [ "$2" -gt 0 ] 2>/dev/null &&
               awk -v kb="$1" -v s="$2" 'BEGIN { printf "%.0f", kb * 1024 / s }' || echo "–"; }
-ratio()   { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 <= 0) print "–"; else printf "%.2f", a / b }'; }
+ratio()   { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || a == "–" || b == "" || b == "–" || b + 0 <= 0) print "–"; else printf "%.2f", a / b }'; }
 rate()    { awk -v st="$1" -v s="$2" 'BEGIN { if (st == "" || s == "" || s + 0 <= 0) print "–"; else printf "%.0f", st / s }'; }
 num()     { [ -n "$1" ] && echo "$1" || echo "–"; }
 
