@@ -457,18 +457,7 @@ impl Compiled {
                         return None;
                     }
                     w[base as usize] = Value::Int(r.get_i()?);
-                    let n = r.get()?;
-                    if n > u64::from(self.threads) {
-                        return None;
-                    }
-                    w[base as usize + 1] = Value::Int(n as i64);
-                    for k in 0..n as usize {
-                        let t = r.get()?;
-                        if t >= u64::from(self.threads) {
-                            return None;
-                        }
-                        w[base as usize + 2 + k] = Value::Int(t as i64);
-                    }
+                    load_queue(r, w, base, self.threads, !fifo)?;
                 }
                 Obj::Lightswitch { base, mutex } => {
                     if tag != 3 {
@@ -484,22 +473,7 @@ impl Compiled {
                         return None;
                     }
                     w[base as usize] = Value::Int(r.get_i()?);
-                    let len = r.get()?;
-                    if len > u64::from(self.threads) {
-                        return None;
-                    }
-                    w[base as usize + 1] = Value::Int(len as i64);
-                    // Strictly increasing, as the interpreter keeps it: the packed bitmask
-                    // holds no other order.
-                    let mut prev = None;
-                    for k in 0..len as usize {
-                        let t = r.get()?;
-                        if t >= u64::from(self.threads) || prev.is_some_and(|p| p >= t) {
-                            return None;
-                        }
-                        prev = Some(t);
-                        w[base as usize + 2 + k] = Value::Int(t as i64);
-                    }
+                    load_queue(r, w, base, self.threads, true)?;
                 }
             }
         }
@@ -898,6 +872,33 @@ fn watched_slots(p: &Program, init: &State, objects: &[Obj], shared_len: u32) ->
             .for_each(|w| *w = true);
     }
     watched
+}
+
+/// Reads a queue (its length, then thread numbers) into the slots from `base + 1`. A `sorted`
+/// one (a weak semaphore's, a barrier's: sets the interpreter keeps in thread order) must be
+/// strictly increasing: its packed form, a bitmask, holds no other order.
+fn load_queue(
+    r: &mut Reader,
+    w: &mut [Value],
+    base: u32,
+    threads: u32,
+    sorted: bool,
+) -> Option<()> {
+    let len = r.get()?;
+    if len > u64::from(threads) {
+        return None;
+    }
+    w[base as usize + 1] = Value::Int(len as i64);
+    let mut prev = None;
+    for k in 0..len as usize {
+        let t = r.get()?;
+        if t >= u64::from(threads) || (sorted && prev.is_some_and(|p| p >= t)) {
+            return None;
+        }
+        prev = Some(t);
+        w[base as usize + 2 + k] = Value::Int(t as i64);
+    }
+    Some(())
 }
 
 fn undo(flat: &mut Flat) {

@@ -441,13 +441,20 @@ impl Run<'_> {
         if v >= 0 {
             return Ok(Flow::Next);
         }
+        self.block_in_queue(r, base, t, !fifo)
+    }
+
+    /// Thread `t` joins the queue of object `r` (its length at `base + 1`, its entries from
+    /// `base + 2`) and blocks there. A `sorted` queue is a set kept in thread order (a weak
+    /// semaphore's, a barrier's), any other keeps arrival order (as the interpreter's
+    /// `enqueue`).
+    fn block_in_queue(&mut self, r: u32, base: u32, t: u32, sorted: bool) -> B<Flow> {
         let n = int(self.word(base + 1)) as u32;
         if n >= self.c.threads {
             return Err(Bail);
         }
-        // FIFO queues keep arrival order; weak ones are sorted sets (as `enqueue`).
         let mut at = n;
-        if !fifo {
+        if sorted {
             while at > 0 && int(self.word(base + 2 + at - 1)) > i64::from(t) {
                 let prev = self.word(base + 2 + at - 1);
                 self.set(base + 2 + at, prev);
@@ -561,19 +568,7 @@ impl Run<'_> {
             return Ok(Flow::Next);
         }
         self.set(base, Value::Int(count));
-        if len >= self.c.threads {
-            return Err(Bail);
-        }
-        let mut at = len;
-        while at > 0 && int(self.word(base + 2 + at - 1)) > i64::from(t) {
-            let prev = self.word(base + 2 + at - 1);
-            self.set(base + 2 + at, prev);
-            at -= 1;
-        }
-        self.set(base + 2 + at, Value::Int(i64::from(t)));
-        self.set(base + 1, Value::Int(i64::from(len + 1)));
-        self.set(self.c.thread_base(t), Value::Ref(r));
-        Ok(Flow::Blocked)
+        self.block_in_queue(r, base, t, true)
     }
 
     fn choose(&mut self, arity: u32) -> B<u32> {
