@@ -6,9 +6,10 @@
 //! lightswitches, barriers, fixed-size lists), and the thread code neither allocates nor
 //! resizes lists (see [`Compiled::new`] for the reasons it gives otherwise). Then a state is
 //! one array of fixed slots: the globals, each object's fields (a semaphore's value or a
-//! barrier's count, and its queue of up to one entry per thread), and per thread its status, attributes and a call stack of bounded
-//! depth. A step writes slots in place, logging old values, and is undone after its successor
-//! has been written out; nothing is allocated per successor. The successor is written in
+//! barrier's count, and its queue of up to one entry per thread), and per thread its status,
+//! attributes and a call stack of bounded depth. A step writes slots in place, logging old
+//! values, and is undone after its successor has been written out; nothing is allocated per
+//! successor. The successor is written in
 //! [`crate::codec`]'s canonical encoding, parts the step did not touch copied from the
 //! expanded state's encoding, so the checker stores exactly what the interpreter path stores.
 //!

@@ -85,8 +85,8 @@ pub(super) enum Role {
     SemLen { base: u32 },
     /// Entry `k` of the queue of the FIFO semaphore whose value is at `base`.
     SemEntry { base: u32, k: u32 },
-    /// The queue length or an entry of the weak semaphore (or barrier) whose value is at `base`: its
-    /// queue is packed as one bitmask of threads.
+    /// The queue length or an entry of the weak semaphore (or barrier) whose value is at
+    /// `base`: its queue is packed as one bitmask of threads.
     WeakQueue { base: u32 },
     /// Thread `t`'s frame count.
     Frames { t: u32 },
