@@ -400,6 +400,25 @@ impl Program {
         }
     }
 
+    /// For each global, whether code outside the initialization block assigns it (the others
+    /// keep their initial value for good).
+    pub fn globals_assigned_after_init(&self) -> Vec<bool> {
+        let mut assigned = vec![false; self.globals.len()];
+        for i in &self.code {
+            if self.rows[i.row as usize].block == Block::Init {
+                continue;
+            }
+            if let InstrKind::Exec(s) = &i.kind {
+                s.visit_targets(&mut |t| {
+                    if let Target::Global(g) = t {
+                        assigned[*g as usize] = true;
+                    }
+                });
+            }
+        }
+        assigned
+    }
+
     /// Whether threads can tell themselves apart (`pid()` or `self.index`), which rules out
     /// treating identical instances of a column as interchangeable.
     pub fn uses_thread_identity(&self) -> bool {

@@ -609,19 +609,7 @@ impl Machine {
 
         // Globals the threads or procedures assign may change; the others keep their initial
         // value.
-        let mut assigned = vec![false; p.globals.len()];
-        for instr in &p.code {
-            if p.rows[instr.row as usize].block == Block::Init {
-                continue;
-            }
-            if let InstrKind::Exec(s) = &instr.kind {
-                s.visit_targets(&mut |t| {
-                    if let Target::Global(g) = t {
-                        assigned[*g as usize] = true;
-                    }
-                });
-            }
-        }
+        let assigned = p.globals_assigned_after_init();
         let consts: Vec<Option<i64>> = (0..p.globals.len())
             .map(|g| match init.globals[g] {
                 Value::Int(i) if !assigned[g] => Some(i),

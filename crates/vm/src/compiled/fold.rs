@@ -7,26 +7,14 @@
 //! invariant has the value of the original on every state. An invariant that folds to a
 //! false constant stays (the step gives up on it, and the interpreter reports it).
 
-use lbos_lang::program::{BinOp, Block, Const, Expr, InstrKind, Program, Target, UnOp};
+use lbos_lang::program::{BinOp, Const, Expr, Program, UnOp};
 
 use crate::state::Value;
 
 /// The value of each global that never changes after the initialization block, if it is a
 /// number, a boolean or None.
 pub(super) fn constant_globals(p: &Program, init: &[Value]) -> Vec<Option<Const>> {
-    let mut assigned = vec![false; p.globals.len()];
-    for i in &p.code {
-        if p.rows[i.row as usize].block == Block::Init {
-            continue;
-        }
-        if let InstrKind::Exec(s) = &i.kind {
-            s.visit_targets(&mut |t| {
-                if let Target::Global(g) = t {
-                    assigned[*g as usize] = true;
-                }
-            });
-        }
-    }
+    let assigned = p.globals_assigned_after_init();
     init.iter()
         .zip(&assigned)
         .map(|(&v, &a)| match (v, a) {
